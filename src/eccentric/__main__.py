@@ -1,0 +1,3 @@
+from eccentric.cli import main
+
+raise SystemExit(main())

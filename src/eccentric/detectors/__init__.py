@@ -1,0 +1,1 @@
+"""Detectors: turn the segment-angle stream into reps, phases, holds and sets."""

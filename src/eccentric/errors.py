@@ -1,0 +1,16 @@
+"""Error types shared by every stage, so the CLI can print one clear line per failure."""
+
+
+class EccentricError(Exception):
+    """Base class: a user-facing problem with input, configuration or a device."""
+
+
+class InputFormatError(EccentricError):
+    """A file, packet or row does not have the expected layout.
+
+    The message names the source (file and line, or device and packet) where known.
+    """
+
+
+class UnitError(EccentricError):
+    """Values do not look like the unit they were declared in (e.g. g given as m/s²)."""

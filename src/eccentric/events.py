@@ -1,0 +1,104 @@
+"""Events leave the pipeline as plain dicts with a ``type`` and units in field names.
+
+Every sink (JSON lines, console, MQTT) receives the same dicts, so a replay and a live
+session are indistinguishable except for metadata. Field order is fixed by construction,
+which keeps JSON output byte-for-byte deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Event = dict[str, Any]
+EventType = Literal["rep", "set", "status", "live", "nonrep"]
+
+SCHEMA_VERSION = 1
+
+
+def _r(x: float | None, nd: int = 3) -> float | None:
+    return None if x is None else round(float(x), nd)
+
+
+@dataclass(slots=True)
+class Phase:
+    """One phase of a rep: ``name`` is e.g. eccentric, bottom, concentric, hold."""
+
+    name: str
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(slots=True)
+class Rep:
+    """A decided repetition. Angles in degrees, durations in seconds, rates in °/s."""
+
+    exercise: str
+    start_s: float
+    end_s: float
+    eccentric_s: float
+    concentric_s: float
+    phases: list[Phase]
+    rom_deg: float
+    hold_s: float | None = None
+    bottom_pause_s: float = 0.0
+    top_pause_s: float = 0.0
+    controlled_eccentric_s: float | None = None
+    break_angle_deg: float | None = None
+    break_t_s: float | None = None
+    bottom_angle_deg: float | None = None
+    peak_lowering_dps: float | None = None
+    side: str | None = None
+    flags: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def tempo_string(eccentric_s: float, pause1_s: float, concentric_s: float, pause2_s: float) -> str:
+    """Coach notation eccentric-pause-concentric-pause in whole seconds, e.g. ``4-1-1-0``."""
+    return "-".join(str(int(max(v, 0.0) + 0.5)) for v in (eccentric_s, pause1_s, concentric_s,
+                                                          pause2_s))
+
+
+def rep_event(rep: Rep, *, number: int, set_number: int, rep_in_set: int, decided_s: float,
+              session: str, tempo: str, target_ok: bool | None) -> Event:
+    """The public rep object (same in replay, count --json and MQTT)."""
+    ev: Event = {
+        "type": "rep",
+        "schema": SCHEMA_VERSION,
+        "id": f"{session}:{set_number}:{rep_in_set}",
+        "exercise": rep.exercise,
+        "rep": number,
+        "set": set_number,
+        "rep_in_set": rep_in_set,
+        "start_s": _r(rep.start_s),
+        "end_s": _r(rep.end_s),
+        "eccentric_s": _r(rep.eccentric_s),
+        "concentric_s": _r(rep.concentric_s),
+        "tempo": tempo,
+        "rom_deg": _r(rep.rom_deg, 1),
+    }
+    if rep.hold_s is not None:
+        ev["hold_s"] = _r(rep.hold_s)
+    if rep.controlled_eccentric_s is not None:
+        ev["controlled_eccentric_s"] = _r(rep.controlled_eccentric_s)
+    if rep.break_angle_deg is not None:
+        ev["break_angle_deg"] = _r(rep.break_angle_deg, 1)
+        ev["break_t_s"] = _r(rep.break_t_s)
+    if rep.bottom_angle_deg is not None:
+        ev["bottom_angle_deg"] = _r(rep.bottom_angle_deg, 1)
+    if rep.peak_lowering_dps is not None:
+        ev["peak_lowering_dps"] = _r(rep.peak_lowering_dps, 1)
+    if rep.side is not None:
+        ev["side"] = rep.side
+    ev["phases"] = [{"name": p.name, "start_s": _r(p.start_s), "end_s": _r(p.end_s)}
+                    for p in rep.phases]
+    if target_ok is not None:
+        ev["within_target_tempo"] = target_ok
+    ev["flags"] = list(rep.flags)
+    ev.update(rep.extra)
+    ev["decided_s"] = _r(decided_s)
+    return ev

@@ -1,0 +1,1 @@
+"""Orientation: sensor attitude (fusion) and the body segment's inclination from it."""

@@ -1,0 +1,1 @@
+"""Sinks: where events and data leave the pipeline (JSON lines, console, MQTT, recordings)."""

@@ -1,0 +1,1 @@
+"""Sources: everything that produces timed IMU chunks (files, simulator, BLE devices)."""
