@@ -55,12 +55,8 @@ class Rep:
     side: str | None = None
     flags: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def tempo_string(eccentric_s: float, pause1_s: float, concentric_s: float, pause2_s: float) -> str:
-    """Coach notation eccentric-pause-concentric-pause in whole seconds, e.g. ``4-1-1-0``."""
-    return "-".join(str(int(max(v, 0.0) + 0.5)) for v in (eccentric_s, pause1_s, concentric_s,
-                                                          pause2_s))
+    # Stream time at which the detector decided this rep (for latency accounting).
+    decided_s: float | None = None
 
 
 def rep_event(rep: Rep, *, number: int, set_number: int, rep_in_set: int, decided_s: float,

@@ -77,7 +77,8 @@ class RecordingHeader:
                 notes=str(obj.get("notes", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputFormatError(f"{source}: header is missing or has a bad field: {exc}") from exc
+            raise InputFormatError(
+                f"{source}: header is missing or has a bad field: {exc}") from exc
         if not rate > 0:
             raise InputFormatError(f"{source}: header rate_hz must be positive, got {rate}")
         if header.placement not in PLACEMENTS:

@@ -60,6 +60,28 @@ class AttitudeFilter:
         self._period = self._nominal_dt
         self._last_t: float | None = None
 
+    def _start_from(self, acc_g: FloatArray) -> None:
+        """Begin at the attitude the first accelerometer sample implies.
+
+        Fusion otherwise starts at identity and converges during a 3 s gain ramp, during
+        which the segment angle would be meaningless; a still start pose is the norm.
+        """
+        norm = float(np.linalg.norm(acc_g))
+        if norm < 1e-6:
+            return
+        a = acc_g / norm
+        # Shortest rotation taking the sensor's "up" reading onto the earth z axis.
+        z = np.array([0.0, 0.0, 1.0])
+        v = np.cross(a, z)
+        c = float(a @ z)
+        if c < -0.999999:
+            q = np.array([0.0, 1.0, 0.0, 0.0])
+        else:
+            q = np.array([1.0 + c, v[0], v[1], v[2]])
+            q /= np.linalg.norm(q)
+        self._ahrs.set_quaternion(q)
+        self._ahrs.skip_startup()
+
     def process(self, chunk: ImuChunk) -> tuple[FloatArray, FloatArray]:
         """Return (gravity unit vectors (n,3), bias-corrected gyro in rad/s (n,3))."""
         n = len(chunk)
@@ -77,6 +99,8 @@ class AttitudeFilter:
         get_gravity = ahrs.get_gravity
         period = self._period
         tolerance = 0.05 * self._nominal_dt
+        if self._last_t is None:
+            self._start_from(acc_g[0])
         for i in range(n):
             dt = float(dts[i])
             # Only tell the filter about real timing changes (jitter, gaps): the call

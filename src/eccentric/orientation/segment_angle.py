@@ -10,6 +10,7 @@ extended start.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -81,7 +82,7 @@ class StillCalibrator:
         # Split the chunk into runs of equal stillness so the loop is per run, not per sample.
         change = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
         bounds = np.concatenate(([0], change, [len(still)]))
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        for a, b in itertools.pairwise(bounds.tolist()):
             if not still[a]:
                 self._streak_start = None
                 self._sum[:] = 0.0
@@ -92,5 +93,5 @@ class StillCalibrator:
             self._sum += gravity[a:b].sum(axis=0)
             self._count += int(b - a)
             if float(t_s[b - 1]) - self._streak_start >= self.min_still_s:
-                ref = self._sum / max(np.linalg.norm(self._sum), 1e-12)
+                ref = self._sum / max(float(np.linalg.norm(self._sum)), 1e-12)
                 self.candidate = Calibration(ref, float(t_s[b - 1]), True)

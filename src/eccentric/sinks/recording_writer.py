@@ -34,7 +34,7 @@ class RecordingWriter:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._gz: gzip.GzipFile | None = None
-        self._fh: IO[bytes]
+        self._fh: IO[bytes] | gzip.GzipFile
         if self.path.name.endswith(".gz"):
             # mtime=0 keeps the bytes identical for identical content (regenerable library).
             self._gz = gzip.GzipFile(self.path, "wb", compresslevel=6, mtime=0)

@@ -6,7 +6,7 @@ import gzip
 import io
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -46,12 +46,14 @@ class RecordingReader:
         self.stats = ReadStats()
         lines = self._lines()
         try:
-            lineno, first = next(lines)
+            _, first = next(lines)
         except StopIteration:
             raise InputFormatError(f"{self.path}: file is empty") from None
+        finally:
+            lines.close()
         self.header = RecordingHeader.from_line(first, str(self.path))
 
-    def _lines(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def _lines(self) -> Generator[tuple[int, dict[str, Any]], None, None]:
         fh = _open_text(self.path)
         try:
             lineno = 0
@@ -77,7 +79,8 @@ class RecordingReader:
                 try:
                     obj = json.loads(raw)
                 except json.JSONDecodeError as exc:
-                    raise InputFormatError(f"{self.path}:{lineno}: not valid JSON: {exc.msg}") from exc
+                    raise InputFormatError(
+                        f"{self.path}:{lineno}: not valid JSON: {exc.msg}") from exc
                 if not isinstance(obj, dict) or "kind" not in obj:
                     raise InputFormatError(f"{self.path}:{lineno}: expected an object with 'kind'")
                 yield lineno, obj

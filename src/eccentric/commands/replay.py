@@ -1,0 +1,84 @@
+"""``eccentric replay``: stream a recording through the live pipeline, deterministically."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from eccentric.commands.common import add_exercise_arguments, session_config
+from eccentric.errors import EccentricError
+from eccentric.pipeline import Session
+from eccentric.sinks.base import Sink
+from eccentric.sinks.console import ConsoleSink
+from eccentric.sinks.jsonl import JsonLinesSink
+from eccentric.sources.open import open_source
+
+
+def parse_speed(text: str) -> float | None:
+    """``max`` (as fast as possible) or a positive factor of real time."""
+    if text == "max":
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"speed must be a number or 'max', not {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError("speed must be positive")
+    return v
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("replay", help="replay a recording through the pipeline")
+    p.add_argument("path", metavar="PATH", help="recording (.jsonl or .jsonl.gz)")
+    add_exercise_arguments(p, default=None)
+    p.add_argument("--speed", type=parse_speed, default=None, metavar="X|max",
+                   help="pace: a factor of real time (1 = as recorded) or max (default)")
+    p.add_argument("--json", action="store_true", help="print events as JSON lines")
+    p.add_argument("--live-hz", type=float, default=0.0,
+                   help="also emit live angle/phase events at this rate (default off)")
+    p.set_defaults(func=run)
+
+
+def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
+           live_hz: float = 0.0) -> Session:
+    """Run one recording into the sinks, paced by ``args.speed``; returns the session."""
+    src = open_source(path)
+    session = Session(session_config(args, src.header, path, live_hz=live_hz))
+    speed: float | None = args.speed
+    wall0 = time.monotonic()
+    t0: float | None = None
+    for chunk in src.chunks:
+        if len(chunk) == 0:
+            continue
+        if speed is not None:
+            t0 = float(chunk.t_s[0]) if t0 is None else t0
+            due = wall0 + (float(chunk.t_s[-1]) - t0) / speed
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        for ev in session.process(chunk):
+            for s in sinks:
+                s.publish_event(ev)
+    for ev in session.finish():
+        for s in sinks:
+            s.publish_event(ev)
+    return session
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    sinks: list[Sink] = [JsonLinesSink(sys.stdout) if args.json else ConsoleSink()]
+    try:
+        replay(path, args, sinks, live_hz=args.live_hz)
+    except EccentricError as exc:
+        print(f"eccentric replay: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        for s in sinks:
+            s.close()
+    return 0

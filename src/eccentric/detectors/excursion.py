@@ -1,0 +1,232 @@
+"""Streaming detector for exercises that move one segment away from a still start pose
+and back: Nordic curls (thigh/trunk lean), ball leg curls (shank rotation), and any
+profile of that shape. Profiles (eccentric.exercises) supply every threshold.
+
+Online, a small state machine on the segment angle decides *that* a rep happened
+(idle → out → returning → decided). Once decided, the buffered samples of that rep are
+segmented by the pure function in ``phases.py``. State is bounded: the buffer holds at
+most ``lookback + max_rep_s`` seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from eccentric.chunk import FloatArray
+from eccentric.detectors.base import MotionFrame, NonRep
+from eccentric.detectors.phases import ExcursionBoundaries, segment_excursion
+from eccentric.events import Phase, Rep
+from eccentric.exercises import ExerciseProfile
+from eccentric.timeline import Gap
+
+State = Literal["idle", "out", "returning", "locked"]
+
+# How far before the onset trigger the start search may reach (s). The slowest leans
+# (~3 °/s) take ~3.5 s to pass a 10° onset, so 6 s keeps their true start in view.
+LOOKBACK_S = 6.0
+
+
+class ExcursionDetector:
+    def __init__(self, profile: ExerciseProfile, rate_hz: float) -> None:
+        self.profile = profile
+        self.exercise = profile.name
+        self.rate_hz = rate_hz
+        self._t: FloatArray = np.zeros(0)
+        self._angle: FloatArray = np.zeros(0)
+        self._rate: FloatArray = np.zeros(0)
+        self._state: State = "idle"
+        self._baseline_deg = 0.0
+        self._peak_deg = 0.0
+        self._back_peak_dps = 0.0
+        self._trigger_t = 0.0
+        self._base_t = -np.inf  # the previous rep's end: the next rep cannot start before it
+        self._gaps: list[Gap] = []
+
+    @property
+    def busy(self) -> bool:
+        return self._state in ("out", "returning")
+
+    @property
+    def phase(self) -> str:
+        if self._state == "out":
+            return "eccentric" if self.profile.eccentric == "out" else "concentric"
+        if self._state == "returning":
+            return "concentric" if self.profile.eccentric == "out" else "eccentric"
+        return "idle"
+
+    def update(self, frame: MotionFrame) -> list[Rep | NonRep]:
+        if len(frame) == 0:
+            return []
+        self._gaps.extend(frame.gaps)
+        first_new = len(self._t)
+        self._t = np.concatenate((self._t, frame.t_s))
+        self._angle = np.concatenate((self._angle, frame.angle_deg))
+        self._rate = np.concatenate((self._rate, frame.rate_dps))
+        out = self._scan(first_new, frame)
+        self._trim()
+        return out
+
+    def finish(self) -> list[Rep | NonRep]:
+        if self._state == "returning" and len(self._t):
+            # The stream ended while the segment was coming back: decide with what we have.
+            return self._decide(len(self._t) - 1)
+        return []
+
+    # -- online state machine -------------------------------------------------------
+
+    def _scan(self, i: int, frame: MotionFrame) -> list[Rep | NonRep]:
+        p = self.profile
+        angle, rate, t = self._angle, self._rate, self._t
+        n = len(t)
+        out: list[Rep | NonRep] = []
+        while i < n:
+            if self._state == "idle":
+                self._track_baseline(frame, i)
+                hits = np.flatnonzero(angle[i:] > self._baseline_deg + p.onset_deg)
+                if hits.size == 0:
+                    return out
+                i += int(hits[0])
+                self._state = "out"
+                self._trigger_t = float(t[i])
+                self._peak_deg = float(angle[i])
+                continue
+            if self._state == "locked":
+                hits = np.flatnonzero(angle[i:] < self._baseline_deg + 0.5 * p.onset_deg)
+                if hits.size == 0:
+                    return out
+                i += int(hits[0])
+                self._state = "idle"
+                continue
+            if self._state == "out":
+                run_peak = np.maximum.accumulate(np.maximum(angle[i:], self._peak_deg))
+                excursion = run_peak - self._baseline_deg
+                level = self._baseline_deg + np.maximum(0.5 * p.onset_deg,
+                                                        p.return_fraction * excursion)
+                hits = np.flatnonzero(angle[i:] < level)
+                if hits.size == 0:
+                    self._peak_deg = float(run_peak[-1])
+                    if float(t[-1]) - self._trigger_t > p.max_rep_s:
+                        out.append(self._give_up(n - 1))
+                    return out
+                k = i + int(hits[0])
+                self._peak_deg = float(run_peak[hits[0]])
+                peak_i = self._index_of_peak(k)
+                self._back_peak_dps = float(np.max(-rate[peak_i:k + 1], initial=0.0))
+                self._state = "returning"
+                i = k
+                continue
+            # returning: the rep ends where the return speed falls below its threshold
+            vb = np.maximum.accumulate(np.maximum(-rate[i:], self._back_peak_dps))
+            thr = np.maximum(p.boundary_min_dps, p.boundary_peak_fraction * vb)
+            hits = np.flatnonzero(rate[i:] > -thr)
+            if hits.size == 0:
+                self._back_peak_dps = float(vb[-1])
+                if float(t[-1]) - self._trigger_t > p.max_rep_s:
+                    out.append(self._give_up(n - 1))
+                return out
+            end_i = i + int(hits[0])
+            out.extend(self._decide(end_i))
+            i = end_i + 1
+        return out
+
+    def _track_baseline(self, frame: MotionFrame, i: int) -> None:
+        """Resting angle of the start pose: the median angle of recent still samples."""
+        lo = max(0, len(self._t) - len(frame))
+        start = max(i, lo)
+        still = frame.still[start - lo:]
+        if still.any():
+            self._baseline_deg = float(np.median(self._angle[start:][still]))
+
+    def _index_of_peak(self, upto: int) -> int:
+        lo = self._search_base_index()
+        return lo + int(np.argmax(self._angle[lo:upto + 1]))
+
+    def _search_base_index(self) -> int:
+        lo_t = max(self._base_t, self._trigger_t - LOOKBACK_S)
+        return int(np.searchsorted(self._t, lo_t, side="left"))
+
+    def _give_up(self, at: int) -> NonRep:
+        """An attempt that never came back within max_rep_s (repositioning, lying down)."""
+        self._state = "locked"
+        nr = NonRep("timeout", self._trigger_t, float(self._t[at]), self._peak_deg)
+        self._base_t = float(self._t[at])
+        return nr
+
+    # -- decision and segmentation --------------------------------------------------
+
+    def _decide(self, end_i: int) -> list[Rep | NonRep]:
+        p = self.profile
+        base_i = self._search_base_index()
+        t, angle, rate = self._t, self._angle, self._rate
+        self._state = "idle"
+        self._base_t = float(t[end_i])
+        excursion = self._peak_deg - self._baseline_deg
+        if excursion < p.min_rom_deg:
+            return [NonRep("partial", self._trigger_t, float(t[end_i]), excursion)]
+        br = p.break_point
+        b = segment_excursion(
+            t, angle, rate, base_i=base_i, end_search_i=end_i,
+            start_min_dps=p.boundary_min_dps if br is not None else 0.0,
+            min_dps=p.boundary_min_dps, fraction=p.boundary_peak_fraction,
+            break_rule=(br.rate_dps, br.accel_dps2, br.accel_window_s) if br else None,
+        )
+        rep = self._make_rep(b)
+        rep.decided_s = float(t[end_i])
+        return [rep]
+
+    def _make_rep(self, b: ExcursionBoundaries) -> Rep:
+        p = self.profile
+        t, angle = self._t, self._angle
+        t0, t_far0, t_far1, t1 = (float(t[i]) for i in (b.start_i, b.far_start_i,
+                                                        b.far_end_i, b.end_i))
+        out_s, far_s, back_s = t_far0 - t0, t_far1 - t_far0, t1 - t_far1
+        start_angle = float(angle[b.start_i])
+        far_angle = float(np.max(angle[b.far_start_i:b.far_end_i + 1]))
+        rom = float(angle[b.peak_i]) - start_angle
+        flags = [f"gap:{g.start_s:.2f}-{g.end_s:.2f}" for g in self._gaps
+                 if g.end_s > t0 and g.start_s < t1]
+        if p.eccentric == "out":
+            phases: list[Phase] = []
+            brk_t: float | None = None
+            brk_angle: float | None = None
+            if b.break_i is not None:
+                brk_t = float(t[b.break_i])
+                brk_angle = float(angle[b.break_i]) - start_angle
+                phases += [Phase("eccentric_controlled", t0, brk_t),
+                           Phase("eccentric_fall", brk_t, t_far0)]
+            else:
+                phases.append(Phase("eccentric_controlled", t0, t_far0))
+            phases += [Phase("bottom", t_far0, t_far1), Phase("concentric", t_far1, t1)]
+            return Rep(
+                exercise=p.name, start_s=t0, end_s=t1, eccentric_s=out_s, concentric_s=back_s,
+                phases=phases, rom_deg=rom, bottom_pause_s=far_s,
+                controlled_eccentric_s=(brk_t - t0) if brk_t is not None else out_s,
+                break_angle_deg=brk_angle, break_t_s=brk_t,
+                bottom_angle_deg=far_angle - start_angle, peak_lowering_dps=b.out_peak_dps,
+                flags=flags,
+            ) if p.break_point is not None else Rep(
+                exercise=p.name, start_s=t0, end_s=t1, eccentric_s=out_s, concentric_s=back_s,
+                phases=phases, rom_deg=rom, hold_s=far_s, flags=flags)
+        return Rep(
+            exercise=p.name, start_s=t0, end_s=t1, eccentric_s=back_s, concentric_s=out_s,
+            phases=[Phase("concentric", t0, t_far0), Phase("hold", t_far0, t_far1),
+                    Phase("eccentric", t_far1, t1)],
+            rom_deg=rom, hold_s=far_s, flags=flags,
+        )
+
+    def _trim(self) -> None:
+        """Keep only what a future decision can need (bounded memory)."""
+        if self._state in ("out", "returning"):
+            keep_from_t = max(self._base_t, self._trigger_t - LOOKBACK_S)
+        else:
+            keep_from_t = max(self._base_t, float(self._t[-1]) - LOOKBACK_S) \
+                if len(self._t) else 0.0
+        k = int(np.searchsorted(self._t, keep_from_t, side="left"))
+        if k > 0:
+            self._t = self._t[k:]
+            self._angle = self._angle[k:]
+            self._rate = self._rate[k:]
+        if self._gaps and len(self._t):
+            self._gaps = [g for g in self._gaps if g.end_s >= self._t[0]]

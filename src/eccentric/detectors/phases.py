@@ -1,0 +1,111 @@
+"""Pure phase segmentation of one excursion (start pose → far position → start pose).
+
+Arrays in, indices and durations out. The boundary convention is the kinematic one
+used throughout (docs/accuracy.md): a movement starts/ends where the segment's angular
+speed crosses max(``min_dps``, ``fraction`` × that movement's peak speed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from eccentric.chunk import FloatArray
+
+
+def smooth_centered(values: FloatArray, width: int) -> FloatArray:
+    """Centered moving average (odd ``width`` samples; edges use the shorter window)."""
+    if width <= 1 or len(values) < width:
+        return values.copy()
+    kernel = np.ones(width) / width
+    padded = np.pad(values, width // 2, mode="edge")
+    out: FloatArray = np.convolve(padded, kernel, mode="valid")
+    return out
+
+
+@dataclass(frozen=True)
+class ExcursionBoundaries:
+    """Sample indices into the rep buffer; ``break_i`` is None when no break was found."""
+
+    start_i: int
+    far_start_i: int
+    far_end_i: int
+    end_i: int
+    peak_i: int
+    out_peak_dps: float
+    back_peak_dps: float
+    break_i: int | None
+
+
+def _last_below(x: FloatArray, lo: int, hi: int, thr: float) -> int:
+    """Index after the last sample in [lo, hi] with x < thr (lo if none is below)."""
+    seg = x[lo:hi + 1] < thr
+    idx = np.flatnonzero(seg)
+    return lo if idx.size == 0 else min(lo + int(idx[-1]) + 1, hi)
+
+
+def _first_below(x: FloatArray, lo: int, hi: int, thr: float) -> int:
+    """First index in [lo, hi] with x < thr (hi if none)."""
+    idx = np.flatnonzero(x[lo:hi + 1] < thr)
+    return hi if idx.size == 0 else lo + int(idx[0])
+
+
+def find_break(t_s: FloatArray, rate_dps: FloatArray, lo: int, hi: int, *,
+               rate_thr_dps: float, accel_thr_dps2: float, accel_window_s: float) -> int | None:
+    """First index in [lo, hi] lowering faster than ``rate_thr_dps`` while accelerating
+    faster than ``accel_thr_dps2`` (central difference over ``accel_window_s``)."""
+    if hi <= lo:
+        return None
+    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.01
+    half = max(1, round(accel_window_s / dt / 2))
+    n = len(rate_dps)
+    i = np.arange(lo, hi + 1)
+    a = np.clip(i + half, 0, n - 1)
+    b = np.clip(i - half, 0, n - 1)
+    accel = (rate_dps[a] - rate_dps[b]) / np.maximum(t_s[a] - t_s[b], 1e-6)
+    hit = np.flatnonzero((rate_dps[i] > rate_thr_dps) & (accel > accel_thr_dps2))
+    return None if hit.size == 0 else int(i[hit[0]])
+
+
+def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArray, *,
+                      base_i: int, end_search_i: int, start_min_dps: float, min_dps: float,
+                      fraction: float, smooth_s: float = 0.05,
+                      break_rule: tuple[float, float, float] | None = None,
+                      ) -> ExcursionBoundaries:
+    """Segment one rep inside ``[base_i, end_search_i]`` of the buffers.
+
+    ``base_i`` is where the segment was last at rest in the start pose (or the end of
+    the previous rep); ``start_min_dps`` is the onset threshold for the outward movement
+    (Nordic leans use a fixed 3 °/s because the lean is much slower than the fall).
+    ``break_rule`` is (rate °/s, accel °/s², window s) for the Nordic break point.
+    """
+    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.01
+    width = max(1, round(smooth_s / dt)) | 1
+    r = smooth_centered(rate_dps, width)
+    hi = end_search_i
+    peak_i = base_i + int(np.argmax(angle_deg[base_i:hi + 1]))
+    # Outward movement: fastest point before the peak angle.
+    vout_i = base_i + int(np.argmax(r[base_i:peak_i + 1]))
+    out_peak = float(max(r[vout_i], 0.0))
+    out_thr = max(min_dps, fraction * out_peak)
+    start_thr = start_min_dps if start_min_dps > 0 else out_thr
+    # Anchor the start search where the angle was still close to its resting value.
+    base_angle = float(np.min(angle_deg[base_i:vout_i + 1]))
+    near = np.flatnonzero(angle_deg[base_i:vout_i + 1] <= base_angle + 2.0)
+    anchor = base_i + int(near[-1]) if near.size else base_i
+    start_i = _last_below(r, base_i, anchor, start_thr)
+    far_start_i = _first_below(r, vout_i, hi, out_thr)
+    # Return movement: fastest point (most negative rate) after the far position.
+    back_part = -r[far_start_i:hi + 1]
+    vback_i = far_start_i + int(np.argmax(back_part)) if back_part.size else far_start_i
+    back_peak = float(max(-r[vback_i], 0.0))
+    back_thr = max(min_dps, fraction * back_peak)
+    far_end_i = _last_below(-r, far_start_i, vback_i, back_thr)
+    end_i = _first_below(-r, vback_i, hi, back_thr)
+    brk: int | None = None
+    if break_rule is not None:
+        brk = find_break(t_s, r, start_i, far_start_i, rate_thr_dps=break_rule[0],
+                         accel_thr_dps2=break_rule[1], accel_window_s=break_rule[2])
+    return ExcursionBoundaries(start_i, far_start_i, max(far_end_i, far_start_i), end_i,
+                               peak_i, out_peak, back_peak, brk)

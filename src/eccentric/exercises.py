@@ -1,0 +1,144 @@
+"""Declarative exercise profiles and the registry that maps a name to a detector.
+
+A profile says which segment carries the sensor, which direction of travel (away from
+the still start pose, or back to it) is the eccentric phase, and the thresholds, each
+with its unit and where the number comes from. Adding an exercise that moves one
+segment away from a start pose and back means adding a profile here, not code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from eccentric.detectors.base import Detector
+from eccentric.errors import EccentricError
+
+Direction = Literal["out", "back"]
+
+
+@dataclass(frozen=True)
+class BreakPointRule:
+    """Nordic break point: lowering faster than ``rate_dps`` AND accelerating faster than
+    ``accel_dps2``. Default: trunk lowering > 20 °/s and > 150 °/s² (Eur J Sport Sci 2021,
+    doi 10.1080/17461391.2021.2014984; reference/rep_counting_anchors.md N9). Soga 2021
+    (N8) used knee velocity > 10 °/s from video, but controlled lowering alone often
+    exceeds 10 °/s, so the velocity-only rule would fire before the break.
+    """
+
+    rate_dps: float = 20.0
+    accel_dps2: float = 150.0
+    accel_window_s: float = 0.05  # derivative span; short enough to resolve a ~0.4 s fall
+
+
+@dataclass(frozen=True)
+class ExerciseProfile:
+    name: str
+    description: str
+    detector: Literal["excursion", "generic"]
+    placements: tuple[str, ...]
+    eccentric: Direction = "out"
+    # A rep must leave the start pose by this much (deg) before it is a candidate.
+    onset_deg: float = 10.0
+    # ...and reach at least this far (deg) to count; less is a partial rep.
+    min_rom_deg: float = 35.0
+    # Back within this fraction of the rep's range (or onset_deg) counts as returned.
+    return_fraction: float = 0.25
+    # Phase boundaries: angular speed crosses max(boundary_min_dps, fraction × phase peak).
+    # 5 % of peak velocity is the usual kinematic onset/offset convention in motor control.
+    boundary_min_dps: float = 3.0
+    boundary_peak_fraction: float = 0.05
+    # Far-position (bottom/top) pause longer than this ends the attempt (s).
+    max_far_hold_s: float = 20.0
+    max_rep_s: float = 30.0
+    # Still time that re-zeroes the start pose between reps and sets (s).
+    calibration_still_s: float = 1.0
+    # No rep for this long closes the set (s): longer than any pause coaches prescribe
+    # between reps (1–5 s), shorter than the 30 s+ rests between sets.
+    set_end_rest_s: float = 15.0
+    break_point: BreakPointRule | None = None
+    target_tempo: str | None = None
+    sided: bool = False
+
+
+NORDIC = ExerciseProfile(
+    name="nordic_curl",
+    description="Nordic hamstring curl; sensor on thigh (knee angle) or trunk",
+    detector="excursion",
+    placements=("thigh", "trunk"),
+    eccentric="out",
+    # Break points lie at ~30–60° lean (anchors §4.2), and the hand catch near 80–95°;
+    # an attempt that never passes 35° of lean is a partial rep or an aborted start.
+    onset_deg=10.0,
+    min_rom_deg=35.0,
+    max_far_hold_s=20.0,
+    break_point=BreakPointRule(),
+)
+
+NORDIC_BAND = ExerciseProfile(
+    name="nordic_curl_band",
+    description="Band-assisted Nordic curl: slower or no fall, same geometry",
+    detector="excursion",
+    placements=("thigh", "trunk"),
+    eccentric="out",
+    onset_deg=10.0,
+    min_rom_deg=35.0,
+    break_point=BreakPointRule(),
+)
+
+BALL_LEG_CURL = ExerciseProfile(
+    name="ball_leg_curl",
+    description="Double-leg Swiss-ball leg curl; sensor on shank or ankle",
+    detector="excursion",
+    placements=("shank", "ankle"),
+    # Curling the ball in shortens the hamstrings (concentric); rolling out lengthens them.
+    eccentric="back",
+    # A full curl rotates the shank ~50–90°; under 25° is a partial (half) curl.
+    onset_deg=8.0,
+    min_rom_deg=25.0,
+    max_far_hold_s=15.0,
+    # "Tempo 311" is a common prescription (anchors §5): 3 s out, 1 s curl, 1 s squeeze.
+    target_tempo=None,
+)
+
+BALL_LEG_CURL_SINGLE = ExerciseProfile(
+    name="ball_leg_curl_single",
+    description="Single-leg Swiss-ball leg curl; report the side",
+    detector="excursion",
+    placements=("shank", "ankle"),
+    eccentric="back",
+    onset_deg=8.0,
+    min_rom_deg=25.0,
+    max_far_hold_s=15.0,
+    sided=True,
+)
+
+AUTO = ExerciseProfile(
+    name="auto",
+    description="Unknown movement and placement: count cycles and time them",
+    detector="generic",
+    placements=(),
+)
+
+PROFILES: dict[str, ExerciseProfile] = {
+    p.name: p for p in (NORDIC, NORDIC_BAND, BALL_LEG_CURL, BALL_LEG_CURL_SINGLE, AUTO)
+}
+
+
+def get_profile(name: str) -> ExerciseProfile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise EccentricError(
+            f"unknown exercise {name!r}; choose one of {', '.join(sorted(PROFILES))}"
+        ) from None
+
+
+def make_detector(profile: ExerciseProfile, rate_hz: float) -> Detector:
+    if profile.detector == "generic":
+        from eccentric.detectors.generic import GenericRepCounter
+
+        return GenericRepCounter(rate_hz)
+    from eccentric.detectors.excursion import ExcursionDetector
+
+    return ExcursionDetector(profile, rate_hz)

@@ -1,0 +1,144 @@
+"""The one streaming path shared by live sessions and replays.
+
+    chunk → TimelineGuard → AttitudeFilter → segment angle → Detector → SetTracker → events
+
+Every stage keeps bounded state, so memory does not grow with session length, and no
+stage reads a clock: the same chunks always give the same events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from eccentric.chunk import ImuChunk
+from eccentric.detectors.base import Detector, MotionFrame, NonRep
+from eccentric.events import Event, Rep
+from eccentric.exercises import ExerciseProfile, get_profile, make_detector
+from eccentric.orientation.fusion import AttitudeFilter
+from eccentric.orientation.segment_angle import (
+    StillCalibrator,
+    still_mask,
+    tilt_from_reference_deg,
+    tilt_rate_dps,
+)
+from eccentric.sets import SetTracker
+from eccentric.timeline import TimelineGuard
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Who and what; ``live_hz`` > 0 adds throttled ``live`` events for gauges."""
+
+    exercise: str = "auto"
+    rate_hz: float = 100.0
+    athlete: str = "athlete"
+    session_id: str = "session"
+    side: str | None = None
+    target_tempo: str | None = None
+    live_hz: float = 0.0
+
+
+class Session:
+    """Feed chunks in stream order with :meth:`process`; call :meth:`finish` at the end."""
+
+    def __init__(self, config: SessionConfig) -> None:
+        self.config = config
+        self.profile: ExerciseProfile = get_profile(config.exercise)
+        self.detector: Detector = make_detector(self.profile, config.rate_hz)
+        self.timeline = TimelineGuard(config.rate_hz)
+        self.attitude = AttitudeFilter(config.rate_hz)
+        self.calibrator = StillCalibrator(self.profile.calibration_still_s)
+        self.sets = SetTracker(self.profile, session_id=config.session_id,
+                               target_tempo=config.target_tempo or self.profile.target_tempo,
+                               side=config.side)
+        self.reference: np.ndarray | None = None
+        self._last_t: float | None = None
+        self._next_live_t = -np.inf
+
+    @property
+    def reps(self) -> int:
+        return self.sets.total_reps
+
+    def process(self, chunk: ImuChunk) -> list[Event]:
+        chunk, gaps = self.timeline.process(chunk)
+        events: list[Event] = [
+            {"type": "status", "event": "gap", "start_s": round(g.start_s, 3),
+             "end_s": round(g.end_s, 3), "gap_s": round(g.duration_s, 3)}
+            for g in gaps
+        ]
+        if len(chunk) == 0:
+            return events
+        gravity, gyro = self.attitude.process(chunk)
+        still = still_mask(chunk.acc_mps2, gyro)
+        self.calibrator.update(chunk.t_s, gravity, still)
+        self._maybe_recalibrate(gravity)
+        assert self.reference is not None
+        angle = tilt_from_reference_deg(gravity, self.reference)
+        rate = tilt_rate_dps(gravity, gyro, self.reference, angle)
+        frame = MotionFrame(chunk.t_s, chunk.acc_mps2, gyro, gravity, still, angle, rate, gaps)
+        t_end = float(chunk.t_s[-1])
+        events.extend(self._decided(self.detector.update(frame), t_end, frame))
+        events.extend(self.sets.tick(t_end, busy=self.detector.busy))
+        if self.config.live_hz > 0:
+            events.extend(self._live(frame))
+        self._last_t = t_end
+        return events
+
+    def finish(self) -> list[Event]:
+        t_end = self._last_t if self._last_t is not None else 0.0
+        events = self._decided(self.detector.finish(), t_end, None)
+        events.extend(self.sets.close(t_end))
+        events.append({"type": "status", "event": "end", "t_s": round(t_end, 3),
+                       **self.timeline.stats.as_dict()})
+        return events
+
+    def _maybe_recalibrate(self, gravity: np.ndarray) -> None:
+        cand = self.calibrator.candidate
+        if self.reference is None:
+            # Until a still period is seen, the first attitude stands in for the start pose.
+            self.reference = cand.reference if cand is not None else gravity[0].copy()
+            return
+        if cand is not None and not self.detector.busy:
+            self.reference = cand.reference
+            self.calibrator.candidate = None
+
+    def _decided(self, outputs: list[Rep | NonRep], t_s: float,
+                 frame: MotionFrame | None) -> list[Event]:
+        events: list[Event] = []
+        for out in outputs:
+            if isinstance(out, NonRep):
+                events.append({"type": "nonrep", "reason": out.reason,
+                               "start_s": round(out.start_s, 3), "end_s": round(out.end_s, 3),
+                               "peak_angle_deg": round(out.peak_angle_deg, 1),
+                               "decided_s": round(t_s, 3)})
+            else:
+                events.extend(self.sets.add_rep(
+                    out, decided_s=out.decided_s if out.decided_s is not None else t_s))
+        return events
+
+    def _live(self, frame: MotionFrame) -> list[Event]:
+        out: list[Event] = []
+        step = 1.0 / self.config.live_hz
+        for i in np.flatnonzero(frame.t_s >= self._next_live_t):
+            t = float(frame.t_s[i])
+            if t < self._next_live_t:
+                continue
+            out.append({"type": "live", "t_s": round(t, 3),
+                        "angle_deg": round(float(frame.angle_deg[i]), 1),
+                        "rate_dps": round(float(frame.rate_dps[i]), 1),
+                        "phase": self.detector.phase, "reps": self.sets.total_reps})
+            self._next_live_t = t + step
+        return out
+
+
+def run(chunks: Iterable[ImuChunk], config: SessionConfig) -> list[Event]:
+    """Run a whole stream of chunks and return every event, in order."""
+    session = Session(config)
+    events: list[Event] = []
+    for chunk in chunks:
+        events.extend(session.process(chunk))
+    events.extend(session.finish())
+    return events

@@ -1,0 +1,39 @@
+"""Open any supported input as (metadata, chunk stream): recordings or plain CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from eccentric.chunk import ImuChunk
+from eccentric.recording_format import RecordingHeader
+from eccentric.sources.csv_import import iter_chunks, read_csv
+from eccentric.sources.recording import RecordingReader
+
+
+@dataclass
+class OpenedSource:
+    header: RecordingHeader
+    chunks: Iterator[ImuChunk]
+    reader: RecordingReader | None = None
+
+
+def is_recording(path: Path) -> bool:
+    return path.name.endswith((".jsonl", ".jsonl.gz"))
+
+
+def open_source(path: str | Path, *, rate_hz: float | None = None,
+                acc_unit: str | None = None, gyro_unit: str | None = None) -> OpenedSource:
+    """Recordings describe themselves; CSV needs the units (and rate without a t column)."""
+    p = Path(path)
+    if is_recording(p):
+        reader = RecordingReader(p)
+        return OpenedSource(reader.header, reader.chunks(), reader)
+    from eccentric.errors import InputFormatError
+
+    if acc_unit is None or gyro_unit is None:
+        raise InputFormatError(f"{p}: a CSV file needs --acc-unit and --gyro-unit")
+    data = read_csv(p, rate_hz=rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit)
+    header = RecordingHeader(sensor="csv", placement="unknown", rate_hz=data.rate_hz)
+    return OpenedSource(header, iter_chunks(data.chunk))
