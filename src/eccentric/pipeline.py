@@ -25,7 +25,7 @@ from eccentric.orientation.segment_angle import (
     tilt_rate_dps,
 )
 from eccentric.sets import SetTracker
-from eccentric.timeline import TimelineGuard
+from eccentric.timeline import Gap, TimelineGuard
 
 
 @dataclass(frozen=True)
@@ -73,18 +73,37 @@ class Session:
             return events
         gravity, gyro = self.attitude.process(chunk)
         still = still_mask(chunk.acc_mps2, gyro)
-        self.calibrator.update(chunk.t_s, gravity, still)
-        self._maybe_recalibrate(gravity)
-        assert self.reference is not None
-        angle = tilt_from_reference_deg(gravity, self.reference)
-        rate = tilt_rate_dps(gravity, gyro, self.reference, angle)
-        frame = MotionFrame(chunk.t_s, chunk.acc_mps2, gyro, gravity, still, angle, rate, gaps)
+        if self.reference is None:
+            # Until a still period is seen, the first attitude stands in for the start pose.
+            self.reference = gravity[0].copy()
+        # Cut the chunk where the calibrator proposes a new start pose, so a proposal
+        # takes effect at the same sample however the stream was chunked.
+        proposals = self.calibrator.update(chunk.t_s, gravity, still)
+        cuts = [k + 1 for k, _ in proposals] + [len(chunk)]
+        lo = 0
+        for (_, cal), hi in zip([(0, None), *proposals], cuts, strict=True):
+            if cal is not None and not self.detector.busy:
+                self.reference = cal.reference
+            if hi > lo:
+                events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, hi))
+                gaps = []
+            lo = hi
         t_end = float(chunk.t_s[-1])
-        events.extend(self._decided(self.detector.update(frame), t_end, frame))
         events.extend(self.sets.tick(t_end, busy=self.detector.busy))
+        self._last_t = t_end
+        return events
+
+    def _run_detector(self, chunk: ImuChunk, gravity: np.ndarray, gyro: np.ndarray,
+                      still: np.ndarray, gaps: list[Gap], lo: int, hi: int) -> list[Event]:
+        assert self.reference is not None
+        g = gravity[lo:hi]
+        angle = tilt_from_reference_deg(g, self.reference)
+        rate = tilt_rate_dps(g, gyro[lo:hi], self.reference, angle)
+        frame = MotionFrame(chunk.t_s[lo:hi], chunk.acc_mps2[lo:hi], gyro[lo:hi], g,
+                            still[lo:hi], angle, rate, gaps)
+        events = self._decided(self.detector.update(frame), float(frame.t_s[-1]), frame)
         if self.config.live_hz > 0:
             events.extend(self._live(frame))
-        self._last_t = t_end
         return events
 
     def finish(self) -> list[Event]:
@@ -94,16 +113,6 @@ class Session:
         events.append({"type": "status", "event": "end", "t_s": round(t_end, 3),
                        **self.timeline.stats.as_dict()})
         return events
-
-    def _maybe_recalibrate(self, gravity: np.ndarray) -> None:
-        cand = self.calibrator.candidate
-        if self.reference is None:
-            # Until a still period is seen, the first attitude stands in for the start pose.
-            self.reference = cand.reference if cand is not None else gravity[0].copy()
-            return
-        if cand is not None and not self.detector.busy:
-            self.reference = cand.reference
-            self.calibrator.candidate = None
 
     def _decided(self, outputs: list[Rep | NonRep], t_s: float,
                  frame: MotionFrame | None) -> list[Event]:

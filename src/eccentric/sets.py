@@ -91,8 +91,11 @@ class SetTracker:
     def tick(self, t_s: float, *, busy: bool) -> list[Event]:
         """Close the open set once the athlete has rested long enough."""
         cur = self._open
-        if cur is not None and not busy and t_s - cur.last_end_s > self.profile.set_end_rest_s:
-            return [self._close_open(decided_s=t_s)]
+        rest = self.profile.set_end_rest_s
+        if cur is not None and not busy and t_s - cur.last_end_s > rest:
+            # Stamp the moment the rest became long enough, not the chunk's end, so the
+            # events do not depend on how the stream was cut into chunks.
+            return [self._close_open(decided_s=cur.last_end_s + rest)]
         return []
 
     def close(self, t_s: float) -> list[Event]:

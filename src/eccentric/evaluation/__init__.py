@@ -1,0 +1,1 @@
+"""Compare detections with ground-truth labels (rep matching, phase and angle errors)."""

@@ -65,33 +65,43 @@ class Calibration:
 class StillCalibrator:
     """Finds still periods and proposes the mean gravity during them as the start pose.
 
-    Bounded state: a running sum over the current still streak only.
+    One proposal per still streak, made at the sample where the streak first lasts
+    ``min_still_s``, so proposals do not depend on how the stream is chunked. Bounded
+    state: a running sum over the current streak only.
     """
 
     def __init__(self, min_still_s: float = 1.0) -> None:
         self.min_still_s = min_still_s
         self._streak_start: float | None = None
         self._sum = np.zeros(3)
-        self._count = 0
-        self.candidate: Calibration | None = None
+        self._proposed = False
 
-    def update(self, t_s: FloatArray, gravity: FloatArray, still: npt.NDArray[np.bool_]) -> None:
-        """Advance over one chunk; sets ``candidate`` when a streak is long enough."""
+    def update(self, t_s: FloatArray, gravity: FloatArray, still: npt.NDArray[np.bool_]
+               ) -> list[tuple[int, Calibration]]:
+        """Advance over one chunk; returns (sample index, proposal) pairs in order."""
+        out: list[tuple[int, Calibration]] = []
         if len(t_s) == 0:
-            return
-        # Split the chunk into runs of equal stillness so the loop is per run, not per sample.
+            return out
+        # Walk runs of equal stillness so the loop is per run, not per sample.
         change = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
         bounds = np.concatenate(([0], change, [len(still)]))
         for a, b in itertools.pairwise(bounds.tolist()):
             if not still[a]:
                 self._streak_start = None
                 self._sum[:] = 0.0
-                self._count = 0
+                self._proposed = False
                 continue
             if self._streak_start is None:
                 self._streak_start = float(t_s[a])
-            self._sum += gravity[a:b].sum(axis=0)
-            self._count += int(b - a)
-            if float(t_s[b - 1]) - self._streak_start >= self.min_still_s:
-                ref = self._sum / max(float(np.linalg.norm(self._sum)), 1e-12)
-                self.candidate = Calibration(ref, float(t_s[b - 1]), True)
+            if self._proposed:
+                continue
+            reach = int(np.searchsorted(t_s[a:b], self._streak_start + self.min_still_s))
+            if reach >= b - a:
+                self._sum += gravity[a:b].sum(axis=0)
+                continue
+            k = a + reach
+            self._sum += gravity[a:k + 1].sum(axis=0)
+            ref = self._sum / max(float(np.linalg.norm(self._sum)), 1e-12)
+            out.append((k, Calibration(ref, float(t_s[k]), True)))
+            self._proposed = True
+        return out

@@ -39,7 +39,10 @@ def _column_indices(header: list[str], path: Path) -> tuple[int | None, list[int
         return names.index(col) if col in names else None
 
     missing = [c for c in ACC_COLUMNS if find(c) is None]
-    gyro_cols = GYRO_COLUMNS if all(find(c) is not None for c in GYRO_COLUMNS) else GYRO_ALIASES
+    # Report missing columns against whichever naming the file mostly uses.
+    n_g = sum(find(c) is not None for c in GYRO_COLUMNS)
+    n_w = sum(find(c) is not None for c in GYRO_ALIASES)
+    gyro_cols = GYRO_ALIASES if n_w > n_g else GYRO_COLUMNS
     missing += [c for c in gyro_cols if find(c) is None]
     if missing:
         raise InputFormatError(
