@@ -4,9 +4,11 @@ A recording is JSON Lines, optionally gzip-compressed (``.jsonl.gz``). Every lin
 object with a ``kind``:
 
 * ``header`` (first line, exactly once): who, what, which sensor, units, provenance.
-* ``imu``: one chunk of samples as flat arrays (``t_s``; ``acc_mps2`` and ``gyro_rads``
-  interleaved x, y, z). Writers keep chunks at most ~1 s long and flush after each one,
-  so a crash loses at most the last second.
+* ``imu``: one chunk of samples: ``t_s``, and ``acc_mps2``/``gyro_rads`` interleaved
+  x, y, z. Either plain JSON number arrays, or with ``"enc": "b64le"`` base64 of
+  little-endian float64 (t) and float32 (acc, gyro), which is what writers produce.
+  Writers keep chunks at most ~1 s long and flush after each one, so a crash loses at
+  most the last second.
 * ``label``: optional ground truth (``label`` is ``set``, ``rep``, ``nonrep`` or ``gap``).
 
 Readers skip unknown kinds (counted), so later versions can add kinds without breaking

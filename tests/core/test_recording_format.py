@@ -1,4 +1,5 @@
 import gzip
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from eccentric.sources.recording import RecordingReader, read_all
 def sample_chunk(n: int = 250, rate: float = 100.0) -> ImuChunk:
     rng = np.random.default_rng(1)
     t = np.arange(n) / rate
-    return ImuChunk.from_arrays(t, rng.normal(0, 1, (n, 3)) + [0, 0, 9.8],
+    return ImuChunk.from_arrays(t, rng.normal(0, 1, (n, 3)) + np.array([0, 0, 9.8]),
                                 rng.normal(0, 0.1, (n, 3)))
 
 
@@ -29,8 +30,8 @@ def test_round_trip(tmp_path: Path, name: str) -> None:
     h, back = read_all(tmp_path / name)
     assert h == header
     np.testing.assert_allclose(back.t_s, chunk.t_s, atol=1e-6)
-    np.testing.assert_allclose(back.acc_mps2, chunk.acc_mps2, atol=1e-4)
-    np.testing.assert_allclose(back.gyro_rads, chunk.gyro_rads, atol=1e-5)
+    np.testing.assert_allclose(back.acc_mps2, chunk.acc_mps2, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(back.gyro_rads, chunk.gyro_rads, rtol=1e-6, atol=1e-7)
     assert RecordingReader(tmp_path / name).labels()[0]["end_s"] == 1.0
 
 
@@ -84,6 +85,36 @@ def test_corrupt_line_names_line(tmp_path: Path) -> None:
         fh.write('{"kind":"imu","t_s":[1,2],"acc_mps2":[1,2,3],"gyro_rads":[0,0,0,0,0,0]}\n')
     with pytest.raises(InputFormatError, match=r"r\.jsonl:3: acc_mps2 has shape"):
         list(RecordingReader(tmp_path / "r.jsonl").chunks())
+
+
+def test_plain_number_arrays_are_accepted(tmp_path: Path) -> None:
+    p = tmp_path / "hand.jsonl"
+    header = RecordingHeader(sensor="x", placement="thigh", rate_hz=2.0).to_line()
+    p.write_text(json.dumps(header) + "\n" + json.dumps(
+        {"kind": "imu", "t_s": [0, 0.5], "acc_mps2": [0, 0, 9.8, 0, 0, 9.8],
+         "gyro_rads": [0, 0, 0, 0, 0, 0.1]}) + "\n")
+    _, c = read_all(p)
+    assert c.gyro_rads[1, 2] == 0.1 and len(c) == 2
+
+
+def test_bad_base64_is_reported(tmp_path: Path) -> None:
+    p = tmp_path / "bad.jsonl"
+    header = RecordingHeader(sensor="x", placement="thigh", rate_hz=2.0).to_line()
+    p.write_text(json.dumps(header) + "\n" + json.dumps(
+        {"kind": "imu", "enc": "b64le", "t_s": "!!", "acc_mps2": "", "gyro_rads": ""}) + "\n")
+    with pytest.raises(InputFormatError, match=r"bad\.jsonl:2: imu arrays are malformed"):
+        read_all(p)
+
+
+def test_merged_chunks_hold_the_same_samples(tmp_path: Path) -> None:
+    header = RecordingHeader(sensor="x", placement="thigh", rate_hz=100.0)
+    with RecordingWriter(tmp_path / "r.jsonl.gz", header) as w:
+        w.write_chunk(sample_chunk(1234))
+    small = list(RecordingReader(tmp_path / "r.jsonl.gz").chunks())
+    big = list(RecordingReader(tmp_path / "r.jsonl.gz").chunks(merge_s=5.0))
+    assert len(big) == 3 and len(small) == 13
+    np.testing.assert_array_equal(np.concatenate([c.t_s for c in big]),
+                                  np.concatenate([c.t_s for c in small]))
 
 
 def test_future_version_rejected(tmp_path: Path) -> None:

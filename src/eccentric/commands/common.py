@@ -11,6 +11,10 @@ from eccentric.pipeline import SessionConfig
 from eccentric.recording_format import PLACEMENTS, SIDES, RecordingHeader
 from eccentric.units import ACC_UNITS, GYRO_UNITS
 
+# Chunk length when nothing waits on wall-clock pacing (count, evaluate, replay at max
+# speed). Events are identical for any chunking; longer chunks only cut overhead.
+FAST_CHUNK_S = 5.0
+
 
 def add_exercise_arguments(p: argparse.ArgumentParser, *, default: str | None) -> None:
     p.add_argument("--exercise", choices=sorted(PROFILES), default=default,

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from eccentric.commands.common import (
+    FAST_CHUNK_S,
     add_csv_arguments,
     add_exercise_arguments,
     expand_paths,
@@ -35,7 +36,8 @@ def add_parser(sub: Any) -> None:
 def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
     from pathlib import Path
 
-    src = open_source(path, rate_hz=args.rate, acc_unit=args.acc_unit, gyro_unit=args.gyro_unit)
+    src = open_source(path, rate_hz=args.rate, acc_unit=args.acc_unit, gyro_unit=args.gyro_unit,
+                      chunk_s=FAST_CHUNK_S)
     if src.header.sensor == "csv" and args.exercise is None:
         args = argparse.Namespace(**{**vars(args), "exercise": "auto"})
     config = session_config(args, src.header, Path(path))

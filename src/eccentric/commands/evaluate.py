@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from eccentric.commands.common import expand_paths, session_id_for
+from eccentric.commands.common import FAST_CHUNK_S, expand_paths, session_id_for
 from eccentric.errors import EccentricError
 from eccentric.evaluation.metrics import FileScore, score_file, summarise
 from eccentric.pipeline import SessionConfig
@@ -38,7 +38,7 @@ def evaluate_file(path: Path) -> tuple[FileScore, str]:
     config = SessionConfig(exercise=h.exercise, rate_hz=h.rate_hz, athlete=h.athlete,
                            session_id=session_id_for(path),
                            side=h.side if h.side != "unknown" else None)
-    events = run_pipeline(reader.chunks(), config)
+    events = run_pipeline(reader.chunks(merge_s=FAST_CHUNK_S), config)
     reps = [e for e in events if e["type"] == "rep"]
     return score_file(str(path), reps, labels), h.exercise
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eccentric.commands.common import add_exercise_arguments, session_config
+from eccentric.commands.common import FAST_CHUNK_S, add_exercise_arguments, session_config
 from eccentric.errors import EccentricError
 from eccentric.pipeline import Session
 from eccentric.sinks.base import Sink
@@ -45,7 +45,7 @@ def add_parser(sub: Any) -> None:
 def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
            live_hz: float = 0.0) -> Session:
     """Run one recording into the sinks, paced by ``args.speed``; returns the session."""
-    src = open_source(path)
+    src = open_source(path, chunk_s=FAST_CHUNK_S if args.speed is None else 0.0)
     session = Session(session_config(args, src.header, path, live_hz=live_hz))
     speed: float | None = args.speed
     wall0 = time.monotonic()

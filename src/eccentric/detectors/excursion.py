@@ -37,7 +37,6 @@ class ExcursionDetector:
         self._angle: FloatArray = np.zeros(0)
         self._rate: FloatArray = np.zeros(0)
         self._state: State = "idle"
-        self._baseline_deg = 0.0
         self._peak_deg = 0.0
         self._back_peak_dps = 0.0
         self._trigger_t = 0.0
@@ -64,7 +63,7 @@ class ExcursionDetector:
         self._t = np.concatenate((self._t, frame.t_s))
         self._angle = np.concatenate((self._angle, frame.angle_deg))
         self._rate = np.concatenate((self._rate, frame.rate_dps))
-        out = self._scan(first_new, frame)
+        out = self._scan(first_new)
         self._trim()
         return out
 
@@ -76,15 +75,14 @@ class ExcursionDetector:
 
     # -- online state machine -------------------------------------------------------
 
-    def _scan(self, i: int, frame: MotionFrame) -> list[Rep | NonRep]:
+    def _scan(self, i: int) -> list[Rep | NonRep]:
         p = self.profile
         angle, rate, t = self._angle, self._rate, self._t
         n = len(t)
         out: list[Rep | NonRep] = []
         while i < n:
             if self._state == "idle":
-                self._track_baseline(frame, i)
-                hits = np.flatnonzero(angle[i:] > self._baseline_deg + p.onset_deg)
+                hits = np.flatnonzero(angle[i:] > p.onset_deg)
                 if hits.size == 0:
                     return out
                 i += int(hits[0])
@@ -93,7 +91,7 @@ class ExcursionDetector:
                 self._peak_deg = float(angle[i])
                 continue
             if self._state == "locked":
-                hits = np.flatnonzero(angle[i:] < self._baseline_deg + 0.5 * p.onset_deg)
+                hits = np.flatnonzero(angle[i:] < 0.5 * p.onset_deg)
                 if hits.size == 0:
                     return out
                 i += int(hits[0])
@@ -101,9 +99,8 @@ class ExcursionDetector:
                 continue
             if self._state == "out":
                 run_peak = np.maximum.accumulate(np.maximum(angle[i:], self._peak_deg))
-                excursion = run_peak - self._baseline_deg
-                level = self._baseline_deg + np.maximum(0.5 * p.onset_deg,
-                                                        p.return_fraction * excursion)
+                level = np.maximum(0.5 * p.onset_deg,
+                                   p.return_fraction * run_peak)
                 hits = np.flatnonzero(angle[i:] < level)
                 if hits.size == 0:
                     self._peak_deg = float(run_peak[-1])
@@ -131,14 +128,6 @@ class ExcursionDetector:
             i = end_i + 1
         return out
 
-    def _track_baseline(self, frame: MotionFrame, i: int) -> None:
-        """Resting angle of the start pose: the median angle of recent still samples."""
-        lo = max(0, len(self._t) - len(frame))
-        start = max(i, lo)
-        still = frame.still[start - lo:]
-        if still.any():
-            self._baseline_deg = float(np.median(self._angle[start:][still]))
-
     def _index_of_peak(self, upto: int) -> int:
         lo = self._search_base_index()
         return lo + int(np.argmax(self._angle[lo:upto + 1]))
@@ -162,7 +151,7 @@ class ExcursionDetector:
         t, angle, rate = self._t, self._angle, self._rate
         self._state = "idle"
         self._base_t = float(t[end_i])
-        excursion = self._peak_deg - self._baseline_deg
+        excursion = self._peak_deg
         if excursion < p.min_rom_deg:
             return [NonRep("partial", self._trigger_t, float(t[end_i]), excursion)]
         br = p.break_point

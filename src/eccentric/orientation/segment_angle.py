@@ -37,8 +37,11 @@ def tilt_rate_dps(gravity: FloatArray, gyro_rads: FloatArray, reference: FloatAr
     clipped to |g × ω|, the rate at which the gravity direction moves at all. Using the
     gyro rather than differencing the angle adds no filter lag.
     """
-    cross = np.cross(gravity, gyro_rads)
-    moving = np.linalg.norm(cross, axis=1) * _DEG
+    gx, gy, gz = gravity[:, 0], gravity[:, 1], gravity[:, 2]
+    wx, wy, wz = gyro_rads[:, 0], gyro_rads[:, 1], gyro_rads[:, 2]
+    # np.cross is general but slow for small chunks; spelled out it is several times faster.
+    cross = np.stack((gy * wz - gz * wy, gz * wx - gx * wz, gx * wy - gy * wx), axis=1)
+    moving = np.sqrt(np.einsum("ij,ij->i", cross, cross)) * _DEG
     sin_t = np.sin(angle_deg / _DEG)
     raw = -(cross @ reference) * _DEG / np.maximum(sin_t, 1e-6)
     return np.clip(raw, -moving, moving)
@@ -47,8 +50,8 @@ def tilt_rate_dps(gravity: FloatArray, gyro_rads: FloatArray, reference: FloatAr
 def still_mask(acc_mps2: FloatArray, gyro_rads: FloatArray, max_rate_dps: float = 6.0,
                max_acc_dev_mps2: float = 0.6) -> npt.NDArray[np.bool_]:
     """Samples where the sensor is plausibly at rest (low rate, |acc| near 1 g)."""
-    rate = np.linalg.norm(gyro_rads, axis=1) * _DEG
-    acc_dev = np.abs(np.linalg.norm(acc_mps2, axis=1) - STANDARD_GRAVITY_MPS2)
+    rate = np.sqrt(np.einsum("ij,ij->i", gyro_rads, gyro_rads)) * _DEG
+    acc_dev = np.abs(np.sqrt(np.einsum("ij,ij->i", acc_mps2, acc_mps2)) - STANDARD_GRAVITY_MPS2)
     out: npt.NDArray[np.bool_] = (rate < max_rate_dps) & (acc_dev < max_acc_dev_mps2)
     return out
 

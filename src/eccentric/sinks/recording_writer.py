@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import zlib
@@ -14,17 +15,15 @@ import numpy as np
 from eccentric.chunk import ImuChunk
 from eccentric.recording_format import RecordingHeader
 
-# Decimals kept per quantity: well below any commodity sensor's resolution
-# (1 µs, 1e-4 m/s² ≈ 10 µg, 1e-5 rad/s ≈ 0.0006 °/s) while keeping files small.
-_T_DECIMALS = 6
-_ACC_DECIMALS = 4
-_GYRO_DECIMALS = 5
+# Samples are stored as base64 little-endian binary inside the JSON line: parsing text
+# floats cost ~2.6 µs per sample, a third of the whole replay budget, against ~0.6 µs
+# for binary. Time stays float64 (µs resolution over days); acc and gyro are float32,
+# whose 24-bit mantissa is finer than any commodity sensor's 16-bit output.
 MAX_CHUNK_S = 1.0
 
 
-def _rounded(values: np.ndarray, decimals: int) -> list[float]:
-    out: list[float] = np.round(values.reshape(-1), decimals).tolist()
-    return out
+def _b64(values: np.ndarray, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode("ascii")
 
 
 class RecordingWriter:
@@ -61,9 +60,10 @@ class RecordingWriter:
             stop = max(stop, start + 1)
             self._write({
                 "kind": "imu",
-                "t_s": _rounded(t[start:stop], _T_DECIMALS),
-                "acc_mps2": _rounded(chunk.acc_mps2[start:stop], _ACC_DECIMALS),
-                "gyro_rads": _rounded(chunk.gyro_rads[start:stop], _GYRO_DECIMALS),
+                "enc": "b64le",
+                "t_s": _b64(t[start:stop], "<f8"),
+                "acc_mps2": _b64(chunk.acc_mps2[start:stop], "<f4"),
+                "gyro_rads": _b64(chunk.gyro_rads[start:stop], "<f4"),
             })
             start = stop
 

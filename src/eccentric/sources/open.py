@@ -24,16 +24,21 @@ def is_recording(path: Path) -> bool:
 
 
 def open_source(path: str | Path, *, rate_hz: float | None = None,
-                acc_unit: str | None = None, gyro_unit: str | None = None) -> OpenedSource:
-    """Recordings describe themselves; CSV needs the units (and rate without a t column)."""
+                acc_unit: str | None = None, gyro_unit: str | None = None,
+                chunk_s: float = 0.0) -> OpenedSource:
+    """Recordings describe themselves; CSV needs the units (and rate without a t column).
+
+    ``chunk_s`` > 0 asks for chunks of about that length (faster when pacing does not
+    matter); 0 keeps the file's own chunking (≤ 1 s), as a paced replay wants.
+    """
     p = Path(path)
     if is_recording(p):
         reader = RecordingReader(p)
-        return OpenedSource(reader.header, reader.chunks(), reader)
+        return OpenedSource(reader.header, reader.chunks(merge_s=chunk_s), reader)
     from eccentric.errors import InputFormatError
 
     if acc_unit is None or gyro_unit is None:
         raise InputFormatError(f"{p}: a CSV file needs --acc-unit and --gyro-unit")
     data = read_csv(p, rate_hz=rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit)
     header = RecordingHeader(sensor="csv", placement="unknown", rate_hz=data.rate_hz)
-    return OpenedSource(header, iter_chunks(data.chunk))
+    return OpenedSource(header, iter_chunks(data.chunk, chunk_s if chunk_s > 0 else 0.5))

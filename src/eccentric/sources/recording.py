@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gzip
 import io
 import json
@@ -13,7 +15,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from eccentric.chunk import ImuChunk
+from eccentric.chunk import ImuChunk, concat
 from eccentric.errors import InputFormatError
 from eccentric.recording_format import RecordingHeader
 
@@ -87,14 +89,34 @@ class RecordingReader:
         finally:
             fh.close()
 
-    def chunks(self) -> Iterator[ImuChunk]:
-        """Yield the ``imu`` chunks in file order, validated and in SI units."""
+    def chunks(self, merge_s: float = 0.0) -> Iterator[ImuChunk]:
+        """Yield the ``imu`` chunks in file order, validated and in SI units.
+
+        ``merge_s`` > 0 joins consecutive lines into chunks of at least that many
+        seconds: results are identical (the pipeline is chunk-independent), but
+        replaying as fast as possible spends less time on per-chunk overhead.
+        """
+        pending: list[ImuChunk] = []
+        span_start = 0.0
         for lineno, obj in self._lines():
             kind = obj["kind"]
             if kind == "imu":
-                yield _parse_imu(obj, f"{self.path}:{lineno}")
+                c = _parse_imu(obj, f"{self.path}:{lineno}")
+                if merge_s <= 0:
+                    yield c
+                    continue
+                if len(c) == 0:
+                    continue
+                if not pending:
+                    span_start = float(c.t_s[0])
+                pending.append(c)
+                if float(c.t_s[-1]) - span_start >= merge_s:
+                    yield concat(pending)
+                    pending = []
             elif kind not in ("header", "label"):
                 self.stats.skipped_kinds[kind] = self.stats.skipped_kinds.get(kind, 0) + 1
+        if pending:
+            yield concat(pending)
 
     def labels(self) -> list[dict[str, Any]]:
         """All ``label`` lines (ground truth), in file order."""
@@ -107,19 +129,26 @@ class RecordingReader:
 
 def _parse_imu(obj: dict[str, Any], where: str) -> ImuChunk:
     try:
-        t = np.asarray(obj["t_s"], dtype=np.float64)
-        acc = np.asarray(obj["acc_mps2"], dtype=np.float64).reshape(-1, 3)
-        gyro = np.asarray(obj["gyro_rads"], dtype=np.float64).reshape(-1, 3)
+        if obj.get("enc") == "b64le":
+            t = np.frombuffer(base64.b64decode(obj["t_s"], validate=True), "<f8")
+            acc = np.frombuffer(base64.b64decode(obj["acc_mps2"], validate=True), "<f4")
+            gyro = np.frombuffer(base64.b64decode(obj["gyro_rads"], validate=True), "<f4")
+            acc = acc.astype(np.float64).reshape(-1, 3)
+            gyro = gyro.astype(np.float64).reshape(-1, 3)
+        elif "enc" in obj:
+            raise InputFormatError(f"{where}: unknown sample encoding {obj['enc']!r}")
+        else:
+            t = np.asarray(obj["t_s"], dtype=np.float64)
+            acc = np.asarray(obj["acc_mps2"], dtype=np.float64).reshape(-1, 3)
+            gyro = np.asarray(obj["gyro_rads"], dtype=np.float64).reshape(-1, 3)
     except KeyError as exc:
         raise InputFormatError(f"{where}: imu line lacks field {exc}") from exc
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, binascii.Error) as exc:
         raise InputFormatError(f"{where}: imu arrays are malformed: {exc}") from exc
     return ImuChunk.from_arrays(t, acc, gyro, source=where)
 
 
 def read_all(path: str | Path) -> tuple[RecordingHeader, ImuChunk]:
     """Convenience for analysis and tests: the whole recording as one chunk."""
-    from eccentric.chunk import concat
-
     reader = RecordingReader(path)
     return reader.header, concat(list(reader.chunks()))
