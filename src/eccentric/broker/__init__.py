@@ -1,0 +1,1 @@
+"""Brokers eccentric can run itself (so a newcomer needs none installed)."""
