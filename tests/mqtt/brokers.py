@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import signal
@@ -52,6 +53,9 @@ class Mosquitto:
         self.proc: subprocess.Popen[bytes] | None = None
         self.conf = workdir / "mosquitto.conf"
         lines = [
+            # As root, mosquitto would switch to user "mosquitto", which cannot write the
+            # private tmp dir; keep the current user (ignored when not root).
+            f"user {getpass.getuser()}",
             f"listener {self.port} 127.0.0.1",
             "protocol mqtt",
             f"listener {self.ws_port} 127.0.0.1",

@@ -279,8 +279,10 @@ class Publisher:
         self._shutdown_client(client)
         # Brokers without MQTT 5 refuse it in the CONNACK, or fail to parse the v5
         # CONNECT and close the connection or never answer (amqtt 0.12 with a Will).
+        # A broker that accepted MQTT 5 once is not downgraded when it dies mid-handshake.
         refused_v5 = reason is None or reason.value == _UNSUPPORTED_PROTOCOL
-        if refused_v5 and self._protocol == "5" and self.config.protocol == "auto":
+        if refused_v5 and self._protocol == "5" and self.config.protocol == "auto" \
+                and self.stats.connects == 0:
             log.info("MQTT: %s does not speak MQTT 5; using 3.1.1", self.address.url)
             self._protocol = "3.1.1"
             return self._connect_once()
