@@ -41,15 +41,17 @@ def tls_context(config: MqttConfig) -> ssl.SSLContext:
 
 
 def build_client(config: MqttConfig, address: BrokerAddress, client_id: str,
-                 protocol: str, will: Will | None = None) -> mqtt.Client:
-    """A client that does not reconnect by itself: the caller owns reconnection, so each
-    connection starts with an empty paho queue and resends come from one place."""
+                 protocol: str, will: Will | None = None, *,
+                 reconnect: bool = False) -> mqtt.Client:
+    """By default a client that does not reconnect by itself: the publisher owns
+    reconnection, so each connection starts with an empty paho queue and resends come
+    from one place. Subscribers that keep nothing (``watch``) let paho reconnect."""
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
         protocol=paho_protocol(protocol),
         transport="websockets" if address.transport == "websockets" else "tcp",
-        reconnect_on_failure=False,
+        reconnect_on_failure=reconnect,
         # MQTT 3.1.1 clean session; for v5 clean_start is given to connect().
         clean_session=True if protocol != "5" else None,
     )
