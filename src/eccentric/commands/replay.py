@@ -14,6 +14,7 @@ from eccentric.pipeline import Session
 from eccentric.sinks.base import Sink
 from eccentric.sinks.console import ConsoleSink
 from eccentric.sinks.jsonl import JsonLinesSink
+from eccentric.sinks.mqtt import MqttSink, add_broker_arguments, open_sink_from_args
 from eccentric.sources.open import open_source
 
 
@@ -39,6 +40,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
     p.add_argument("--live-hz", type=float, default=0.0,
                    help="also emit live angle/phase events at this rate (default off)")
+    add_broker_arguments(p)  # MQTT publishing (sinks/mqtt): --broker URL|embedded, ...
     p.set_defaults(func=run)
 
 
@@ -72,7 +74,12 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.path)
     sinks: list[Sink] = [JsonLinesSink(sys.stdout) if args.json else ConsoleSink()]
     try:
-        replay(path, args, sinks, live_hz=args.live_hz)
+        live_hz = args.live_hz
+        mqtt = _open_mqtt(args, path)
+        if mqtt is not None:
+            sinks.append(mqtt)
+            live_hz = live_hz or mqtt.config.live_hz  # gauges need the live stream
+        replay(path, args, sinks, live_hz=live_hz)
     except EccentricError as exc:
         print(f"eccentric replay: {exc}", file=sys.stderr)
         return 1
@@ -82,3 +89,10 @@ def run(args: argparse.Namespace) -> int:
         for s in sinks:
             s.close()
     return 0
+
+
+def _open_mqtt(args: argparse.Namespace, path: Path) -> MqttSink | None:
+    """The MQTT sink when a broker is configured (flag, env or config file), else None."""
+    header = open_source(path).header  # recordings read their header line only
+    return open_sink_from_args(args, athlete=args.athlete or header.athlete,
+                               sensor=header.sensor)
