@@ -106,8 +106,10 @@ class MqttSink:
             # The last set summary is retained so a dashboard opened later shows it.
             self.publisher.put_durable(topic, encode(payload), retain=kind == "set")
             if kind == "rep":
-                self._update_status(reps=event.get("rep"), exercise=event.get("exercise"),
-                                    t_s=payload.get("t_s"))
+                # Remembered for the next status message, not published now: a status
+                # per rep would double the traffic for a number the rep itself carries.
+                self._update_status(publish=False, reps=event.get("rep"),
+                                    exercise=event.get("exercise"), t_s=payload.get("t_s"))
         elif kind == "live":
             if self.config.live_hz <= 0:
                 return
@@ -146,7 +148,7 @@ class MqttSink:
 
     # --- status ----------------------------------------------------------------------
 
-    def _update_status(self, **fields: Any) -> None:
+    def _update_status(self, publish: bool = True, **fields: Any) -> None:
         with self._lock:
             t_s = fields.pop("t_s", None)
             if isinstance(t_s, int | float):
@@ -154,7 +156,8 @@ class MqttSink:
             for key, value in fields.items():
                 if key not in _ENVELOPE_KEYS:
                     self._status[key] = value
-        self._publish_status()
+        if publish:
+            self._publish_status()
 
     def _status_message(self) -> OutMessage:
         with self._lock:
