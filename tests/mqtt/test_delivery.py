@@ -4,6 +4,7 @@ real Mosquitto and through the embedded broker, over TCP and WebSockets."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -106,3 +107,30 @@ def test_late_subscriber_sees_retained_state_and_last_set(mosquitto: Mosquitto,
             contract.validate(m.topic, m.payload)
     finally:
         late.stop()
+
+
+def test_raw_imu_only_when_enabled(mosquitto: Mosquitto, make_sink: SinkFactory) -> None:
+    import numpy as np
+
+    from eccentric.chunk import ImuChunk
+
+    t = np.arange(450) / 100.0
+    chunk = ImuChunk.from_arrays(t, np.tile([0.0, 0.0, 9.81], (450, 1)),
+                                 np.zeros((450, 3)))
+    collector = Collector(mosquitto.port, "eccentric/+/imu/#")
+    try:
+        off = make_sink(mosquitto.url, athlete="off")
+        on = make_sink(mosquitto.url, athlete="on", raw_imu=True)
+        assert off.publisher.wait_connected(10) and on.publisher.wait_connected(10)
+        off.publish_imu(chunk)
+        on.publish_imu(chunk)
+        assert collector.wait_for(lambda ms: len(ms) >= 3, 10)
+        time.sleep(0.3)
+        assert {m.topic for m in collector.messages} == {"eccentric/on/imu/mw1"}
+        batches = [m.json() for m in collector.messages]
+        assert [len(b["samples_t_s"]) for b in batches] == [200, 200, 50]
+        assert batches[1]["t_s"] == 2.0 and batches[0]["acc_mps2"][0] == [0.0, 0.0, 9.81]
+        for m in collector.messages:
+            contract.validate(m.topic, m.payload)
+    finally:
+        collector.stop()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from eccentric.sinks.mqtt.config import PROTOCOLS, MqttConfig, resolve_with_sources
@@ -98,12 +100,10 @@ def open_sink_from_args(args: argparse.Namespace, athlete: str, sensor: str, *,
 
         broker = EmbeddedBroker(config.embedded_port, config.embedded_ws_port).start()
         # amqtt speaks MQTT 3.1.1 only: skip the v5 attempt.
-        from dataclasses import replace
-
         config = replace(config, embedded_port=broker.port,
                          embedded_ws_port=broker.ws_port or 0, protocol="3.1.1")
         print(f"eccentric: embedded MQTT broker on {broker.url} and {broker.ws_url} "
-              f"(topics under {config.base}/)", file=_stderr())
+              f"(topics under {config.base}/)", file=sys.stderr)
         on_close = broker.stop
     sink = MqttSink(config, athlete=athlete, sensor=sensor, accept_commands=accept_commands,
                     on_close=on_close)
@@ -111,8 +111,3 @@ def open_sink_from_args(args: argparse.Namespace, athlete: str, sensor: str, *,
              sink.athlete)
     return sink
 
-
-def _stderr() -> Any:
-    import sys
-
-    return sys.stderr

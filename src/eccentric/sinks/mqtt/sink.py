@@ -108,8 +108,8 @@ class MqttSink:
             if kind == "rep":
                 # Remembered for the next status message, not published now: a status
                 # per rep would double the traffic for a number the rep itself carries.
-                self._update_status(publish=False, reps=event.get("rep"),
-                                    exercise=event.get("exercise"), t_s=payload.get("t_s"))
+                self._update_status({"reps": event.get("rep"), "exercise": event.get("exercise"),
+                                     "t_s": payload.get("t_s")}, publish=False)
         elif kind == "live":
             if self.config.live_hz <= 0:
                 return
@@ -122,7 +122,7 @@ class MqttSink:
             self.publisher.put_volatile(OutMessage(self.topics.live, encode(payload)))
         elif kind == "status":
             fields = {k: v for k, v in event.items() if k not in _ENVELOPE_KEYS}
-            self._update_status(**fields)
+            self._update_status(fields)
 
     def set_status(self, *, sensor_connected: bool | None = None,
                    sample_rate_hz: float | None = None, packet_loss_pct: float | None = None,
@@ -130,7 +130,7 @@ class MqttSink:
         """Update the retained status; arguments left as None keep their last value."""
         given = {"sensor_connected": sensor_connected, "sample_rate_hz": sample_rate_hz,
                  "packet_loss_pct": packet_loss_pct, "battery_pct": battery_pct}
-        self._update_status(**{k: v for k, v in given.items() if v is not None}, **extra)
+        self._update_status({k: v for k, v in given.items() if v is not None} | extra)
 
     def publish_imu(self, chunk: ImuChunk) -> None:
         """Raw samples in batches (QoS 0), only when enabled with ``raw_imu``."""
@@ -148,7 +148,7 @@ class MqttSink:
 
     # --- status ----------------------------------------------------------------------
 
-    def _update_status(self, publish: bool = True, **fields: Any) -> None:
+    def _update_status(self, fields: dict[str, Any], publish: bool = True) -> None:
         with self._lock:
             t_s = fields.pop("t_s", None)
             if isinstance(t_s, int | float):
