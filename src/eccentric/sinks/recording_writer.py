@@ -68,6 +68,9 @@ class RecordingWriter:
             start = stop
 
     def write_label(self, label: dict[str, Any]) -> None:
+        if "kind" in label:
+            # It would overwrite the line's own "kind" and readers would skip the line.
+            raise ValueError(f"a label may not have a 'kind' field: {label!r}")
         self._write({"kind": "label", **label})
 
     def write_record(self, kind: str, payload: dict[str, Any]) -> None:
