@@ -101,3 +101,13 @@ def test_command_writes_a_labelled_recording(tmp_path: Path, capsys: pytest.Capt
     assert reader.header.simulated["params"]["options"]["tempo"] == "fast"
     assert sum(1 for lab in reader.labels() if lab["label"] == "rep") == 3
     assert "3 reps" in capsys.readouterr().out
+
+
+def test_nonrep_labels_survive_the_round_trip(tmp_path: Path) -> None:
+    opts = SessionOptions(reps=2, partial_reps=1, aborted_starts=1)
+    path = tmp_path / "n.jsonl.gz"
+    write_session(path, simulate("ball_leg_curl", 9, "metamotion", "ankle", opts))
+    reader = RecordingReader(path)
+    reasons = sorted(lab["reason"] for lab in reader.labels() if lab["label"] == "nonrep")
+    assert reasons == ["aborted", "partial"]
+    assert reader.stats.skipped_kinds == {}

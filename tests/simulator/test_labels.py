@@ -107,7 +107,7 @@ def test_nordic_session_labels_are_ordered_and_consistent(nordic_session: Simula
         assert rep["side"] == "both"
     (set_label,) = [lab for lab in labels if lab["label"] == "set"]
     assert set_label["start_s"] == reps[0]["start_s"] and set_label["end_s"] == reps[-1]["end_s"]
-    kinds = sorted(lab["kind"] for lab in labels if lab["label"] == "nonrep")
+    kinds = sorted(lab["reason"] for lab in labels if lab["label"] == "nonrep")
     assert kinds == ["aborted", "fidget", "partial"]
     for nr in (lab for lab in labels if lab["label"] == "nonrep"):
         assert all(nr["end_s"] < r["start_s"] or nr["start_s"] > r["end_s"] for r in reps)

@@ -541,7 +541,9 @@ def _labels(script: Script, motion: Motion, exercise: str, family: str, single: 
             span[1] = max(span[1], body["end_s"])
         else:
             a, b = movement_window(motion, d.i0, d.i1, to_file)
-            out.append({"label": "nonrep", "kind": d.kind, "start_s": a, "end_s": b,
+            # "reason", not "kind": every line's "kind" is already "label" (and the
+            # pipeline's nonrep events call it "reason" too).
+            out.append({"label": "nonrep", "reason": d.kind, "start_s": a, "end_s": b,
                         "set": d.set})
     for k, (a, b) in sorted(set_span.items()):
         out.append({"label": "set", "set": k, "start_s": a, "end_s": b, "exercise": exercise,
