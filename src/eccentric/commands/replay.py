@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eccentric.commands.common import FAST_CHUNK_S, add_exercise_arguments, session_config
 from eccentric.errors import EccentricError
@@ -14,8 +14,11 @@ from eccentric.pipeline import Session
 from eccentric.sinks.base import Sink
 from eccentric.sinks.console import ConsoleSink
 from eccentric.sinks.jsonl import JsonLinesSink
-from eccentric.sinks.mqtt import MqttSink, add_broker_arguments, open_sink_from_args
+from eccentric.sinks.mqtt.args import add_broker_arguments, open_sink_from_args
 from eccentric.sources.open import open_source
+
+if TYPE_CHECKING:
+    from eccentric.sinks.mqtt.sink import MqttSink
 
 
 def parse_speed(text: str) -> float | None:

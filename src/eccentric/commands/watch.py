@@ -16,16 +16,17 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import paho.mqtt.client as mqtt
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
 from eccentric.sinks.mqtt.args import add_connection_arguments, config_from_args
-from eccentric.sinks.mqtt.client import build_client
 from eccentric.sinks.mqtt.config import MqttConfig
+
+if TYPE_CHECKING:  # paho is imported by run(), not when the CLI builds its parser
+    import paho.mqtt.client as mqtt
 
 RECENT_REPS = 8
 SEEN_IDS = 10_000  # de-duplication memory; a session has far fewer reps
@@ -173,6 +174,8 @@ def _config(args: argparse.Namespace) -> MqttConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    from eccentric.sinks.mqtt.client import build_client
+
     config = _config(args)
     address = config.address()
     state = WatchState(config.base, args.athlete)

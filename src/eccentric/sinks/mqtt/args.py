@@ -9,10 +9,12 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eccentric.sinks.mqtt.config import PROTOCOLS, MqttConfig, resolve_with_sources
-from eccentric.sinks.mqtt.sink import MqttSink
+
+if TYPE_CHECKING:  # the sink pulls in paho and jsonschema: only when MQTT is used
+    from eccentric.sinks.mqtt.sink import MqttSink
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,8 @@ def open_sink_from_args(args: argparse.Namespace, athlete: str, sensor: str, *,
     config, requested = config_from_args(args)
     if not requested:
         return None
+    from eccentric.sinks.mqtt.sink import MqttSink
+
     on_close = None
     if config.is_embedded:
         from eccentric.broker.embedded import EmbeddedBroker
