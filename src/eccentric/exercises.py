@@ -48,8 +48,16 @@ class ExerciseProfile:
     # 5 % of peak velocity is the usual kinematic onset/offset convention in motor control.
     boundary_min_dps: float = 3.0
     boundary_peak_fraction: float = 0.05
-    # Far-position (bottom/top) pause longer than this ends the attempt (s).
-    max_far_hold_s: float = 20.0
+    # Still this long in mid-rep means the athlete settled into another pose (lay down,
+    # stood up, moved the sensor): the attempt is dropped and the start pose re-learnt (s).
+    # Coaches cue holds of 1–2 s at the top ("hold 1–2 s"), and Nordic athletes push
+    # straight back up after the catch, so 2.5 s separates holds from a new pose.
+    max_still_in_rep_s: float = 2.5
+    # An excursion beyond this is no rep of this exercise (deg; None: no limit).
+    max_angle_deg: float | None = None
+    # Reps are only looked for once a still start pose has been seen: a live session
+    # says "hold still to calibrate", and lead-in movement is never counted.
+    needs_still_start: bool = True
     max_rep_s: float = 30.0
     # Still time that re-zeroes the start pose between reps and sets (s).
     calibration_still_s: float = 1.0
@@ -71,7 +79,9 @@ NORDIC = ExerciseProfile(
     # an attempt that never passes 35° of lean is a partial rep or an aborted start.
     onset_deg=10.0,
     min_rom_deg=35.0,
-    max_far_hold_s=20.0,
+    # The hand catch stops the fall at ~80–95° lean; beyond ~115° the athlete is lying
+    # down or the start pose is wrong, not doing a Nordic.
+    max_angle_deg=115.0,
     break_point=BreakPointRule(),
 )
 
@@ -83,6 +93,7 @@ NORDIC_BAND = ExerciseProfile(
     eccentric="out",
     onset_deg=10.0,
     min_rom_deg=35.0,
+    max_angle_deg=115.0,
     break_point=BreakPointRule(),
 )
 
@@ -96,7 +107,6 @@ BALL_LEG_CURL = ExerciseProfile(
     # A full curl rotates the shank ~50–90°; under 25° is a partial (half) curl.
     onset_deg=8.0,
     min_rom_deg=25.0,
-    max_far_hold_s=15.0,
     # "Tempo 311" is a common prescription (anchors §5): 3 s out, 1 s curl, 1 s squeeze.
     target_tempo=None,
 )
@@ -109,7 +119,6 @@ BALL_LEG_CURL_SINGLE = ExerciseProfile(
     eccentric="back",
     onset_deg=8.0,
     min_rom_deg=25.0,
-    max_far_hold_s=15.0,
     sided=True,
 )
 
@@ -118,6 +127,7 @@ AUTO = ExerciseProfile(
     description="Unknown movement and placement: count cycles and time them",
     detector="generic",
     placements=(),
+    needs_still_start=False,
 )
 
 PROFILES: dict[str, ExerciseProfile] = {

@@ -20,12 +20,16 @@ from eccentric.exercises import ExerciseProfile, get_profile, make_detector
 from eccentric.orientation.fusion import AttitudeFilter
 from eccentric.orientation.segment_angle import (
     StillCalibrator,
-    still_mask,
+    StillDetector,
     tilt_from_reference_deg,
     tilt_rate_dps,
 )
 from eccentric.sets import SetTracker
 from eccentric.timeline import Gap, TimelineGuard
+
+# A re-learnt start pose that moved less than this keeps older angles comparable, so
+# the detector may still look back across it (e.g. for a rep's true start).
+REBASE_DEG = 2.0
 
 
 @dataclass(frozen=True)
@@ -51,10 +55,12 @@ class Session:
         self.timeline = TimelineGuard(config.rate_hz)
         self.attitude = AttitudeFilter(config.rate_hz)
         self.calibrator = StillCalibrator(self.profile.calibration_still_s)
+        self.still = StillDetector(config.rate_hz)
         self.sets = SetTracker(self.profile, session_id=config.session_id,
                                target_tempo=config.target_tempo or self.profile.target_tempo,
                                side=config.side)
         self.reference: np.ndarray | None = None
+        self.calibrated = not self.profile.needs_still_start
         self._last_t: float | None = None
         self._next_live_t = -np.inf
 
@@ -72,7 +78,7 @@ class Session:
         if len(chunk) == 0:
             return events
         gravity, gyro = self.attitude.process(chunk)
-        still = still_mask(chunk.acc_mps2, gyro)
+        still = self.still.update(chunk.acc_mps2, gyro)
         if self.reference is None:
             # Until a still period is seen, the first attitude stands in for the start pose.
             self.reference = gravity[0].copy()
@@ -83,8 +89,14 @@ class Session:
         lo = 0
         for (_, cal), hi in zip([(0, None), *proposals], cuts, strict=True):
             if cal is not None and not self.detector.busy:
+                moved_deg = float(tilt_from_reference_deg(cal.reference[None, :],
+                                                          self.reference)[0])
                 self.reference = cal.reference
-            if hi > lo:
+                if not self.calibrated or moved_deg > REBASE_DEG:
+                    # The proposal's own sample was judged with the old reference.
+                    self.detector.on_recalibrated(float(np.nextafter(cal.t_s, np.inf)))
+                self.calibrated = True
+            if hi > lo and self.calibrated:
                 events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, hi))
                 gaps = []
             lo = hi

@@ -57,6 +57,10 @@ class Detector(Protocol):
         """End of stream: decide whatever can still be decided."""
         ...
 
+    def on_recalibrated(self, t_s: float) -> None:
+        """The start pose was re-learnt at ``t_s``: angles before it are not comparable."""
+        ...
+
     @property
     def busy(self) -> bool:
         """True while inside a rep; the start-pose calibration must not move then."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from eccentric.chunk import FloatArray
 from eccentric.detectors.base import MotionFrame, NonRep
@@ -36,6 +37,8 @@ class ExcursionDetector:
         self._t: FloatArray = np.zeros(0)
         self._angle: FloatArray = np.zeros(0)
         self._rate: FloatArray = np.zeros(0)
+        self._still: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self._still_since: float | None = None
         self._state: State = "idle"
         self._peak_deg = 0.0
         self._back_peak_dps = 0.0
@@ -55,6 +58,9 @@ class ExcursionDetector:
             return "concentric" if self.profile.eccentric == "out" else "eccentric"
         return "idle"
 
+    def on_recalibrated(self, t_s: float) -> None:
+        self._base_t = max(self._base_t, t_s)
+
     def update(self, frame: MotionFrame) -> list[Rep | NonRep]:
         if len(frame) == 0:
             return []
@@ -63,6 +69,7 @@ class ExcursionDetector:
         self._t = np.concatenate((self._t, frame.t_s))
         self._angle = np.concatenate((self._angle, frame.angle_deg))
         self._rate = np.concatenate((self._rate, frame.rate_dps))
+        self._still = np.concatenate((self._still, frame.still))
         out = self._scan(first_new)
         self._trim()
         return out
@@ -87,6 +94,7 @@ class ExcursionDetector:
                     return out
                 i += int(hits[0])
                 self._state = "out"
+                self._still_since = None
                 self._trigger_t = float(t[i])
                 self._peak_deg = float(angle[i])
                 continue
@@ -102,10 +110,22 @@ class ExcursionDetector:
                 level = np.maximum(0.5 * p.onset_deg,
                                    p.return_fraction * run_peak)
                 hits = np.flatnonzero(angle[i:] < level)
+                settled = self._settled_at(i)
+                if settled is not None and (hits.size == 0 or settled < i + int(hits[0])):
+                    out.append(self._give_up(settled, "repositioned"))
+                    i = settled + 1
+                    continue
+                if p.max_angle_deg is not None:
+                    over = np.flatnonzero(angle[i:] > p.max_angle_deg)
+                    if over.size and (hits.size == 0 or over[0] < hits[0]):
+                        self._peak_deg = float(run_peak[over[0]])
+                        out.append(self._give_up(i + int(over[0]), "out_of_range"))
+                        i += int(over[0]) + 1
+                        continue
                 if hits.size == 0:
                     self._peak_deg = float(run_peak[-1])
                     if float(t[-1]) - self._trigger_t > p.max_rep_s:
-                        out.append(self._give_up(n - 1))
+                        out.append(self._give_up(n - 1, "timeout"))
                     return out
                 k = i + int(hits[0])
                 self._peak_deg = float(run_peak[hits[0]])
@@ -120,8 +140,13 @@ class ExcursionDetector:
             hits = np.flatnonzero(rate[i:] > -thr)
             if hits.size == 0:
                 self._back_peak_dps = float(vb[-1])
+                settled = self._settled_at(i)
+                if settled is not None:
+                    out.append(self._give_up(settled, "repositioned"))
+                    i = settled + 1
+                    continue
                 if float(t[-1]) - self._trigger_t > p.max_rep_s:
-                    out.append(self._give_up(n - 1))
+                    out.append(self._give_up(n - 1, "timeout"))
                 return out
             end_i = i + int(hits[0])
             out.extend(self._decide(end_i))
@@ -136,10 +161,44 @@ class ExcursionDetector:
         lo_t = max(self._base_t, self._trigger_t - LOOKBACK_S)
         return int(np.searchsorted(self._t, lo_t, side="left"))
 
-    def _give_up(self, at: int) -> NonRep:
-        """An attempt that never came back within max_rep_s (repositioning, lying down)."""
+    def _settled_at(self, i: int) -> int | None:
+        """First index ≥ i where the segment has been still for max_still_in_rep_s.
+
+        The start of a still run that reaches the end of the buffer is carried over to
+        the next frame in ``_still_since``.
+        """
+        still, t = self._still, self._t
+        need = self.profile.max_still_in_rep_s
+        n = len(still)
+        j = i
+        while j < n:
+            if not still[j]:
+                self._still_since = None
+                nxt = np.flatnonzero(still[j:])
+                if nxt.size == 0:
+                    return None
+                j += int(nxt[0])
+                continue
+            if self._still_since is None:
+                self._still_since = float(t[j])
+            moving = np.flatnonzero(~still[j:])
+            end = j + int(moving[0]) if moving.size else n
+            k = j + int(np.searchsorted(t[j:end], self._still_since + need))
+            if k < end:
+                self._still_since = None
+                return k
+            if end == n:
+                return None
+            j = end
+        return None
+
+    def _give_up(self, at: int, reason: str) -> NonRep:
+        """Drop an attempt that never came back (timeout) or settled elsewhere."""
+        # Locked until the angle is back near the start pose, which the next still
+        # calibration (at most a fraction of a second away when settled) brings about.
         self._state = "locked"
-        nr = NonRep("timeout", self._trigger_t, float(self._t[at]), self._peak_deg)
+        self._still_since = None
+        nr = NonRep(reason, self._trigger_t, float(self._t[at]), self._peak_deg)
         self._base_t = float(self._t[at])
         return nr
 
@@ -217,5 +276,6 @@ class ExcursionDetector:
             self._t = self._t[k:]
             self._angle = self._angle[k:]
             self._rate = self._rate[k:]
+            self._still = self._still[k:]
         if self._gaps and len(self._t):
             self._gaps = [g for g in self._gaps if g.end_s >= self._t[0]]

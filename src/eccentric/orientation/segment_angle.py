@@ -47,13 +47,39 @@ def tilt_rate_dps(gravity: FloatArray, gyro_rads: FloatArray, reference: FloatAr
     return np.clip(raw, -moving, moving)
 
 
-def still_mask(acc_mps2: FloatArray, gyro_rads: FloatArray, max_rate_dps: float = 6.0,
+def still_mask(acc_mps2: FloatArray, gyro_rads: FloatArray, max_rate_dps: float = 3.0,
                max_acc_dev_mps2: float = 0.6) -> npt.NDArray[np.bool_]:
-    """Samples where the sensor is plausibly at rest (low rate, |acc| near 1 g)."""
+    """Samples where the sensor is plausibly at rest (low rate, |acc| near 1 g).
+
+    3 °/s is Fusion's own stationary threshold for gyro-bias learning; a slow Nordic
+    lean (≥ 5 °/s) stays above it, so a lean never passes for a start pose.
+    """
     rate = np.sqrt(np.einsum("ij,ij->i", gyro_rads, gyro_rads)) * _DEG
     acc_dev = np.abs(np.sqrt(np.einsum("ij,ij->i", acc_mps2, acc_mps2)) - STANDARD_GRAVITY_MPS2)
     out: npt.NDArray[np.bool_] = (rate < max_rate_dps) & (acc_dev < max_acc_dev_mps2)
     return out
+
+
+class StillDetector:
+    """``still_mask`` on a trailing 0.25 s mean of the signals, streamed.
+
+    Averaging the gyro *vector* removes sensor noise (which would break a still streak
+    at random) but keeps any real rotation and the uncorrected part of the bias.
+    """
+
+    def __init__(self, rate_hz: float, window_s: float = 0.25) -> None:
+        self.width = max(1, round(window_s * rate_hz))
+        self._tail = np.zeros((0, 6))
+
+    def update(self, acc_mps2: FloatArray, gyro_rads: FloatArray) -> npt.NDArray[np.bool_]:
+        x = np.concatenate((self._tail, np.hstack((acc_mps2, gyro_rads))))
+        c = np.cumsum(np.vstack((np.zeros((1, 6)), x)), axis=0)
+        n_new = len(acc_mps2)
+        hi = np.arange(len(x) - n_new, len(x)) + 1
+        lo = np.maximum(hi - self.width, 0)
+        mean = (c[hi] - c[lo]) / (hi - lo)[:, None]
+        self._tail = x[-(self.width - 1):] if self.width > 1 else x[:0]
+        return still_mask(mean[:, :3], mean[:, 3:])
 
 
 @dataclass
@@ -68,16 +94,20 @@ class Calibration:
 class StillCalibrator:
     """Finds still periods and proposes the mean gravity during them as the start pose.
 
-    One proposal per still streak, made at the sample where the streak first lasts
-    ``min_still_s``, so proposals do not depend on how the stream is chunked. Bounded
-    state: a running sum over the current streak only.
+    Proposals come at fixed points of a still streak (after ``min_still_s``, then every
+    ``repeat_s``), so they do not depend on how the stream is chunked; the pipeline
+    accepts one only while no rep is in progress. Each is the mean over the last
+    ``min_still_s``, which follows the attitude filter while it is still settling after
+    a large movement. Bounded state: at most ``min_still_s`` of samples.
     """
 
-    def __init__(self, min_still_s: float = 1.0) -> None:
+    def __init__(self, min_still_s: float = 1.0, repeat_s: float = 0.25) -> None:
         self.min_still_s = min_still_s
+        self.repeat_s = repeat_s
         self._streak_start: float | None = None
-        self._sum = np.zeros(3)
-        self._proposed = False
+        self._next_due = 0.0
+        self._t: FloatArray = np.zeros(0)
+        self._g: FloatArray = np.zeros((0, 3))
 
     def update(self, t_s: FloatArray, gravity: FloatArray, still: npt.NDArray[np.bool_]
                ) -> list[tuple[int, Calibration]]:
@@ -91,20 +121,26 @@ class StillCalibrator:
         for a, b in itertools.pairwise(bounds.tolist()):
             if not still[a]:
                 self._streak_start = None
-                self._sum[:] = 0.0
-                self._proposed = False
+                self._t = self._t[:0]
+                self._g = self._g[:0]
                 continue
             if self._streak_start is None:
                 self._streak_start = float(t_s[a])
-            if self._proposed:
-                continue
-            reach = int(np.searchsorted(t_s[a:b], self._streak_start + self.min_still_s))
-            if reach >= b - a:
-                self._sum += gravity[a:b].sum(axis=0)
-                continue
-            k = a + reach
-            self._sum += gravity[a:k + 1].sum(axis=0)
-            ref = self._sum / max(float(np.linalg.norm(self._sum)), 1e-12)
-            out.append((k, Calibration(ref, float(t_s[k]), True)))
-            self._proposed = True
+                self._next_due = self._streak_start + self.min_still_s
+            base = len(self._t)
+            self._t = np.concatenate((self._t, t_s[a:b]))
+            self._g = np.concatenate((self._g, gravity[a:b]))
+            due = np.arange(self._next_due, float(t_s[b - 1]) + 1e-12, self.repeat_s)
+            for d in due.tolist():
+                k = int(np.searchsorted(self._t, d))
+                window = self._g[np.searchsorted(self._t, self._t[k] - self.min_still_s,
+                                                 side="right"):k + 1]
+                mean = window.sum(axis=0)
+                ref = mean / max(float(np.linalg.norm(mean)), 1e-12)
+                out.append((a + k - base, Calibration(ref, float(self._t[k]), True)))
+            if len(due):
+                self._next_due = float(due[-1]) + self.repeat_s
+            keep = np.searchsorted(self._t, float(self._t[-1]) - self.min_still_s - 1e-9)
+            self._t = self._t[keep:]
+            self._g = self._g[keep:]
         return out
