@@ -24,6 +24,29 @@ from eccentric.timeline import Gap
 
 State = Literal["idle", "out", "returning", "locked"]
 
+def rotation_axis(gyro_dps: FloatArray, tilt_rate_dps: FloatArray, lo: int, hi: int
+                  ) -> FloatArray | None:
+    """Unit axis (sensor frame) the segment turned about on its way out, or None.
+
+    The mean gyro vector over the clearly-moving outward samples. Projecting the gyro on
+    it gives the movement's angular rate without the tilt rate's ill-conditioning near
+    the start pose (where the direction of a tiny tilt is mostly noise).
+    """
+    if hi <= lo:
+        return None
+    r = tilt_rate_dps[lo:hi + 1]
+    peak = float(np.max(r, initial=0.0))
+    sel = r > max(5.0, 0.2 * peak)
+    if not sel.any():
+        return None
+    v = gyro_dps[lo:hi + 1][sel].sum(axis=0)
+    norm = float(np.linalg.norm(v))
+    if norm < 1e-9:
+        return None
+    axis: FloatArray = v / norm
+    return axis
+
+
 # How far before the onset trigger the start search may reach (s). The slowest leans
 # (~3 °/s) take ~3.5 s to pass a 10° onset, so 6 s keeps their true start in view.
 LOOKBACK_S = 6.0
@@ -38,6 +61,9 @@ class ExcursionDetector:
         self._angle: FloatArray = np.zeros(0)
         self._rate: FloatArray = np.zeros(0)
         self._still: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self._gyro_dps: FloatArray = np.zeros((0, 3))
+        # Rotation axis of the current rep in the sensor frame (unit, outward-positive).
+        self._axis: FloatArray | None = None
         self._still_since: float | None = None
         self._state: State = "idle"
         self._peak_deg = 0.0
@@ -70,6 +96,7 @@ class ExcursionDetector:
         self._angle = np.concatenate((self._angle, frame.angle_deg))
         self._rate = np.concatenate((self._rate, frame.rate_dps))
         self._still = np.concatenate((self._still, frame.still))
+        self._gyro_dps = np.concatenate((self._gyro_dps, np.degrees(frame.gyro_rads)))
         out = self._scan(first_new)
         self._trim()
         return out
@@ -130,14 +157,18 @@ class ExcursionDetector:
                 k = i + int(hits[0])
                 self._peak_deg = float(run_peak[hits[0]])
                 peak_i = self._index_of_peak(k)
-                self._back_peak_dps = float(np.max(-rate[peak_i:k + 1], initial=0.0))
+                self._axis = rotation_axis(self._gyro_dps, rate, self._search_base_index(),
+                                           peak_i)
+                ax_rate = self._axis_rate()
+                self._back_peak_dps = float(np.max(-ax_rate[peak_i:k + 1], initial=0.0))
                 self._state = "returning"
                 i = k
                 continue
             # returning: the rep ends where the return speed falls below its threshold
-            vb = np.maximum.accumulate(np.maximum(-rate[i:], self._back_peak_dps))
+            ax_rate = self._axis_rate()
+            vb = np.maximum.accumulate(np.maximum(-ax_rate[i:], self._back_peak_dps))
             thr = np.maximum(p.boundary_min_dps, p.boundary_peak_fraction * vb)
-            hits = np.flatnonzero(rate[i:] > -thr)
+            hits = np.flatnonzero(ax_rate[i:] > -thr)
             if hits.size == 0:
                 self._back_peak_dps = float(vb[-1])
                 settled = self._settled_at(i)
@@ -160,6 +191,13 @@ class ExcursionDetector:
     def _search_base_index(self) -> int:
         lo_t = max(self._base_t, self._trigger_t - LOOKBACK_S)
         return int(np.searchsorted(self._t, lo_t, side="left"))
+
+    def _axis_rate(self) -> FloatArray:
+        """Angular rate about the rep's axis (°/s); the tilt rate when there is none."""
+        if self._axis is None:
+            return self._rate
+        out: FloatArray = self._gyro_dps @ self._axis
+        return out
 
     def _settled_at(self, i: int) -> int | None:
         """First index ≥ i where the segment has been still for max_still_in_rep_s.
@@ -198,6 +236,7 @@ class ExcursionDetector:
         # calibration (at most a fraction of a second away when settled) brings about.
         self._state = "locked"
         self._still_since = None
+        self._axis = None
         nr = NonRep(reason, self._trigger_t, float(self._t[at]), self._peak_deg)
         self._base_t = float(self._t[at])
         return nr
@@ -207,21 +246,23 @@ class ExcursionDetector:
     def _decide(self, end_i: int) -> list[Rep | NonRep]:
         p = self.profile
         base_i = self._search_base_index()
-        t, angle, rate = self._t, self._angle, self._rate
+        t = self._t
         self._state = "idle"
         self._base_t = float(t[end_i])
         excursion = self._peak_deg
         if excursion < p.min_rom_deg:
+            self._axis = None
             return [NonRep("partial", self._trigger_t, float(t[end_i]), excursion)]
         br = p.break_point
         b = segment_excursion(
-            t, angle, rate, base_i=base_i, end_search_i=end_i,
+            t, self._angle, self._axis_rate(), base_i=base_i, end_search_i=end_i,
             start_min_dps=p.boundary_min_dps if br is not None else 0.0,
             min_dps=p.boundary_min_dps, fraction=p.boundary_peak_fraction,
             break_rule=(br.rate_dps, br.accel_dps2, br.accel_window_s) if br else None,
         )
         rep = self._make_rep(b)
         rep.decided_s = float(t[end_i])
+        self._axis = None
         return [rep]
 
     def _make_rep(self, b: ExcursionBoundaries) -> Rep:
@@ -241,7 +282,8 @@ class ExcursionDetector:
             brk_angle: float | None = None
             if b.break_i is not None:
                 brk_t = float(t[b.break_i])
-                brk_angle = float(angle[b.break_i]) - start_angle
+                # Lean from the calibrated upright pose, as published (0 = upright).
+                brk_angle = float(angle[b.break_i])
                 phases += [Phase("eccentric_controlled", t0, brk_t),
                            Phase("eccentric_fall", brk_t, t_far0)]
             else:
@@ -252,7 +294,7 @@ class ExcursionDetector:
                 phases=phases, rom_deg=rom, bottom_pause_s=far_s,
                 controlled_eccentric_s=(brk_t - t0) if brk_t is not None else out_s,
                 break_angle_deg=brk_angle, break_t_s=brk_t,
-                bottom_angle_deg=far_angle - start_angle, peak_lowering_dps=b.out_peak_dps,
+                bottom_angle_deg=far_angle, peak_lowering_dps=b.out_peak_dps,
                 flags=flags,
             ) if p.break_point is not None else Rep(
                 exercise=p.name, start_s=t0, end_s=t1, eccentric_s=out_s, concentric_s=back_s,
@@ -277,5 +319,6 @@ class ExcursionDetector:
             self._angle = self._angle[k:]
             self._rate = self._rate[k:]
             self._still = self._still[k:]
+            self._gyro_dps = self._gyro_dps[k:]
         if self._gaps and len(self._t):
             self._gaps = [g for g in self._gaps if g.end_s >= self._t[0]]

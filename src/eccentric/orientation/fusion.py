@@ -17,6 +17,8 @@ from eccentric.chunk import STANDARD_GRAVITY_MPS2, FloatArray, ImuChunk
 
 _RAD2DEG = 180.0 / math.pi
 BIAS_DECIMATION = 8
+# Same threshold as the timeline's gap detection (2.5 nominal periods).
+GAP_RESTART_FACTOR = 2.5
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,15 @@ class AttitudeFilter:
         # it changes (jitter beyond 5 %, a gap, and back to nominal after it). Splitting
         # the loop this way keeps the per-sample Python work to the two library calls.
         nominal = self._nominal_dt
+        # Across a gap (dropped packets) the gyro says nothing about the missing motion:
+        # integrating one sample's rate over the whole gap turned a 100 °/s Nordic fall
+        # into a 40° attitude error. Such samples restart the attitude from gravity.
+        restart = dts > GAP_RESTART_FACTOR * nominal
         wanted = np.where(np.abs(dts - nominal) > tolerance,
                           np.clip(dts, 1e-4, 1.0), nominal)
+        wanted[restart] = nominal
         prev = np.concatenate(([period], wanted[:-1]))
-        changes = np.flatnonzero(wanted != prev).tolist()
+        changes = np.flatnonzero((wanted != prev) | restart).tolist()
         lo = 0
         for k in [*changes, n]:
             for w, a in zip(list(gyro_dps[lo:k]), list(acc_g[lo:k]), strict=True):
@@ -133,8 +140,11 @@ class AttitudeFilter:
                 keep(get_gravity())
             if k == n:
                 break
-            period = float(wanted[k])
-            ahrs.set_sample_period(period)
+            if restart[k]:
+                self._start_from(acc_g[k])
+            if float(wanted[k]) != period:
+                period = float(wanted[k])
+                ahrs.set_sample_period(period)
             lo = k
         gravity = np.array(out)
         gyro_out = gyro_dps

@@ -91,6 +91,10 @@ class Calibration:
     from_still: bool
 
 
+# Largest tilt change (deg) across a calibration window; ~0.5 °/s of sway passes.
+MAX_CREEP_DEG = 0.7
+
+
 class StillCalibrator:
     """Finds still periods and proposes the mean gravity during them as the start pose.
 
@@ -135,6 +139,11 @@ class StillCalibrator:
                 k = int(np.searchsorted(self._t, d))
                 window = self._g[np.searchsorted(self._t, self._t[k] - self.min_still_s,
                                                  side="right"):k + 1]
+                # A pose is only "still" if it did not creep: the very start of a slow
+                # Nordic lean passes the rate test but turns the thigh by degrees.
+                creep = float(np.degrees(np.arccos(np.clip(window[0] @ window[-1], -1, 1))))
+                if creep > MAX_CREEP_DEG:
+                    continue
                 mean = window.sum(axis=0)
                 ref = mean / max(float(np.linalg.norm(mean)), 1e-12)
                 out.append((a + k - base, Calibration(ref, float(self._t[k]), True)))
