@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from eccentric.broker.embedded import free_port
 from eccentric.recording_format import RecordingHeader
 from eccentric.sinks.recording_writer import RecordingWriter
+from eccentric.sources.open import open_source
 from tests.mqtt import contract
 from tests.mqtt.brokers import Mosquitto, wait_port
 from tests.mqtt.subscriber import Collector
@@ -35,7 +38,8 @@ def _replay(recording: Path, tmp: Path, *extra: str) -> subprocess.Popen[str]:
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _check(proc: subprocess.Popen[str], collector: Collector) -> None:
+def _check(proc: subprocess.Popen[str], collector: Collector, athlete: str = "Bo_Test_1",
+           sensor: str = "synthetic-imu") -> list[dict[str, object]]:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     decided = [json.loads(line) for line in out.splitlines()]
@@ -43,29 +47,37 @@ def _check(proc: subprocess.Popen[str], collector: Collector) -> None:
     assert len(rep_ids) >= 3, "the replay decided too few reps to be a useful test"
     assert collector.wait_for(lambda ms: len(collector.on("/rep")) >= len(rep_ids), 10)
     received = collector.on("/rep")
-    assert all(m.topic == "eccentric/Bo_Test_1/rep" for m in received)
+    assert all(m.topic == f"eccentric/{athlete}/rep" for m in received)
     assert [m.json()["id"] for m in received] == rep_ids  # exactly these, in order
     for m, event in zip(received, (e for e in decided if e["type"] == "rep"), strict=True):
         body = m.json()
         assert {k: body[k] for k in event} == event  # the event itself, unchanged
-        assert body["athlete"] == "Bo_Test_1" and body["sensor"] == "synthetic-imu"
+        assert body["athlete"] == athlete and body["sensor"] == sensor
     for m in collector.messages:
         contract.validate(m.topic, m.payload)
-    assert collector.on("/set"), "no set summary published"
+    set_ids = [e["id"] for e in decided if e["type"] == "set"]
+    assert set_ids and collector.wait_for(lambda ms: len(collector.on("/set")) >= len(set_ids))
+    assert [m.json()["id"] for m in collector.on("/set")] == set_ids
+    return decided
 
 
-def test_replay_to_mosquitto(mosquitto: Mosquitto, tmp_path: Path) -> None:
-    recording = _recording(tmp_path / "nordic.jsonl")
+@pytest.mark.parametrize("name", ["nordic_thigh_polar52_basic",
+                                  "ball_double_shank_movesense_3sets"])
+def test_replay_of_library_recording_to_mosquitto(mosquitto: Mosquitto, tmp_path: Path,
+                                                  name: str) -> None:
+    recording = ROOT / "recordings" / f"{name}.jsonl.gz"
+    header = open_source(recording).header
     collector = Collector(mosquitto.port)
     try:
         proc = _replay(recording, tmp_path, "--broker", mosquitto.url)
-        _check(proc, collector)
+        _check(proc, collector, athlete=header.athlete, sensor=header.sensor)
         assert collector.on("/live"), "no live gauge messages"
     finally:
         collector.stop()
 
 
 def test_replay_with_embedded_broker(tmp_path: Path) -> None:
+    """Also checks that a header athlete with '/' and '+' becomes a safe topic level."""
     recording = _recording(tmp_path / "nordic.jsonl", reps=3)
     port = free_port()
     # Paced (8x real time) so the subscriber is in before the first rep is decided.
