@@ -671,7 +671,7 @@ class GenericRepCounter:
             return
         cycles = 2.0 if final else LOCK_CYCLES
         max_s = min(PERIOD_MAX_S, len(win) / (cycles * self.work_hz))
-        period, scores, at_t = self._analyse(win, PERIOD_MIN_S, max_s)
+        period, _, at_t = self._analyse(win, PERIOD_MIN_S, max_s)
         if period != period:
             return
         if (not final and 2.0 * period <= PERIOD_MAX_S
@@ -687,15 +687,17 @@ class GenericRepCounter:
         # has passed without rotation becoming periodic (early on, a harmonic of the
         # acceleration is easily mistaken for the period). What must repeat once per
         # period is the dominant component that will be counted, not every axis of the
-        # feature (a circling pendulum repeats twice per cycle on its minor axis).
+        # feature (a circling pendulum repeats twice per cycle on its minor axis); the
+        # feature as a whole must still repeat at the period (slow random sway can give
+        # one projection a spurious single-cycle look).
         bout = _Bout(_ROTATION, np.zeros(3), np.zeros(3), period, [], [])
         score = -math.inf
-        if scores[_ROTATION] > -math.inf:
+        if at_t[_ROTATION] >= LOCK_SCORE:
             self._axes(win, bout, period)
             score = self._component_score(win, bout, period)
         if score < LOCK_SCORE:
-            if scores[_ACCELERATION] == -math.inf or not (
-                    scores[_ROTATION] == -math.inf or len(win) >= self.window_n // 2):
+            if at_t[_ACCELERATION] < LOCK_SCORE or not (
+                    at_t[_ROTATION] == -math.inf or len(win) >= self.window_n // 2):
                 return
             bout = _Bout(_ACCELERATION, np.zeros(3), np.zeros(3), period, [], [])
             self._axes(win, bout, period)
