@@ -42,6 +42,9 @@ class ExerciseProfile:
     onset_deg: float = 10.0
     # ...and reach at least this far (deg) to count; less is a partial rep.
     min_rom_deg: float = 35.0
+    # ...and take at least this long from start to end (s); quicker is a step, a shuffle
+    # or a bounce, not a rep performed with the controlled tempo coaches ask for.
+    min_rep_s: float = 1.2
     # Back within this fraction of the rep's range (or onset_deg) counts as returned.
     return_fraction: float = 0.25
     # Phase boundaries: angular speed crosses max(boundary_min_dps, fraction × phase peak).
@@ -75,10 +78,14 @@ NORDIC = ExerciseProfile(
     detector="excursion",
     placements=("thigh", "trunk"),
     eccentric="out",
-    # Break points lie at ~30–60° lean (anchors §4.2), and the hand catch near 80–95°;
-    # an attempt that never passes 35° of lean is a partial rep or an aborted start.
+    # Break points lie at ~30–60° lean (anchors §4.2) and the hand catch near 80–95°;
+    # an attempt that never passes 55° of lean stopped before any fall or catch: a
+    # partial rep or an aborted start.
     onset_deg=10.0,
-    min_rom_deg=35.0,
+    min_rom_deg=55.0,
+    # Even a fast Nordic (~1 s lowering, ~1 s push back) takes 2 s; kneeling down or
+    # standing up moves the thigh as far but quicker.
+    min_rep_s=1.5,
     # The hand catch stops the fall at ~80–95° lean; beyond ~115° the athlete is lying
     # down or the start pose is wrong, not doing a Nordic.
     max_angle_deg=115.0,
@@ -92,7 +99,8 @@ NORDIC_BAND = ExerciseProfile(
     placements=("thigh", "trunk"),
     eccentric="out",
     onset_deg=10.0,
-    min_rom_deg=35.0,
+    min_rom_deg=55.0,
+    min_rep_s=1.5,
     max_angle_deg=115.0,
     break_point=BreakPointRule(),
 )
@@ -104,9 +112,10 @@ BALL_LEG_CURL = ExerciseProfile(
     placements=("shank", "ankle"),
     # Curling the ball in shortens the hamstrings (concentric); rolling out lengthens them.
     eccentric="back",
-    # A full curl rotates the shank ~50–90°; under 25° is a partial (half) curl.
+    # A full curl (knee from ~0–10° to ~90–110° flexion) rotates the shank ~50–90°;
+    # under 35° is a partial (half) curl.
     onset_deg=8.0,
-    min_rom_deg=25.0,
+    min_rom_deg=35.0,
     # "Tempo 311" is a common prescription (anchors §5): 3 s out, 1 s curl, 1 s squeeze.
     target_tempo=None,
 )
@@ -118,7 +127,7 @@ BALL_LEG_CURL_SINGLE = ExerciseProfile(
     placements=("shank", "ankle"),
     eccentric="back",
     onset_deg=8.0,
-    min_rom_deg=25.0,
+    min_rom_deg=35.0,
     sided=True,
 )
 

@@ -260,6 +260,9 @@ class ExcursionDetector:
             min_dps=p.boundary_min_dps, fraction=p.boundary_peak_fraction,
             break_rule=(br.rate_dps, br.accel_dps2, br.accel_window_s) if br else None,
         )
+        if float(t[b.end_i] - t[b.start_i]) < p.min_rep_s:
+            self._axis = None
+            return [NonRep("too_fast", float(t[b.start_i]), float(t[b.end_i]), excursion)]
         rep = self._make_rep(b)
         rep.decided_s = float(t[end_i])
         self._axis = None

@@ -7,6 +7,7 @@ used, so no magnetometer is needed and yaw drift is harmless.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -14,11 +15,16 @@ import imufusion
 import numpy as np
 
 from eccentric.chunk import STANDARD_GRAVITY_MPS2, FloatArray, ImuChunk
+from eccentric.orientation.segment_angle import StillDetector
 
 _RAD2DEG = 180.0 / math.pi
 BIAS_DECIMATION = 8
 # Same threshold as the timeline's gap detection (2.5 nominal periods).
 GAP_RESTART_FACTOR = 2.5
+# At rest, check the attitude against the accelerometer every RESYNC_S and snap to it
+# when they differ by more than RESYNC_DEG (the filter's own error at rest is ~0.1°).
+RESYNC_S = 0.5
+RESYNC_DEG = 1.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,10 @@ class AttitudeFilter:
         self._last_t: float | None = None
         self._offset_dps = np.zeros(3)
         self._samples_seen = 0
+        self._still = StillDetector(rate_hz)
+        self._acc_tail = np.zeros((0, 3))
+        self._still_run_start: float | None = None
+        self._next_resync = 0.0
 
     def _start_from(self, acc_g: FloatArray) -> None:
         """Begin at the attitude the first accelerometer sample implies.
@@ -89,6 +99,54 @@ class AttitudeFilter:
             q /= np.linalg.norm(q)
         self._ahrs.set_quaternion(q)
         self._ahrs.skip_startup()
+
+    def _resync_points(self, t: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray
+                       ) -> dict[int, FloatArray]:
+        """Where to check the attitude against gravity: every RESYNC_S of a still run.
+
+        Returns {index just after the check point: mean accelerometer direction}. The
+        still test and the mean use a trailing window carried across chunks.
+        """
+        still = self._still.update(acc_g * STANDARD_GRAVITY_MPS2, gyro_dps / _RAD2DEG)
+        x = np.concatenate((self._acc_tail, acc_g))
+        csum = np.cumsum(np.vstack((np.zeros((1, 3)), x)), axis=0)
+        off = len(self._acc_tail)
+        w = self._still.width
+        out: dict[int, FloatArray] = {}
+        change = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
+        bounds = np.concatenate(([0], change, [len(still)]))
+        for a, b in itertools.pairwise(bounds.tolist()):
+            if not still[a]:
+                self._still_run_start = None
+                continue
+            if self._still_run_start is None:
+                self._still_run_start = float(t[a])
+                self._next_resync = self._still_run_start + RESYNC_S
+            due = np.arange(self._next_resync, float(t[b - 1]) + 1e-12, RESYNC_S)
+            for d in due.tolist():
+                k = a + int(np.searchsorted(t[a:b], d))
+                hi = off + k + 1
+                mean = (csum[hi] - csum[max(hi - w, 0)]) / max(min(w, hi), 1)
+                out[k + 1] = mean
+            if len(due):
+                self._next_resync = float(due[-1]) + RESYNC_S
+        self._acc_tail = x[-w:]
+        return out
+
+    def _maybe_resync(self, gravity: FloatArray, acc_mean_g: FloatArray) -> None:
+        """At rest the accelerometer *is* gravity: snap to it if the attitude disagrees.
+
+        Fusion corrects slowly (gain 0.5) and not at all while it rejects the
+        accelerometer, so after a fast lead-in movement the attitude can stay several
+        degrees off through the still start pose that the angle is calibrated from.
+        """
+        norm = float(np.linalg.norm(acc_mean_g))
+        g_norm = float(np.linalg.norm(gravity))
+        if norm < 1e-6 or g_norm < 1e-6:
+            return
+        cos = float(acc_mean_g @ gravity) / (norm * g_norm)
+        if math.degrees(math.acos(max(-1.0, min(1.0, cos)))) > RESYNC_DEG:
+            self._start_from(acc_mean_g)
 
     def process(self, chunk: ImuChunk) -> tuple[FloatArray, FloatArray]:
         """Return (gravity unit vectors (n,3), bias-corrected gyro in rad/s (n,3))."""
@@ -133,11 +191,14 @@ class AttitudeFilter:
         wanted[restart] = nominal
         prev = np.concatenate(([period], wanted[:-1]))
         changes = np.flatnonzero((wanted != prev) | restart).tolist()
+        resync = self._resync_points(t, acc_g, gyro_dps)
         lo = 0
-        for k in [*changes, n]:
+        for k in sorted({*changes, *resync, n}):
             for w, a in zip(list(gyro_dps[lo:k]), list(acc_g[lo:k]), strict=True):
                 update(w, a)
                 keep(get_gravity())
+            if k in resync:
+                self._maybe_resync(out[-1], resync[k])
             if k == n:
                 break
             if restart[k]:
