@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from eccentric.broker.embedded import free_port
@@ -44,7 +45,9 @@ class Mosquitto:
     the database is saved after every change (autosave_on_changes with interval 1).
     """
 
-    def __init__(self, workdir: Path, *, persistence: bool = True) -> None:
+    def __init__(self, workdir: Path, *, persistence: bool = True,
+                 custom: Callable[[int], list[str]] | None = None) -> None:
+        """``custom(port)`` replaces the listener and access lines (one listener)."""
         self.binary = mosquitto_binary()
         self.workdir = workdir
         self.port = free_port()
@@ -67,6 +70,10 @@ class Mosquitto:
             "log_type notice",
             "max_queued_messages 10000",
         ]
+        if custom is not None:
+            lines = [f"user {getpass.getuser()}", f"log_dest file {workdir / 'mosquitto.log'}",
+                     *custom(self.port)]
+            self.ws_port = self.port
         if persistence:
             lines += ["persistence true", f"persistence_location {workdir}/",
                       "autosave_interval 1", "autosave_on_changes true"]

@@ -31,7 +31,8 @@ class Collector:
 
     def __init__(self, port: int, topic: str = "eccentric/#", *, client_id: str = "collector",
                  persistent: bool = False, transport: str = "tcp",
-                 protocol: int = mqtt.MQTTv311) -> None:
+                 protocol: int = mqtt.MQTTv311, ca_file: str | None = None,
+                 username: str | None = None, password: str | None = None) -> None:
         self.topic = topic
         self.messages: list[Received] = []
         self._cond = threading.Condition()
@@ -41,6 +42,10 @@ class Collector:
                                   clean_session=not persistent if protocol != mqtt.MQTTv5
                                   else None)
         self.client.reconnect_delay_set(1, 2)
+        if ca_file:
+            self.client.tls_set(ca_certs=ca_file)
+        if username:
+            self.client.username_pw_set(username, password)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.on_disconnect = lambda *a: self.connected.clear()
