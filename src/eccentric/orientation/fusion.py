@@ -124,7 +124,7 @@ class AttitudeFilter:
                 self._next_resync = self._still_run_start + RESYNC_S
             due = np.arange(self._next_resync, float(t[b - 1]) + 1e-12, RESYNC_S)
             for d in due.tolist():
-                k = a + int(np.searchsorted(t[a:b], d))
+                k = min(a + int(np.searchsorted(t[a:b], d)), b - 1)
                 hi = off + k + 1
                 mean = (csum[hi] - csum[max(hi - w, 0)]) / max(min(w, hi), 1)
                 out[k + 1] = mean

@@ -47,12 +47,13 @@ def tilt_rate_dps(gravity: FloatArray, gyro_rads: FloatArray, reference: FloatAr
     return np.clip(raw, -moving, moving)
 
 
-def still_mask(acc_mps2: FloatArray, gyro_rads: FloatArray, max_rate_dps: float = 3.0,
+def still_mask(acc_mps2: FloatArray, gyro_rads: FloatArray, max_rate_dps: float = 4.5,
                max_acc_dev_mps2: float = 0.6) -> npt.NDArray[np.bool_]:
     """Samples where the sensor is plausibly at rest (low rate, |acc| near 1 g).
 
-    3 °/s is Fusion's own stationary threshold for gyro-bias learning; a slow Nordic
-    lean (≥ 5 °/s) stays above it, so a lean never passes for a start pose.
+    4.5 °/s leaves room for an unlearnt gyro bias of ~2 °/s plus the tremor of a
+    single-leg bridge; slow movements that pass it are caught by the calibrator's
+    creep limit (a pose must not turn by more than MAX_CREEP_DEG while it is learnt).
     """
     rate = np.sqrt(np.einsum("ij,ij->i", gyro_rads, gyro_rads)) * _DEG
     acc_dev = np.abs(np.sqrt(np.einsum("ij,ij->i", acc_mps2, acc_mps2)) - STANDARD_GRAVITY_MPS2)
@@ -136,7 +137,7 @@ class StillCalibrator:
             self._g = np.concatenate((self._g, gravity[a:b]))
             due = np.arange(self._next_due, float(t_s[b - 1]) + 1e-12, self.repeat_s)
             for d in due.tolist():
-                k = int(np.searchsorted(self._t, d))
+                k = min(int(np.searchsorted(self._t, d)), len(self._t) - 1)
                 window = self._g[np.searchsorted(self._t, self._t[k] - self.min_still_s,
                                                  side="right"):k + 1]
                 # A pose is only "still" if it did not creep: the very start of a slow
