@@ -28,7 +28,12 @@ class BreakPointRule:
 
     rate_dps: float = 20.0
     accel_dps2: float = 150.0
-    accel_window_s: float = 0.05  # derivative span; short enough to resolve a ~0.4 s fall
+    # The published rule was applied to video kinematics, which are smooth; on a body-worn
+    # gyro, muscle tremor (~8–12 Hz) alone exceeds 150 °/s². Smoothing over 0.1 s (a
+    # ~5 Hz low-pass) and asking both conditions to hold for 60 ms keeps tremor out while
+    # a fall (0.3–0.7 s long) still shows within a few samples.
+    accel_window_s: float = 0.1
+    hold_s: float = 0.06
 
 
 @dataclass(frozen=True)

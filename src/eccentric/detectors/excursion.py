@@ -258,7 +258,7 @@ class ExcursionDetector:
             t, self._angle, self._axis_rate(), base_i=base_i, end_search_i=end_i,
             start_min_dps=p.boundary_min_dps if br is not None else 0.0,
             min_dps=p.boundary_min_dps, fraction=p.boundary_peak_fraction,
-            break_rule=(br.rate_dps, br.accel_dps2, br.accel_window_s) if br else None,
+            break_rule=(br.rate_dps, br.accel_dps2, br.accel_window_s, br.hold_s) if br else None,
         )
         if float(t[b.end_i] - t[b.start_i]) < p.min_rep_s:
             self._axis = None
@@ -283,7 +283,12 @@ class ExcursionDetector:
             phases: list[Phase] = []
             brk_t: float | None = None
             brk_angle: float | None = None
-            if b.break_i is not None:
+            gap_in_lowering = any(g.end_s > t0 and g.start_s < t_far0 for g in self._gaps)
+            if gap_in_lowering:
+                # Packets lost while lowering: the break may lie inside the hole, and a
+                # guessed angle is worse than none.
+                flags.append("break_unknown_gap")
+            if b.break_i is not None and not gap_in_lowering:
                 brk_t = float(t[b.break_i])
                 # Lean from the calibrated upright pose, as published (0 = upright).
                 brk_angle = float(angle[b.break_i])

@@ -52,33 +52,45 @@ def _first_below(x: FloatArray, lo: int, hi: int, thr: float) -> int:
 
 
 def find_break(t_s: FloatArray, rate_dps: FloatArray, lo: int, hi: int, *,
-               rate_thr_dps: float, accel_thr_dps2: float, accel_window_s: float) -> int | None:
+               rate_thr_dps: float, accel_thr_dps2: float, accel_window_s: float,
+               hold_s: float = 0.0) -> int | None:
     """First index in [lo, hi] lowering faster than ``rate_thr_dps`` while accelerating
-    faster than ``accel_thr_dps2`` (central difference over ``accel_window_s``)."""
+    faster than ``accel_thr_dps2`` (rate smoothed and differentiated over
+    ``accel_window_s``), with both holding for at least ``hold_s``."""
     if hi <= lo:
         return None
     dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.01
-    half = max(1, round(accel_window_s / dt / 2))
-    n = len(rate_dps)
+    width = max(1, round(accel_window_s / dt)) | 1
+    r = smooth_centered(rate_dps, width)
+    half = max(1, width // 2)
+    n = len(r)
     i = np.arange(lo, hi + 1)
     a = np.clip(i + half, 0, n - 1)
     b = np.clip(i - half, 0, n - 1)
-    accel = (rate_dps[a] - rate_dps[b]) / np.maximum(t_s[a] - t_s[b], 1e-6)
-    hit = np.flatnonzero((rate_dps[i] > rate_thr_dps) & (accel > accel_thr_dps2))
+    accel = (r[a] - r[b]) / np.maximum(t_s[a] - t_s[b], 1e-6)
+    ok = (r[i] > rate_thr_dps) & (accel > accel_thr_dps2)
+    need = max(1, round(hold_s / dt))
+    if need > 1:
+        # Runs of consecutive hits; the break is the first sample of the first long run.
+        run = np.convolve(ok.astype(np.int32), np.ones(need, dtype=np.int32), mode="valid")
+        starts = np.flatnonzero(run == need)
+        return None if starts.size == 0 else int(i[starts[0]])
+    hit = np.flatnonzero(ok)
     return None if hit.size == 0 else int(i[hit[0]])
 
 
 def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArray, *,
                       base_i: int, end_search_i: int, start_min_dps: float, min_dps: float,
                       fraction: float, smooth_s: float = 0.05,
-                      break_rule: tuple[float, float, float] | None = None,
+                      break_rule: tuple[float, float, float, float] | None = None,
                       ) -> ExcursionBoundaries:
     """Segment one rep inside ``[base_i, end_search_i]`` of the buffers.
 
     ``base_i`` is where the segment was last at rest in the start pose (or the end of
     the previous rep); ``start_min_dps`` is the onset threshold for the outward movement
     (Nordic leans use a fixed 3 °/s because the lean is much slower than the fall).
-    ``break_rule`` is (rate °/s, accel °/s², window s) for the Nordic break point.
+    ``break_rule`` is (rate °/s, accel °/s², smoothing window s, hold s) for the Nordic
+    break point.
     """
     dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.01
     width = max(1, round(smooth_s / dt)) | 1
@@ -105,7 +117,8 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     end_i = _first_below(-r, vback_i, hi, back_thr)
     brk: int | None = None
     if break_rule is not None:
-        brk = find_break(t_s, r, start_i, far_start_i, rate_thr_dps=break_rule[0],
-                         accel_thr_dps2=break_rule[1], accel_window_s=break_rule[2])
+        brk = find_break(t_s, rate_dps, start_i, far_start_i, rate_thr_dps=break_rule[0],
+                         accel_thr_dps2=break_rule[1], accel_window_s=break_rule[2],
+                         hold_s=break_rule[3])
     return ExcursionBoundaries(start_i, far_start_i, max(far_end_i, far_start_i), end_i,
                                peak_i, out_peak, back_peak, brk)
