@@ -84,7 +84,11 @@ class Session:
             self.reference = gravity[0].copy()
         # Cut the chunk where the calibrator proposes a new start pose, so a proposal
         # takes effect at the same sample however the stream was chunked.
-        proposals = self.calibrator.update(chunk.t_s, gravity, still)
+        # At rest the accelerometer measures gravity directly; the attitude filter only
+        # converges to it (and is snapped to it within 0.5°, see fusion.RESYNC_DEG).
+        acc_dir = chunk.acc_mps2 / np.maximum(
+            np.linalg.norm(chunk.acc_mps2, axis=1, keepdims=True), 1e-9)
+        proposals = self.calibrator.update(chunk.t_s, acc_dir, still)
         cuts = [k + 1 for k, _ in proposals] + [len(chunk)]
         lo = 0
         for (_, cal), hi in zip([(0, None), *proposals], cuts, strict=True):

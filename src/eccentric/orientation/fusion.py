@@ -22,9 +22,10 @@ BIAS_DECIMATION = 8
 # Same threshold as the timeline's gap detection (2.5 nominal periods).
 GAP_RESTART_FACTOR = 2.5
 # At rest, check the attitude against the accelerometer every RESYNC_S and snap to it
-# when they differ by more than RESYNC_DEG (the filter's own error at rest is ~0.1°).
+# when they differ by more than RESYNC_DEG (the filter's own error at rest is ~0.1°;
+# the start pose is learnt from the accelerometer, so this bounds their disagreement).
 RESYNC_S = 0.5
-RESYNC_DEG = 1.0
+RESYNC_DEG = 0.5
 
 
 @dataclass(frozen=True)

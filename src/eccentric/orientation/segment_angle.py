@@ -92,7 +92,8 @@ class Calibration:
     from_still: bool
 
 
-# Largest tilt change (deg) across a calibration window; ~0.5 °/s of sway passes.
+# Largest tilt change (deg) between the first and last fifth of a calibration window;
+# ~0.5 °/s of sway passes, the start of a slow lean does not.
 MAX_CREEP_DEG = 0.7
 
 
@@ -116,7 +117,10 @@ class StillCalibrator:
 
     def update(self, t_s: FloatArray, gravity: FloatArray, still: npt.NDArray[np.bool_]
                ) -> list[tuple[int, Calibration]]:
-        """Advance over one chunk; returns (sample index, proposal) pairs in order."""
+        """Advance over one chunk; returns (sample index, proposal) pairs in order.
+
+        ``gravity``: unit "up" vectors in the sensor frame (accelerometer direction).
+        """
         out: list[tuple[int, Calibration]] = []
         if len(t_s) == 0:
             return out
@@ -142,7 +146,11 @@ class StillCalibrator:
                                                  side="right"):k + 1]
                 # A pose is only "still" if it did not creep: the very start of a slow
                 # Nordic lean passes the rate test but turns the thigh by degrees.
-                creep = float(np.degrees(np.arccos(np.clip(window[0] @ window[-1], -1, 1))))
+                q = max(1, len(window) // 5)
+                first, last = window[:q].sum(axis=0), window[-q:].sum(axis=0)
+                cos = float(first @ last) / max(float(np.linalg.norm(first) *
+                                                     np.linalg.norm(last)), 1e-12)
+                creep = math.degrees(math.acos(max(-1.0, min(1.0, cos))))
                 if creep > MAX_CREEP_DEG:
                     continue
                 mean = window.sum(axis=0)
