@@ -50,7 +50,9 @@ class ExerciseProfile:
     # ...and take at least this long from start to end (s); quicker is a step, a shuffle
     # or a bounce, not a rep performed with the controlled tempo coaches ask for.
     min_rep_s: float = 1.2
-    # Back within this fraction of the rep's range (or onset_deg) counts as returned.
+    # Back below this fraction of the rep's peak angle, the rep ends where the return
+    # speed fades (boundary rule). A return that stalls part-way (a hands push-up handing
+    # over to a slow finish) has not ended yet.
     return_fraction: float = 0.25
     # Phase boundaries: angular speed crosses max(boundary_min_dps, fraction × phase peak).
     # 5 % of peak velocity is the usual kinematic onset/offset convention in motor control.
@@ -118,9 +120,10 @@ BALL_LEG_CURL = ExerciseProfile(
     # Curling the ball in shortens the hamstrings (concentric); rolling out lengthens them.
     eccentric="back",
     # A full curl (knee from ~0–10° to ~90–110° flexion) rotates the shank ~50–90°;
-    # under 35° is a partial (half) curl.
+    # under 35° is a partial (half) curl, beyond 110° the leg is off the ball.
     onset_deg=8.0,
     min_rom_deg=35.0,
+    max_angle_deg=110.0,
     # "Tempo 311" is a common prescription (anchors §5): 3 s out, 1 s curl, 1 s squeeze.
     target_tempo=None,
 )
@@ -133,6 +136,7 @@ BALL_LEG_CURL_SINGLE = ExerciseProfile(
     eccentric="back",
     onset_deg=8.0,
     min_rom_deg=35.0,
+    max_angle_deg=110.0,
     sided=True,
 )
 

@@ -47,6 +47,9 @@ def rotation_axis(gyro_dps: FloatArray, tilt_rate_dps: FloatArray, lo: int, hi: 
     return axis
 
 
+# Shortest believable way out or back (s): even an explosive curl takes ~0.3 s.
+MIN_MOVE_S = 0.2
+
 # How far before the onset trigger the start search may reach (s). The slowest leans
 # (~3 °/s) take ~3.5 s to pass a 10° onset, so 6 s keeps their true start in view.
 LOOKBACK_S = 6.0
@@ -62,8 +65,10 @@ class ExcursionDetector:
         self._rate: FloatArray = np.zeros(0)
         self._still: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._gyro_dps: FloatArray = np.zeros((0, 3))
-        # Rotation axis of the current rep in the sensor frame (unit, outward-positive).
+        # Rotation axis of the current rep in the sensor frame (unit, outward-positive),
+        # and of the last counted rep: the strap holds the sensor, so reps share it.
         self._axis: FloatArray | None = None
+        self._rep_axis: FloatArray | None = None
         self._still_since: float | None = None
         self._state: State = "idle"
         self._peak_deg = 0.0
@@ -247,7 +252,9 @@ class ExcursionDetector:
         p = self.profile
         base_i = self._search_base_index()
         t = self._t
-        self._state = "idle"
+        # Ended away from the start pose (e.g. a push-up return that stalls and is then
+        # finished slowly): wait to be back before another rep can start.
+        self._state = "idle" if self._angle[end_i] < self.profile.onset_deg else "locked"
         self._base_t = float(t[end_i])
         excursion = self._peak_deg
         if excursion < p.min_rom_deg:
@@ -258,13 +265,28 @@ class ExcursionDetector:
             t, self._angle, self._axis_rate(), base_i=base_i, end_search_i=end_i,
             start_min_dps=p.boundary_min_dps if br is not None else 0.0,
             min_dps=p.boundary_min_dps, fraction=p.boundary_peak_fraction,
+            returned_fraction=p.return_fraction,
             break_rule=(br.rate_dps, br.accel_dps2, br.accel_window_s, br.hold_s) if br else None,
         )
         if float(t[b.end_i] - t[b.start_i]) < p.min_rep_s:
             self._axis = None
             return [NonRep("too_fast", float(t[b.start_i]), float(t[b.end_i]), excursion)]
+        if self._axis is not None and self._rep_axis is not None and \
+                float(self._axis @ self._rep_axis) < -0.5:
+            # Same hinge, opposite way: sitting back on the heels tilts the thigh as far
+            # as a Nordic lean does, but backwards.
+            self._axis = None
+            return [NonRep("reverse_direction", float(t[b.start_i]), float(t[b.end_i]),
+                           excursion)]
+        if min(t[b.far_start_i] - t[b.start_i], t[b.end_i] - t[b.far_end_i]) < MIN_MOVE_S:
+            # No measurable way out or back: the angle jumped (a knock, a re-grip of the
+            # sensor), it did not travel.
+            self._axis = None
+            return [NonRep("no_movement", float(t[b.start_i]), float(t[b.end_i]), excursion)]
         rep = self._make_rep(b)
         rep.decided_s = float(t[end_i])
+        if self._axis is not None:
+            self._rep_axis = self._axis
         self._axis = None
         return [rep]
 

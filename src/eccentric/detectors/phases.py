@@ -82,6 +82,7 @@ def find_break(t_s: FloatArray, rate_dps: FloatArray, lo: int, hi: int, *,
 def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArray, *,
                       base_i: int, end_search_i: int, start_min_dps: float, min_dps: float,
                       fraction: float, smooth_s: float = 0.05,
+                      returned_fraction: float = 0.25,
                       break_rule: tuple[float, float, float, float] | None = None,
                       ) -> ExcursionBoundaries:
     """Segment one rep inside ``[base_i, end_search_i]`` of the buffers.
@@ -114,7 +115,14 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     back_peak = float(max(-r[vback_i], 0.0))
     back_thr = max(min_dps, fraction * back_peak)
     far_end_i = _last_below(-r, far_start_i, vback_i, back_thr)
-    end_i = _first_below(-r, vback_i, hi, back_thr)
+    # The rep ends where the return fades once back near the start pose (within
+    # ``returned_fraction`` of the excursion), not where a stalled return pauses.
+    start_angle = float(angle_deg[start_i])
+    excursion = float(angle_deg[peak_i]) - start_angle
+    near = angle_deg[vback_i:hi + 1] - start_angle <= returned_fraction * excursion
+    slow = -r[vback_i:hi + 1] < back_thr
+    hits = np.flatnonzero(near & slow)
+    end_i = vback_i + int(hits[0]) if hits.size else _first_below(-r, vback_i, hi, back_thr)
     brk: int | None = None
     if break_rule is not None:
         brk = find_break(t_s, rate_dps, start_i, far_start_i, rate_thr_dps=break_rule[0],

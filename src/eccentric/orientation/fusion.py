@@ -19,8 +19,11 @@ from eccentric.orientation.segment_angle import StillDetector
 
 _RAD2DEG = 180.0 / math.pi
 BIAS_DECIMATION = 8
-# Same threshold as the timeline's gap detection (2.5 nominal periods).
+# Gaps longer than this many periods and GAP_RESTART_MIN_S restart the attitude from
+# the accelerometer. Shorter ones are integrated over: a restart mid-movement trusts an
+# accelerometer that also measures the movement, and costs more than it saves.
 GAP_RESTART_FACTOR = 2.5
+GAP_RESTART_MIN_S = 0.5
 # At rest, check the attitude against the accelerometer every RESYNC_S and snap to it
 # when they differ by more than RESYNC_DEG (the filter's own error at rest is ~0.1°;
 # the start pose is learnt from the accelerometer, so this bounds their disagreement).
@@ -183,10 +186,11 @@ class AttitudeFilter:
         # it changes (jitter beyond 5 %, a gap, and back to nominal after it). Splitting
         # the loop this way keeps the per-sample Python work to the two library calls.
         nominal = self._nominal_dt
-        # Across a gap (dropped packets) the gyro says nothing about the missing motion:
-        # integrating one sample's rate over the whole gap turned a 100 °/s Nordic fall
-        # into a 40° attitude error. Such samples restart the attitude from gravity.
-        restart = dts > GAP_RESTART_FACTOR * nominal
+        # Across a long gap (dropped packets) the gyro says nothing about the missing
+        # motion: integrating one sample's rate over a 1.4 s Polar frame loss turned a
+        # 100 °/s Nordic fall into a 40° attitude error. Such samples restart the
+        # attitude from gravity.
+        restart = dts > max(GAP_RESTART_FACTOR * nominal, GAP_RESTART_MIN_S)
         wanted = np.where(np.abs(dts - nominal) > tolerance,
                           np.clip(dts, 1e-4, 1.0), nominal)
         wanted[restart] = nominal

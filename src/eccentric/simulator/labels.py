@@ -1,7 +1,9 @@
 """Ground truth from the true, noise-free segment motion, by the project's conventions.
 
 Boundary convention (shared with the detectors): a movement phase starts/ends where the
-segment's angular speed crosses max(3 °/s, 5 % of that movement's peak speed). The
+segment's angular speed crosses max(3 °/s, 5 % of that movement's peak speed); the
+return (and so the rep) ends at the first such crossing once the segment is back within
+25 % of its excursion from the start pose. The
 Nordic lean onset uses 3 °/s alone, because the controlled lean is far slower than the
 fall that follows. Break point (Eur J Sport Sci 2021, doi 10.1080/17461391.2021.2014984;
 anchors N9): the first instant of the lowering where the lowering angular velocity
@@ -22,6 +24,7 @@ import numpy as np
 from eccentric.chunk import FloatArray
 
 MIN_BOUNDARY_DPS = 3.0
+RETURNED_FRACTION = 0.25
 PEAK_FRACTION = 0.05
 BREAK_RATE_DPS = 20.0
 BREAK_ACCEL_DPS2 = 150.0
@@ -79,7 +82,16 @@ def _phases_out_back(m: Motion, i0: int, i1: int, onset_thr: float | None
     k_peak_back = out_end + int(np.argmax(-w[out_end:i1]))
     thr_back = threshold_dps(float(-w[k_peak_back]))
     back_start = _first_above(-w, thr_back, out_end, k_peak_back + 1)
-    back_end = _first_below(-w, thr_back, k_peak_back, i1)
+    # The rep ends where the return fades *near the start pose*: a return that stalls
+    # part-way (a hands push-up that hands over to a slow hamstring finish) has not
+    # ended until the segment is back within RETURNED_FRACTION of its excursion.
+    a0 = float(m.angle_deg[start]) if start >= 0 else 0.0
+    excursion = float(np.max(m.angle_deg[i0:i1])) - a0
+    near = np.abs(m.angle_deg - a0) <= RETURNED_FRACTION * excursion
+    slow = -w < thr_back
+    hits = np.flatnonzero(slow[k_peak_back:i1] & near[k_peak_back:i1])
+    back_end = k_peak_back + int(hits[0]) if len(hits) else _first_below(-w, thr_back,
+                                                                          k_peak_back, i1)
     if back_start < 0:
         raise LabelError("return movement has no clear start")
     if back_end < 0:
