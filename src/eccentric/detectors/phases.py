@@ -122,7 +122,9 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     near = angle_deg[vback_i:hi + 1] - start_angle <= returned_fraction * excursion
     slow = -r[vback_i:hi + 1] < back_thr
     hits = np.flatnonzero(near & slow)
-    end_i = vback_i + int(hits[0]) if hits.size else _first_below(-r, vback_i, hi, back_thr)
+    # No such sample before the search end means the smoothed rate still reads just
+    # above threshold where the raw one dropped below it: end at the search end.
+    end_i = vback_i + int(hits[0]) if hits.size else hi
     brk: int | None = None
     if break_rule is not None:
         brk = find_break(t_s, rate_dps, start_i, far_start_i, rate_thr_dps=break_rule[0],
