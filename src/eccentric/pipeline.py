@@ -79,6 +79,9 @@ class Session:
             return events
         gravity, gyro = self.attitude.process(chunk)
         still = self.still.update(chunk.acc_mps2, gyro)
+        for g in gaps:
+            # A still streak does not survive a gap: the pose may have changed inside it.
+            still[np.searchsorted(chunk.t_s, g.end_s)] = False
         if self.reference is None:
             # Until a still period is seen, the first attitude stands in for the start pose.
             self.reference = gravity[0].copy()

@@ -271,7 +271,10 @@ class ExcursionDetector:
         if float(t[b.end_i] - t[b.start_i]) < p.min_rep_s:
             self._axis = None
             return [NonRep("too_fast", float(t[b.start_i]), float(t[b.end_i]), excursion)]
-        if self._axis is not None and self._rep_axis is not None and \
+        # A way out hidden in a data gap leaves no trustworthy axis to compare.
+        out_gap = any(g.end_s > float(t[base_i]) and g.start_s < float(t[b.far_start_i])
+                      for g in self._gaps)
+        if self._axis is not None and self._rep_axis is not None and not out_gap and \
                 float(self._axis @ self._rep_axis) < -0.5:
             # Same hinge, opposite way: sitting back on the heels tilts the thigh as far
             # as a Nordic lean does, but backwards.

@@ -119,9 +119,9 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     # ``returned_fraction`` of the excursion), not where a stalled return pauses.
     start_angle = float(angle_deg[start_i])
     excursion = float(angle_deg[peak_i]) - start_angle
-    near = angle_deg[vback_i:hi + 1] - start_angle <= returned_fraction * excursion
+    back_home = angle_deg[vback_i:hi + 1] - start_angle <= returned_fraction * excursion
     slow = -r[vback_i:hi + 1] < back_thr
-    hits = np.flatnonzero(near & slow)
+    hits = np.flatnonzero(back_home & slow)
     # No such sample before the search end means the smoothed rate still reads just
     # above threshold where the raw one dropped below it: end at the search end.
     end_i = vback_i + int(hits[0]) if hits.size else hi

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import imufusion
 import numpy as np
+import numpy.typing as npt
 
 from eccentric.chunk import STANDARD_GRAVITY_MPS2, FloatArray, ImuChunk
 from eccentric.orientation.segment_angle import StillDetector
@@ -104,14 +105,19 @@ class AttitudeFilter:
         self._ahrs.set_quaternion(q)
         self._ahrs.skip_startup()
 
-    def _resync_points(self, t: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray
-                       ) -> dict[int, FloatArray]:
+    def _resync_points(self, t: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray,
+                       after_gap: npt.NDArray[np.bool_]) -> dict[int, FloatArray]:
         """Where to check the attitude against gravity: every RESYNC_S of a still run.
 
         Returns {index just after the check point: mean accelerometer direction}. The
         still test and the mean use a trailing window carried across chunks.
         """
         still = self._still.update(acc_g * STANDARD_GRAVITY_MPS2, gyro_dps / _RAD2DEG)
+        if after_gap.any():
+            # Stillness before a gap says nothing about the pose after it.
+            k = int(np.flatnonzero(after_gap)[-1])
+            still[after_gap] = False
+            self._acc_tail = self._acc_tail[:0] if k == 0 else self._acc_tail
         x = np.concatenate((self._acc_tail, acc_g))
         csum = np.cumsum(np.vstack((np.zeros((1, 3)), x)), axis=0)
         off = len(self._acc_tail)
@@ -196,7 +202,7 @@ class AttitudeFilter:
         wanted[restart] = nominal
         prev = np.concatenate(([period], wanted[:-1]))
         changes = np.flatnonzero((wanted != prev) | restart).tolist()
-        resync = self._resync_points(t, acc_g, gyro_dps)
+        resync = self._resync_points(t, acc_g, gyro_dps, restart)
         lo = 0
         for k in sorted({*changes, *resync, n}):
             for w, a in zip(list(gyro_dps[lo:k]), list(acc_g[lo:k]), strict=True):
