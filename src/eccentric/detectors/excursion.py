@@ -252,6 +252,12 @@ class ExcursionDetector:
         p = self.profile
         base_i = self._search_base_index()
         t = self._t
+        # If the way out vanished into a data gap, the rep starts where the data stopped:
+        # searching further back would find older, unrelated movement.
+        trigger_i = int(np.searchsorted(t, self._trigger_t))
+        hidden = [g for g in self._gaps if t[base_i] < g.end_s <= t[trigger_i]]
+        if hidden:
+            base_i = max(base_i, int(np.searchsorted(t, hidden[-1].start_s)))
         # Ended away from the start pose (e.g. a push-up return that stalls and is then
         # finished slowly): wait to be back before another rep can start.
         self._state = "idle" if self._angle[end_i] < self.profile.onset_deg else "locked"
@@ -272,8 +278,9 @@ class ExcursionDetector:
             self._axis = None
             return [NonRep("too_fast", float(t[b.start_i]), float(t[b.end_i]), excursion)]
         # A way out hidden in a data gap leaves no trustworthy axis to compare.
-        out_gap = any(g.end_s > float(t[base_i]) and g.start_s < float(t[b.far_start_i])
-                      for g in self._gaps)
+        out_gap = bool(hidden) or any(
+            g.end_s > float(t[base_i]) and g.start_s < float(t[b.far_start_i])
+            for g in self._gaps)
         if self._axis is not None and self._rep_axis is not None and not out_gap and \
                 float(self._axis @ self._rep_axis) < -0.5:
             # Same hinge, opposite way: sitting back on the heels tilts the thigh as far
@@ -281,14 +288,15 @@ class ExcursionDetector:
             self._axis = None
             return [NonRep("reverse_direction", float(t[b.start_i]), float(t[b.end_i]),
                            excursion)]
-        if min(t[b.far_start_i] - t[b.start_i], t[b.end_i] - t[b.far_end_i]) < MIN_MOVE_S:
+        if not out_gap and \
+                min(t[b.far_start_i] - t[b.start_i], t[b.end_i] - t[b.far_end_i]) < MIN_MOVE_S:
             # No measurable way out or back: the angle jumped (a knock, a re-grip of the
             # sensor), it did not travel.
             self._axis = None
             return [NonRep("no_movement", float(t[b.start_i]), float(t[b.end_i]), excursion)]
         rep = self._make_rep(b)
         rep.decided_s = float(t[end_i])
-        if self._axis is not None:
+        if self._axis is not None and not out_gap:
             self._rep_axis = self._axis
         self._axis = None
         return [rep]
