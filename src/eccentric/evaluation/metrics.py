@@ -59,8 +59,10 @@ class FileScore:
     boundary_errors_s: list[float] = field(default_factory=list)
     break_angle_errors_deg: list[float] = field(default_factory=list)
     break_missing: int = 0
+    break_spurious: int = 0
     duration_errors_s: dict[str, list[float]] = field(default_factory=dict)
     latencies_s: list[float] = field(default_factory=list)
+    gap_latencies_s: list[float] = field(default_factory=list)
 
 
 DURATION_FIELDS = ("eccentric_s", "concentric_s", "hold_s", "controlled_eccentric_s")
@@ -83,6 +85,8 @@ def score_file(name: str, detected: list[dict[str, Any]], labels: list[dict[str,
         bd, bt = boundaries(d), boundaries(t)
         score.boundary_errors_s += [abs(bd[k] - bt[k]) for k in bt if k in bd]
         score.boundary_errors_s.append(abs(float(d["start_s"]) - float(t["start_s"])))
+        if t.get("break_angle_deg") is None and d.get("break_angle_deg") is not None:
+            score.break_spurious += 1
         if t.get("break_angle_deg") is not None:
             if d.get("break_angle_deg") is None:
                 score.break_missing += 1
@@ -93,7 +97,13 @@ def score_file(name: str, detected: list[dict[str, Any]], labels: list[dict[str,
             if t.get(f) is not None and d.get(f) is not None:
                 score.duration_errors_s.setdefault(f, []).append(abs(float(d[f]) - float(t[f])))
         if d.get("decided_s") is not None:
-            score.latencies_s.append(float(d["decided_s"]) - float(t["end_s"]))
+            # A rep that ends inside a data gap can only be decided when data resumes;
+            # its delay measures the link, not the detector, and is kept apart.
+            lat = float(d["decided_s"]) - float(t["end_s"])
+            if any(str(f).startswith("gap:") for f in d.get("flags", [])):
+                score.gap_latencies_s.append(lat)
+            else:
+                score.latencies_s.append(lat)
     return score
 
 
@@ -109,6 +119,8 @@ class Summary:
     boundary_mae_ms: float | None
     break_angle_mae_deg: float | None
     break_missing: int
+    break_spurious: int
+    break_n: int
     duration_mae_ms: dict[str, float]
     latency_max_s: float | None
     latency_p95_s: float | None
@@ -146,6 +158,8 @@ def summarise(scores: list[FileScore]) -> Summary:
         boundary_mae_ms=None if bmae is None else 1000.0 * bmae,
         break_angle_mae_deg=amae,
         break_missing=sum(s.break_missing for s in scores),
+        break_spurious=sum(s.break_spurious for s in scores),
+        break_n=len(angles),
         duration_mae_ms={k: 1000.0 * (sum(v) / len(v)) for k, v in durs.items() if v},
         latency_max_s=lat[-1] if lat else None,
         latency_p95_s=lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else None,
