@@ -93,9 +93,9 @@ NORDIC = ExerciseProfile(
     # Even a fast Nordic (~1 s lowering, ~1 s push back) takes 2 s; kneeling down or
     # standing up moves the thigh as far but quicker.
     min_rep_s=1.5,
-    # The hand catch stops the fall at ~80–95° lean; beyond ~115° the athlete is lying
-    # down or the start pose is wrong, not doing a Nordic.
-    max_angle_deg=115.0,
+    # The hand catch stops the fall at ~80–95° of thigh lean; a trunk sensor adds hip
+    # flexion ("piking", up to ~45°, anchors N7). Beyond 150° the start pose is wrong.
+    max_angle_deg=150.0,
     break_point=BreakPointRule(),
 )
 
@@ -108,7 +108,7 @@ NORDIC_BAND = ExerciseProfile(
     onset_deg=10.0,
     min_rom_deg=55.0,
     min_rep_s=1.5,
-    max_angle_deg=115.0,
+    max_angle_deg=150.0,
     break_point=BreakPointRule(),
 )
 
