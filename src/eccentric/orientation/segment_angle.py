@@ -48,12 +48,14 @@ def tilt_rate_dps(gravity: FloatArray, gyro_rads: FloatArray, reference: FloatAr
 
 
 def still_mask(acc_mps2: FloatArray, gyro_rads: FloatArray, max_rate_dps: float = 4.5,
-               max_acc_dev_mps2: float = 0.6) -> npt.NDArray[np.bool_]:
+               max_acc_dev_mps2: float = 1.5) -> npt.NDArray[np.bool_]:
     """Samples where the sensor is plausibly at rest (low rate, |acc| near 1 g).
 
     4.5 °/s leaves room for an unlearnt gyro bias of ~2 °/s plus the tremor of a
     single-leg bridge; slow movements that pass it are caught by the calibrator's
     creep limit (a pose must not turn by more than MAX_CREEP_DEG while it is learnt).
+    1.5 m/s² (~150 mg) around 1 g tolerates the zero-g offsets of cheap accelerometers
+    (±40–100 mg) without letting a walking step pass.
     """
     rate = np.sqrt(np.einsum("ij,ij->i", gyro_rads, gyro_rads)) * _DEG
     acc_dev = np.abs(np.sqrt(np.einsum("ij,ij->i", acc_mps2, acc_mps2)) - STANDARD_GRAVITY_MPS2)
