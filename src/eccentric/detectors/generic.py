@@ -84,6 +84,15 @@ LOCK_CYCLES = 2.5
 # consecutive cycles of a steady set differ by about 0.05 in autocorrelation, so 0.1 is
 # a clear preference, not noise.
 OCTAVE_MARGIN = 0.1
+# Autocorrelation peaks within this of the highest count as equally good (the shortest
+# lag among them is the period); half the octave margin, so the two rules cannot fight.
+PEAK_TOLERANCE = 0.5 * OCTAVE_MARGIN
+# Locking also needs this many turning points in the replayed window: three whole cycles
+# (rest, far, rest, far, rest, far, rest). Slow irregular movement (shifting about between
+# sets) easily looks periodic over two 5 s "cycles" of a 16 s window, not over three.
+# At the end of the stream two cycles are accepted, so a final short set still counts.
+MIN_LOCK_TURNS = 7
+MIN_FINAL_TURNS = 5
 # While counting, the period is re-estimated within this factor of its current value.
 TRACK_RATIO = 1.4
 # A swing (turning point to turning point) counts when it reaches this fraction of the
@@ -96,6 +105,10 @@ MERGE_FRACTION = 0.6
 # A turning point is also confirmed when the signal has stayed near it this long (in
 # periods): a pause at the start pose ends the rep without waiting for the next one.
 PLATEAU_FRACTION = MERGE_FRACTION
+# A rep must also show in the undetrended feature: its larger swing (out or back) must
+# reach this fraction of the hysteresis (see GenericRepCounter._moved). 1: the same rule
+# as on the detrended component.
+RAW_FRACTION = 1.0
 # Rep boundaries: leave/enter the rest zone at this fraction of the swing.
 ZONE_FRACTION = 0.1
 # Below these ranges a feature is treated as noise: 8 deg of rotation, 0.8 m/s^2
@@ -109,6 +122,10 @@ UNLOCK_MIN_S = 2.0
 GAP_RESET_S = 5.0
 
 _RAD2DEG = 180.0 / math.pi
+# Ring columns: 0 t (s); 1-3 band-passed rotation (rad); 4-6 band-passed acceleration
+# (m/s^2); 7 detrended dominant component; 8-10 plain gyro integral (rad); 11-13 raw
+# acceleration (m/s^2, gravity included).
+RING_WIDTH = 14
 _ROTATION = 0
 _ACCELERATION = 1
 _SIGNAL_NAMES = ("rotation", "acceleration")
@@ -137,23 +154,26 @@ def feature_filter(work_hz: float) -> tuple[FloatArray, FloatArray]:
     return b, a
 
 
-def vector_autocorrelation(x: FloatArray, max_lag: int) -> FloatArray:
-    """Normalised autocorrelation of a (n, k) signal, summed over the k axes.
+def vector_autocorrelation(x: FloatArray, max_lag: int, groups: int = 1) -> FloatArray:
+    """Normalised autocorrelation of a (n, k) signal, summed over the axes of each group.
 
-    Each lag is normalised by the energy of the two overlapping parts (a Pearson-style
-    coefficient in [-1, 1]), so long lags are not penalised for the shorter overlap.
-    Summing x(t)·x(t+τ) over axes makes the result independent of sensor orientation.
+    The k columns form ``groups`` equal groups (e.g. rotation xyz and acceleration xyz);
+    the result has shape (max_lag + 1, groups). Each lag is normalised by the energy of
+    the two overlapping parts (a Pearson-style coefficient in [-1, 1]), so long lags are
+    not penalised for the shorter overlap. Summing x(t)·x(t+τ) over a group's axes makes
+    the result independent of how the sensor is mounted. One FFT serves all groups.
     """
-    n = x.shape[0]
+    n, k = x.shape
+    per = k // groups
     max_lag = min(max_lag, n - 1)
     xc = x - x.mean(axis=0)
     nfft = 1 << math.ceil(math.log2(max(2 * n, 2)))
     spec = np.fft.rfft(xc, nfft, axis=0)
-    # |X_k|^2 summed over axes: the complex array viewed as (re, im) float pairs.
-    power = np.square(spec.view(np.float64)).sum(axis=1)
-    raw = np.fft.irfft(power, nfft)[: max_lag + 1]
-    energy = np.cumsum(np.einsum("ij,ij->i", xc, xc))
-    energy = np.concatenate(([0.0], energy))
+    # |X|^2 summed over each group's axes: the complex array viewed as (re, im) pairs.
+    power = np.square(spec.view(np.float64)).reshape(-1, groups, 2 * per).sum(axis=2)
+    raw = np.fft.irfft(power, nfft, axis=0)[: max_lag + 1]
+    energy = np.zeros((n + 1, groups))
+    np.cumsum(np.square(xc).reshape(n, groups, per).sum(axis=2), axis=0, out=energy[1:])
     head = energy[n - max_lag: n + 1][::-1]  # energy of x[0 : n - τ], τ = 0..max_lag
     tail = energy[n] - energy[: max_lag + 1]  # energy of x[τ : n]
     out: FloatArray = raw / np.sqrt(np.maximum(head * tail, 1e-300))
@@ -162,9 +182,12 @@ def vector_autocorrelation(x: FloatArray, max_lag: int) -> FloatArray:
 
 def pick_period(acf: FloatArray, rate_hz: float, min_s: float, max_s: float,
                 window_n: int) -> tuple[float, float]:
-    """Highest local maximum of ``acf`` with lag in [min_s, max_s] and at most half the
-    ``window_n`` samples it came from (so two cycles were seen).
+    """Repetition period from an autocorrelation: among its local maxima with lag in
+    [min_s, max_s] and at most half the ``window_n`` samples it came from (so two cycles
+    were seen), the shortest lag whose value is within PEAK_TOLERANCE of the highest.
 
+    A periodic signal correlates almost equally at every multiple of its period, so the
+    highest peak alone may land on 2T or 3T; the shortest near-best lag is T.
     Returns (period in s, acf value there), or (nan, -1) when there is no peak.
     """
     lo = max(1, math.ceil(min_s * rate_hz))
@@ -176,7 +199,8 @@ def pick_period(acf: FloatArray, rate_hz: float, min_s: float, max_s: float,
     peaks = np.flatnonzero((mid > seg[:-2]) & (mid >= seg[2:]))
     if peaks.size == 0:
         return math.nan, -1.0
-    best = int(peaks[np.argmax(mid[peaks])])
+    values = mid[peaks]
+    best = int(peaks[np.flatnonzero(values >= values.max() - PEAK_TOLERANCE)[0]])
     k = lo + best
     # Parabolic interpolation of the peak for sub-sample period resolution.
     y0, y1, y2 = float(acf[k - 1]), float(acf[k]), float(acf[k + 1])
@@ -254,12 +278,18 @@ def robust_range(x: FloatArray) -> float:
 @dataclass(slots=True)
 class Turn:
     """A confirmed turning point of the dominant component: ``kind`` +1 max, -1 min;
-    ``n`` is the absolute working-rate sample index."""
+    ``value`` is the detrended component; ``raw`` the undetrended feature vector there
+    (compared between turns on one axis, so an axis update cannot fake a swing); ``n``
+    is the absolute working-rate sample index."""
 
     t_s: float
     value: float
     kind: int
     n: int
+    raw: FloatArray
+
+
+_NO_RAW = np.zeros(3)
 
 
 class ZigZag:
@@ -306,10 +336,10 @@ class ZigZag:
                     lo_t, lo_v, lo_n = ti, x, n0 + i
                 if hi_v - lo_v >= delta:
                     if lo_n < hi_n:
-                        turn = Turn(lo_t, lo_v, -1, lo_n)
+                        turn = Turn(lo_t, lo_v, -1, lo_n, _NO_RAW)
                         mode = 1
                     else:
-                        turn = Turn(hi_t, hi_v, 1, hi_n)
+                        turn = Turn(hi_t, hi_v, 1, hi_n, _NO_RAW)
                         mode = -1
                     out.append(turn)
                     prog_t, prog_v = ti, x
@@ -324,7 +354,7 @@ class ZigZag:
                 confirm = hi_v - x >= delta or (
                     ti - prog_t >= plateau_s and self._swing_ok(hi_v, delta, out))
                 if confirm:
-                    out.append(Turn(hi_t, hi_v, 1, hi_n))
+                    out.append(Turn(hi_t, hi_v, 1, hi_n, _NO_RAW))
                     mode = -1
                     lo_t, lo_v, lo_n = ti, x, n0 + i
                     prog_t, prog_v = ti, x
@@ -336,7 +366,7 @@ class ZigZag:
                 confirm = x - lo_v >= delta or (
                     ti - prog_t >= plateau_s and self._swing_ok(lo_v, delta, out))
                 if confirm:
-                    out.append(Turn(lo_t, lo_v, -1, lo_n))
+                    out.append(Turn(lo_t, lo_v, -1, lo_n, _NO_RAW))
                     mode = 1
                     hi_t, hi_v, hi_n = ti, x, n0 + i
                     prog_t, prog_v = ti, x
@@ -360,7 +390,7 @@ class ZigZag:
         t, v, n = cand
         if abs(v - self.last.value) < delta:
             return None
-        turn = Turn(t, v, self.mode, n)
+        turn = Turn(t, v, self.mode, n, _NO_RAW)
         self.last = turn
         return turn
 
@@ -424,6 +454,7 @@ class _Bout:
     turns: list[Turn]
     swings: list[float]
     rest_kind: int = 0
+    n_turns: int = 0  # turning points seen in this bout
 
 
 class GenericRepCounter:
@@ -448,9 +479,7 @@ class GenericRepCounter:
         self._raw: list[FloatArray] = []  # input rows [t, gyro xyz, acc xyz] not yet used
         self._raw_n = 0
         self._reset_filters()
-        # Ring columns: t (s), rotation xyz (rad), acceleration xyz (m/s^2), and the
-        # dominant component as it was fed to the zig-zag.
-        self._ring = _Ring(self.window_n, 8)
+        self._ring = _Ring(self.window_n, RING_WIDTH)
         self._bout: _Bout | None = None
         self._zig = ZigZag()
         self._delta = 0.0
@@ -464,6 +493,7 @@ class GenericRepCounter:
     def _reset_filters(self) -> None:
         self._hist: FloatArray | None = None  # last two decimated inputs (FIR memory)
         self._zi = np.zeros((len(self._a) - 1, 6))
+        self._theta = np.zeros(3)  # running plain integral of the gyro (rad)
 
     # -- Detector protocol ----------------------------------------------------------------
 
@@ -572,8 +602,18 @@ class GenericRepCounter:
         d1[1:, 3:] -= d1[:-1, 3:]
         d1[:, :3] *= 1.0 / self.work_hz
         y, self._zi = lfilter(self._b, self._a, d1[1:], axis=0, zi=self._zi)
-        dec[:, 1:] = y
-        return dec
+        out = np.empty((len(dec), RING_WIDTH))
+        out[:, 0] = dec[:, 0]
+        out[:, 1:7] = y
+        out[:, 7] = 0.0  # the detrended dominant component, filled in by _track
+        # Unfiltered companions for the swing check of the zig-zag: the plain integral
+        # of the gyro (no high-pass, so no settling after a set; its drift over the few
+        # seconds between two turns is negligible) and the accelerometer itself.
+        out[:, 8:11] = np.cumsum(dec[:, 1:4], axis=0) * (1.0 / self.work_hz)
+        out[:, 8:11] += self._theta
+        self._theta = out[-1, 8:11].copy()
+        out[:, 11:14] = dec[:, 4:7]
+        return out
 
     def _hop(self, block: FloatArray) -> list[Rep | NonRep]:
         self._ring.push(block)
@@ -607,10 +647,10 @@ class GenericRepCounter:
         acc = max((h[1] for h in hops), default=0.0)
         return rot >= FLOOR_ROTATION_RAD, acc >= FLOOR_ACC_MPS2
 
-    def _analyse(self, win: FloatArray, min_s: float, max_s: float
+    def _analyse(self, win: FloatArray, min_s: float, max_s: float, *, octave: bool
                  ) -> tuple[float, list[float], list[float]]:
-        """Common period (searched in [min_s, max_s], then octave-checked) of the live
-        features over ``win``.
+        """Common period (searched in [min_s, max_s], then octave-checked if ``octave``)
+        of the live features over ``win``.
 
         Returns (period_s, fundamental score per feature, autocorrelation at the period per
         feature), indexed by _ROTATION/_ACCELERATION; features below their noise floor
@@ -618,21 +658,19 @@ class GenericRepCounter:
         """
         max_lag = int(PERIOD_MAX_S * self.work_hz) + 2
         alive = self._live()
-        acfs: list[FloatArray | None] = [
-            vector_autocorrelation(win[:, 1 + 3 * sig: 4 + 3 * sig], max_lag)
-            if alive[sig] else None
-            for sig in (_ROTATION, _ACCELERATION)
-        ]
-        live = [a for a in acfs if a is not None]
         dead = [-math.inf, -math.inf]
-        if not live:
+        if not any(alive):
             return math.nan, dead, dead
-        common = live[0] if len(live) == 1 else 0.5 * (live[0] + live[1])
+        both = vector_autocorrelation(win[:, 1:7], max_lag, groups=2)
+        acfs: list[FloatArray | None] = [both[:, sig] if alive[sig] else None
+                                         for sig in (_ROTATION, _ACCELERATION)]
+        common = both.mean(axis=1) if all(alive) else both[:, 0 if alive[0] else 1]
         period, _ = pick_period(common, self.work_hz, min_s, max_s, len(win))
         if period != period:
             return math.nan, dead, dead
-        period = octave_check(common, period, self.work_hz,
-                              min(PERIOD_MAX_S, len(win) / (2.0 * self.work_hz)))
+        if octave:
+            period = octave_check(common, period, self.work_hz,
+                                  min(PERIOD_MAX_S, len(win) / (2.0 * self.work_hz)))
         lag = period * self.work_hz
         scores = [-math.inf if a is None else fundamental_score(a, lag) for a in acfs]
         at_t = [-math.inf if a is None else acf_at(a, lag) for a in acfs]
@@ -662,16 +700,16 @@ class GenericRepCounter:
                   ) -> None:
         """Start a bout if the window shows a repetition period; replay the window.
 
-        While the stream goes on, a period must have been seen LOCK_CYCLES times and its
-        double must fit in the window (so octave_check can reject a half period). At the
-        end of the stream (``final``) two cycles are enough: nothing more will come.
+        A period must have been seen LOCK_CYCLES times, and while the stream goes on its
+        double must also fit in the window (so octave_check can reject a half period).
+        At the end of the stream (``final``) that second wait is dropped: nothing more
+        will come, and a short set (three reps) never fills the window.
         """
         win = self._bout_window()
         if len(win) < max(2.0 * PERIOD_MIN_S * self.work_hz, 2 * self.hop_n):
             return
-        cycles = 2.0 if final else LOCK_CYCLES
-        max_s = min(PERIOD_MAX_S, len(win) / (cycles * self.work_hz))
-        period, _, at_t = self._analyse(win, PERIOD_MIN_S, max_s)
+        max_s = min(PERIOD_MAX_S, len(win) / (LOCK_CYCLES * self.work_hz))
+        period, _, at_t = self._analyse(win, PERIOD_MIN_S, max_s, octave=True)
         if period != period:
             return
         if (not final and 2.0 * period <= PERIOD_MAX_S
@@ -705,11 +743,19 @@ class GenericRepCounter:
                 return
         self._bout = bout
         self._zig = ZigZag()
+        last_turn_t = self._last_turn_t
         self._last_turn_t = t_now
         # Replay the buffered part of this bout, so reps of the warm-up are not lost.
         replayed: list[Rep | NonRep] = []
         self._zig_next = self._ring.count - len(win)
         self._track(bout, replayed)
+        if bout.n_turns < (MIN_FINAL_TURNS if final else MIN_LOCK_TURNS):
+            # Periodic-looking, but too few whole cycles of turning points in the window:
+            # slow irregular movement does that. Undo and keep waiting.
+            self._bout = None
+            self._zig = ZigZag()
+            self._last_turn_t = last_turn_t
+            return
         for r in replayed:
             if isinstance(r, Rep):
                 r.flags.append("warmup")
@@ -719,16 +765,17 @@ class GenericRepCounter:
         """Fundamental score of the dominant component (the feature on its axis)."""
         cols = slice(1 + 3 * bout.signal, 4 + 3 * bout.signal)
         x = (win[:, cols] @ bout.axis)[:, None]
-        acf = vector_autocorrelation(x, int(period_s * self.work_hz) + 2)
+        acf = vector_autocorrelation(x, int(period_s * self.work_hz) + 2)[:, 0]
         return fundamental_score(acf, period_s * self.work_hz)
 
     def _refresh(self, bout: _Bout) -> None:
         """Re-estimate the period (while still periodic) and the axes of the locked feature."""
         win = self._bout_window()
         # Track the period near its current value: a jump to a multiple (or half) of it
-        # is an autocorrelation octave error far more often than a real tempo change.
+        # is an autocorrelation octave error far more often than a real tempo change
+        # (irregular tempo can make 2T look as good as T), so no octave check here.
         period, scores, _ = self._analyse(win, bout.period_s / TRACK_RATIO,
-                                          bout.period_s * TRACK_RATIO)
+                                          bout.period_s * TRACK_RATIO, octave=False)
         if period == period and scores[bout.signal] >= 0.5 * LOCK_SCORE:
             bout.period_s = period
         self._axes(win, bout, bout.period_s)
@@ -764,6 +811,7 @@ class GenericRepCounter:
         seg = ring.since(lo)
         cols = slice(1 + 3 * bout.signal, 4 + 3 * bout.signal)
         x = seg[:, cols] @ bout.axis
+        raw_cols = slice(8 + 3 * bout.signal, 11 + 3 * bout.signal)
         csum = np.cumsum(np.concatenate(([0.0], x)))
         width = 2 * half + 1
         if lo == first - half and last + half <= ring.count - 1:
@@ -788,12 +836,14 @@ class GenericRepCounter:
         turns = self._zig.feed(idx_t, d, first, self._delta,
                                PLATEAU_FRACTION * bout.period_s)
         for turn in turns:
+            turn.raw = seg[turn.n - lo, raw_cols].copy()
             self._add_turn(bout, turn)
         self._settle(bout, out, final=False)
 
     def _add_turn(self, bout: _Bout, turn: Turn) -> None:
         if bout.rest_kind == 0:
             bout.rest_kind = turn.kind  # the first turn of a bout is the start pose
+        bout.n_turns += 1
         if bout.turns:
             bout.swings.append(abs(turn.value - bout.turns[-1].value))
             del bout.swings[:-5]
@@ -819,14 +869,32 @@ class GenericRepCounter:
                 cand = self._zig.candidate
                 later = cand is not None and cand[0] - turns[1].t_s >= merge_s
                 if len(turns) >= 4 or final or later:
-                    out.append(self._make_rep(bout, turns[0], turns[1], turns[2]))
+                    if self._moved(bout, turns[0], turns[1], turns[2]):
+                        out.append(self._make_rep(bout, turns[0], turns[1], turns[2]))
+                    else:
+                        out.append(NonRep("partial", turns[0].t_s, turns[2].t_s, 0.0))
                     del turns[:2]
                     continue
                 break
             if final:  # [rest, far]: the return was cut off by the end of the bout
-                out.append(self._make_rep(bout, turns[0], turns[1], None))
+                if self._moved(bout, turns[0], turns[1], None):
+                    out.append(self._make_rep(bout, turns[0], turns[1], None))
                 del turns[:2]
             break
+
+    def _moved(self, bout: _Bout, rest_a: Turn, far: Turn, rest_b: Turn | None) -> bool:
+        """Did the limb itself swing, not only the detrended component?
+
+        The larger of the out and back swings of the undetrended feature (on the current
+        axis) must reach RAW_FRACTION of the hysteresis. This rejects partial reps that
+        detrending next to full ones enlarges, and the half swing the detrending mean
+        draws when a set stops and it settles to the rest pose.
+        """
+        axis = bout.axis
+        swing = abs(float((far.raw - rest_a.raw) @ axis))
+        if rest_b is not None:
+            swing = max(swing, abs(float((far.raw - rest_b.raw) @ axis)))
+        return swing >= RAW_FRACTION * self._delta
 
     def _end_bout(self) -> list[Rep | NonRep]:
         bout = self._bout
@@ -835,7 +903,9 @@ class GenericRepCounter:
             return out
         self._track(bout, out, final=True)
         turn = self._zig.flush(self._delta)
-        if turn is not None:
+        if turn is not None and turn.n >= self._ring.oldest():
+            turn.raw = self._ring.since(turn.n)[0, 8 + 3 * bout.signal: 11 + 3 * bout.signal]
+            turn.raw = turn.raw.copy()
             self._add_turn(bout, turn)
         self._settle(bout, out, final=True)
         self._bout = None
