@@ -110,6 +110,8 @@ class Session:
         t_end = float(chunk.t_s[-1])
         events.extend(self.sets.tick(t_end, busy=self.detector.busy))
         self._last_t = t_end
+        # Stream-time order, so that how the input was chunked never changes the output.
+        events.sort(key=_stream_time)
         return events
 
     def _run_detector(self, chunk: ImuChunk, gravity: np.ndarray, gyro: np.ndarray,
@@ -141,7 +143,8 @@ class Session:
                 events.append({"type": "nonrep", "reason": out.reason,
                                "start_s": round(out.start_s, 3), "end_s": round(out.end_s, 3),
                                "peak_angle_deg": round(out.peak_angle_deg, 1),
-                               "decided_s": round(t_s, 3)})
+                               "decided_s": round(out.decided_s if out.decided_s is not None
+                                                  else out.end_s, 3)})
             else:
                 events.extend(self.sets.add_rep(
                     out, decided_s=out.decided_s if out.decided_s is not None else t_s))
@@ -160,6 +163,15 @@ class Session:
                         "phase": self.detector.phase, "reps": self.sets.total_reps})
             self._next_live_t = t + step
         return out
+
+
+def _stream_time(event: Event) -> float:
+    """When an event happened on the stream clock (its decision, or the data it reports)."""
+    for key in ("decided_s", "t_s", "end_s"):
+        value = event.get(key)
+        if isinstance(value, (int, float)):
+            return float(value)
+    return 0.0
 
 
 def run(chunks: Iterable[ImuChunk], config: SessionConfig) -> list[Event]:

@@ -42,6 +42,8 @@ class NonRep:
     start_s: float
     end_s: float
     peak_angle_deg: float
+    # Stream time of the decision (defaults to end_s).
+    decided_s: float | None = None
 
 
 class Detector(Protocol):

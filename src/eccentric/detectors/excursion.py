@@ -249,6 +249,12 @@ class ExcursionDetector:
     # -- decision and segmentation --------------------------------------------------
 
     def _decide(self, end_i: int) -> list[Rep | NonRep]:
+        out = self._decide_at(end_i)
+        for o in out:
+            o.decided_s = float(self._t[end_i])
+        return out
+
+    def _decide_at(self, end_i: int) -> list[Rep | NonRep]:
         p = self.profile
         base_i = self._search_base_index()
         t = self._t
@@ -295,7 +301,6 @@ class ExcursionDetector:
             self._axis = None
             return [NonRep("no_movement", float(t[b.start_i]), float(t[b.end_i]), excursion)]
         rep = self._make_rep(b)
-        rep.decided_s = float(t[end_i])
         if self._axis is not None and not out_gap:
             self._rep_axis = self._axis
         self._axis = None
