@@ -1,34 +1,39 @@
 """Generic repetition counter (exercise ``auto``): unknown movement, unknown placement.
 
-Method (all streaming, bounded state, no wall clock):
+Method (streaming, bounded state, deterministic, no wall clock):
 
-1. **Features.** The bias-corrected gyro and the accelerometer are low-passed (3 Hz) and
-   decimated to a working rate of about 25 Hz. The gyro is integrated into a band-passed
-   rotation vector (rad; integration and a 0.05 Hz high-pass are one stable IIR section, so
-   there is no drift), the accelerometer is high-passed (removes gravity's constant part).
-2. **Periodicity.** Every 0.5 s the last 16 s are analysed: the autocorrelation of each
-   3-D feature vector (summed over axes, so it does not depend on how the sensor is
-   mounted; via FFT) gives a common period, and the feature whose autocorrelation shows
-   one cycle per period most clearly is chosen. Its principal axis (PCA) gives the
-   *dominant component*, a 1-D signal.
-3. **Counting.** A hysteresis extremum tracker ("zig-zag") finds the turning points of
-   the dominant component: a swing counts only when it exceeds a fraction of the set's
-   typical swing, so fidgets and partial movements do not. Turning points of the same
-   kind closer than 0.6 periods are merged (two humps in one repetition). The first
-   turning point of a bout is the rest side (the pose the movement starts from); every
-   rest → far → rest triple is one repetition, and a far turning point whose return is
-   cut off by the end of the stream still counts.
-4. **Warm-up.** Until the period is known nothing is counted, but the window is kept;
-   once the period locks, the buffered part of the bout is replayed, so early reps are
-   not lost.
+1. **Features.** Input is block-averaged to a working rate of about 25 Hz and turned
+   into two 3-D feature vectors: *rotation* (the integrated, bias-corrected gyro, rad) and
+   *acceleration* (m/s^2), both band-passed 0.05-3 Hz. Integration and high-pass are one
+   stable filter, so a residual gyro bias cannot make the rotation drift.
+2. **Periodicity.** Every 1-3 s the last 16 s are analysed. The autocorrelation of each
+   feature vector, summed over its axes (so it does not depend on how the sensor is
+   mounted), is computed by FFT; their mean gives the repetition period T. Counting starts
+   ("lock") when the window holds 2.5 periods and three whole cycles of turning points,
+   both features repeat at T, and the chosen feature's *dominant component* (its
+   projection on the principal axis, PCA) repeats once per T, not twice (rotation is
+   preferred; acceleration is the fallback for segments that hardly rotate). A period is
+   doubled when twice the lag correlates clearly better (two humps per repetition).
+3. **Counting.** The dominant component minus its centred one-period moving mean (which
+   removes posture drift) feeds a hysteresis turning-point tracker ("zig-zag"): a swing
+   counts when it reaches 40 % of the set's typical swing, in the detrended and in the
+   plain component, so fidgets and partial movements do not count. Turning points of one
+   kind closer than 0.6 T are merged (two humps in one rep). The first turning point of a
+   bout is the rest side; each rest -> far -> rest triple is a rep, and a far turning point
+   whose return is cut off by the end of the stream still counts.
+4. **Warm-up.** Until the lock nothing is decided but the window is kept; at the lock the
+   buffered part of the bout is replayed (reps flagged ``warmup``), so no rep is lost.
+   At the end of the stream a short set is judged on what there is.
 
 Rep fields: ``start_s``/``end_s`` are where the dominant component leaves / re-enters the
 rest zone (within 10 % of the swing of the rest turning point). The cycle is split at the
-far turning point; by convention the first half (moving away from the start pose) is
+far turning point. By convention the first half (moving away from the start pose) is
 reported as ``concentric_s`` and phase ``out``, the return as ``eccentric_s`` and phase
 ``back``: for an unknown movement nobody knows which half loads the muscle eccentrically.
-``rom_deg`` is the peak-to-peak rotation (degrees) about the dominant rotation axis
-within the rep, from the integrated, band-passed gyro.
+``rom_deg`` is the peak-to-peak rotation (degrees) about the dominant rotation axis within
+the rep, from the integrated, band-passed gyro. ``extra`` adds ``cycle_s``, ``period_s``
+and ``signal`` (rotation / acceleration). Decisions come 0.5-1.5 cycles after a rep ends
+(half a period of detrending look-ahead, the turning-point confirmation, the 1 s hop).
 """
 
 from __future__ import annotations
@@ -45,9 +50,12 @@ from eccentric.detectors.base import MotionFrame, NonRep
 from eccentric.events import Phase, Rep
 
 # ---------------------------------------------------------------------------------------
-# Constants. Each is a physical or conventional choice, not fitted to a data set unless
-# stated; the benchmark (benchmarks/real_datasets.py) reports leave-one-subject-out
-# figures for the one that was compared on data (SWING_FRACTION).
+# Constants. Each has a physical or conventional reason, given beside it. The method was
+# developed while looking at the developer split of the real datasets (SPAR, barbell,
+# CMU), and a few values were compared on it: SWING_FRACTION (0.3-0.6; leave-one-subject-
+# out in benchmarks/real_datasets.py --loso), HIGHPASS_HZ (0.05 vs 0.1), RAW_FRACTION
+# (0.5-1), REFRESH_HOPS (2-4, changes the barbell result by one or two sets either way).
+# MIN_LOCK_TURNS was set on synthetic fidgeting (tests) and changes no real-data count.
 # ---------------------------------------------------------------------------------------
 
 # Working rate after decimation (Hz). Repetitions of strength/physio movements are slower
@@ -67,15 +75,16 @@ PERIOD_MAX_S = 8.0
 # Analysis window: two of the longest periods, the least an autocorrelation needs.
 WINDOW_S = 2.0 * PERIOD_MAX_S
 # Input is processed in hops of this length (s): rep decisions wait at most this long,
-# and per-hop numpy overhead is spread over enough samples.
+# and the fixed cost of each numpy call is spread over 25-100 samples.
 HOP_S = 1.0
 # While counting, the period and axes are re-estimated every REFRESH_HOPS hops; before
 # that, locking is attempted every LOCK_EVERY_HOPS hops (warm-up reps are replayed, so
 # this only delays the first decisions, it loses nothing).
 REFRESH_HOPS = 3
 LOCK_EVERY_HOPS = 2
-# Minimum periodicity (normalised autocorrelation at the period, minus its value at half
-# the period) to start counting. Random fidgeting scores near 0, a steady set 0.5-1.
+# Minimum periodicity to start counting: autocorrelation of each feature at the period,
+# and the dominant component's autocorrelation at the period minus its value at half the
+# period. Aperiodic movement scores near 0; sets in the real data lock at 0.4-0.95.
 LOCK_SCORE = 0.3
 # Cycles the window must hold before a period is trusted for locking (2 is the minimum
 # for an autocorrelation peak; a half cycle more keeps early estimates from being noise).
@@ -96,8 +105,9 @@ MIN_FINAL_TURNS = 5
 # While counting, the period is re-estimated within this factor of its current value.
 TRACK_RATIO = 1.4
 # A swing (turning point to turning point) counts when it reaches this fraction of the
-# set's typical swing (median of recent swings). The one constant compared on real data
-# (0.4 vs 0.5); 0.4 means a partial rep must reach 40 % of the usual range.
+# set's typical swing (median of the last five): a partial rep must reach 40 % of the
+# usual range. SPAR alone would prefer 0.3 (see the benchmark's --loso), which lets
+# double humps and fidgets through elsewhere.
 SWING_FRACTION = 0.4
 # Two turning points of the same kind closer than this fraction of the period belong to
 # one repetition (double-humped signals, e.g. a wrist over an overhead press).
