@@ -30,6 +30,8 @@ from eccentric.timeline import Gap, TimelineGuard
 # A re-learnt start pose that moved less than this keeps older angles comparable, so
 # the detector may still look back across it (e.g. for a rep's true start).
 REBASE_DEG = 2.0
+# Proposals closer than this to the current start pose (deg) are noise and ignored.
+MIN_UPDATE_DEG = 0.2
 
 
 @dataclass(frozen=True)
@@ -92,21 +94,25 @@ class Session:
         acc_dir = chunk.acc_mps2 / np.maximum(
             np.linalg.norm(chunk.acc_mps2, axis=1, keepdims=True), 1e-9)
         proposals = self.calibrator.update(chunk.t_s, acc_dir, still)
-        cuts = [k + 1 for k, _ in proposals] + [len(chunk)]
         lo = 0
-        for (_, cal), hi in zip([(0, None), *proposals], cuts, strict=True):
-            if cal is not None and not self.detector.busy:
-                moved_deg = float(tilt_from_reference_deg(cal.reference[None, :],
-                                                          self.reference)[0])
+        for k, cal in proposals:
+            moved_deg = float(tilt_from_reference_deg(cal.reference[None, :],
+                                                      self.reference)[0])
+            if self.calibrated and moved_deg < MIN_UPDATE_DEG:
+                # Same pose within noise: nothing to change, so no need to cut here.
+                continue
+            if k + 1 > lo and self.calibrated:
+                events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, k + 1))
+                gaps = []
+            lo = k + 1
+            if not self.detector.busy:
                 self.reference = cal.reference
                 if not self.calibrated or moved_deg > REBASE_DEG:
                     # The proposal's own sample was judged with the old reference.
                     self.detector.on_recalibrated(float(np.nextafter(cal.t_s, np.inf)))
                 self.calibrated = True
-            if hi > lo and self.calibrated:
-                events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, hi))
-                gaps = []
-            lo = hi
+        if len(chunk) > lo and self.calibrated:
+            events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, len(chunk)))
         t_end = float(chunk.t_s[-1])
         events.extend(self.sets.tick(t_end, busy=self.detector.busy))
         self._last_t = t_end

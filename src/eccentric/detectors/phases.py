@@ -14,6 +14,11 @@ import numpy as np
 from eccentric.chunk import FloatArray
 
 
+def _mean_dt(t_s: FloatArray) -> float:
+    """Mean sample spacing (s); robust enough for window sizes, cheap for every rep."""
+    return float(t_s[-1] - t_s[0]) / (len(t_s) - 1) if len(t_s) > 1 else 0.01
+
+
 def smooth_centered(values: FloatArray, width: int) -> FloatArray:
     """Centered moving average (odd ``width`` samples; edges use the shorter window)."""
     if width <= 1 or len(values) < width:
@@ -59,7 +64,7 @@ def find_break(t_s: FloatArray, rate_dps: FloatArray, lo: int, hi: int, *,
     ``accel_window_s``), with both holding for at least ``hold_s``."""
     if hi <= lo:
         return None
-    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.01
+    dt = _mean_dt(t_s)
     width = max(1, round(accel_window_s / dt)) | 1
     r = smooth_centered(rate_dps, width)
     half = max(1, width // 2)
@@ -93,7 +98,7 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     ``break_rule`` is (rate °/s, accel °/s², smoothing window s, hold s) for the Nordic
     break point.
     """
-    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.01
+    dt = _mean_dt(t_s)
     width = max(1, round(smooth_s / dt)) | 1
     r = smooth_centered(rate_dps, width)
     hi = end_search_i

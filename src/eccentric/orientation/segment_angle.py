@@ -109,7 +109,7 @@ class StillCalibrator:
     a large movement. Bounded state: at most ``min_still_s`` of samples.
     """
 
-    def __init__(self, min_still_s: float = 1.0, repeat_s: float = 0.25) -> None:
+    def __init__(self, min_still_s: float = 1.0, repeat_s: float = 0.5) -> None:
         self.min_still_s = min_still_s
         self.repeat_s = repeat_s
         self._streak_start: float | None = None
@@ -150,13 +150,13 @@ class StillCalibrator:
                 # Nordic lean passes the rate test but turns the thigh by degrees.
                 q = max(1, len(window) // 5)
                 first, last = window[:q].sum(axis=0), window[-q:].sum(axis=0)
-                cos = float(first @ last) / max(float(np.linalg.norm(first) *
-                                                     np.linalg.norm(last)), 1e-12)
+                norms = math.sqrt(float(first @ first) * float(last @ last))
+                cos = float(first @ last) / max(norms, 1e-12)
                 creep = math.degrees(math.acos(max(-1.0, min(1.0, cos))))
                 if creep > MAX_CREEP_DEG:
                     continue
                 mean = window.sum(axis=0)
-                ref = mean / max(float(np.linalg.norm(mean)), 1e-12)
+                ref = mean / max(math.sqrt(float(mean @ mean)), 1e-12)
                 out.append((a + k - base, Calibration(ref, float(self._t[k]), True)))
             if len(due):
                 self._next_due = float(due[-1]) + self.repeat_s
