@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "eccentric.simulator.command",
     "eccentric.commands.watch",
     "eccentric.commands.demo",
+    "eccentric.commands.dashboard",
 )
 
 
