@@ -18,9 +18,7 @@ from typing import Any
 
 from eccentric.errors import EccentricError
 from eccentric.simulator.devices import DEVICES, EXCLUDED_DEVICES
-from eccentric.simulator.manifest import generate
 from eccentric.simulator.options import EXERCISE_PLACEMENTS, SessionOptions
-from eccentric.simulator.session import simulate, write_session
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -67,6 +65,11 @@ def _options(args: argparse.Namespace) -> SessionOptions:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the physics pulls in scipy.signal (~2 s), which every other
+    # sub-command would otherwise pay for when the parser is built.
+    from eccentric.simulator.manifest import generate
+    from eccentric.simulator.session import simulate, write_session
+
     if args.list_devices:
         for key, spec in sorted(DEVICES.items()):
             rates = ", ".join(f"{r:g}" for r in spec.rates_hz)
