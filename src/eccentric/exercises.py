@@ -8,7 +8,7 @@ segment away from a start pose and back means adding a profile here, not code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from eccentric.detectors.base import Detector
@@ -99,17 +99,11 @@ NORDIC = ExerciseProfile(
     break_point=BreakPointRule(),
 )
 
-NORDIC_BAND = ExerciseProfile(
-    name="nordic_curl_band",
+# Same geometry and rules; the band takes part of the load, so the fall is slower or
+# absent (then no break is reported and the whole lowering counts as controlled).
+NORDIC_BAND = replace(
+    NORDIC, name="nordic_curl_band",
     description="Band-assisted Nordic curl: slower or no fall, same geometry",
-    detector="excursion",
-    placements=("thigh", "trunk"),
-    eccentric="out",
-    onset_deg=10.0,
-    min_rom_deg=55.0,
-    min_rep_s=1.5,
-    max_angle_deg=150.0,
-    break_point=BreakPointRule(),
 )
 
 BALL_LEG_CURL = ExerciseProfile(
@@ -124,20 +118,13 @@ BALL_LEG_CURL = ExerciseProfile(
     onset_deg=8.0,
     min_rom_deg=35.0,
     max_angle_deg=110.0,
-    # "Tempo 311" is a common prescription (anchors §5): 3 s out, 1 s curl, 1 s squeeze.
-    target_tempo=None,
+    # No default target: "Tempo 311" (anchors §5) is one prescription among many; pass
+    # --target-tempo to flag reps.
 )
 
-BALL_LEG_CURL_SINGLE = ExerciseProfile(
-    name="ball_leg_curl_single",
-    description="Single-leg Swiss-ball leg curl; report the side",
-    detector="excursion",
-    placements=("shank", "ankle"),
-    eccentric="back",
-    onset_deg=8.0,
-    min_rom_deg=35.0,
-    max_angle_deg=110.0,
-    sided=True,
+BALL_LEG_CURL_SINGLE = replace(
+    BALL_LEG_CURL, name="ball_leg_curl_single",
+    description="Single-leg Swiss-ball leg curl; report the side", sided=True,
 )
 
 AUTO = ExerciseProfile(
