@@ -1,0 +1,243 @@
+"""The dashboard in real headless Chromium against a real Mosquitto (WebSocket listener).
+
+A replay publishes a single-leg ball curl set; the page must show the same rep count and
+the same per-rep values as the events a plain MQTT subscriber received. Then Mosquitto
+is SIGKILLed and restarted on the same ports: the page must notice, reconnect by itself,
+and show the next set (the other leg), including the left/right comparison.
+
+Chromium and Playwright are requirements, not options: CI installs both (.ci/run and the
+dev extras), so a missing one fails this test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eccentric.dashboard.server import DashboardConfig, DashboardServer
+from eccentric.demo.roster import RECORDINGS_DIR
+from tests.mqtt.brokers import Mosquitto
+from tests.mqtt.subscriber import Collector
+
+BASE = "dashtest"
+ATHLETE = "anna"
+TARGET = "2-3-1-x"
+LEFT = RECORDINGS_DIR / "ball_single_left_ankle_polar104.jsonl.gz"     # 8 reps, 85 s
+RIGHT = RECORDINGS_DIR / "ball_single_right_shank_witmotion.jsonl.gz"  # 8 reps, 73 s
+SPEED = "25"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+CARD = f"[data-athlete='{ATHLETE}']"
+
+ROWS_JS = """rows => rows.map(r => ({id: r.dataset.repId, off: r.classList.contains('off-target'),
+  cells: Object.fromEntries([...r.cells].map(c => [c.dataset.col, c.textContent]))}))"""
+
+
+def chromium_path() -> str:
+    for candidate in (os.environ.get("ECCENTRIC_CHROMIUM"), shutil.which("chromium"),
+                      "/usr/bin/chromium"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail("chromium is not installed (apt-get install -y chromium); the dashboard "
+                "browser test needs it and never downloads a browser")
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is missing: pip install -e '.[dev]'")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    (tmp_path / "mosquitto").mkdir()
+    broker = Mosquitto(tmp_path / "mosquitto").start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+def replay(port: int, path: Path, tmp_path: Path, n: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path))
+    return subprocess.Popen(
+        [sys.executable, "-m", "eccentric", "replay", str(path), "--speed", SPEED,
+         "--broker", f"mqtt://127.0.0.1:{port}", "--mqtt-base", BASE, "--athlete", ATHLETE,
+         "--target-tempo", TARGET, "--mqtt-queue", str(tmp_path / f"q{n}.sqlite3"),
+         "--mqtt-client-id", f"dashtest-pub-{n}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+
+def finish(proc: subprocess.Popen[bytes]) -> None:
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode(errors="replace")
+
+
+def published(collector: Collector, leaf: str) -> list[dict[str, Any]]:
+    """Events as a de-duplicating subscriber sees them (by id, first copy wins)."""
+    out: dict[str, dict[str, Any]] = {}
+    for m in collector.on(f"{BASE}/{ATHLETE}/{leaf}"):
+        doc = m.json()
+        out.setdefault(doc["id"], doc)
+    return list(out.values())
+
+
+def number(text: str, unit: str) -> float:
+    assert text.endswith(unit), f"{text!r} lacks the unit {unit!r}"
+    return float(text[: -len(unit)].replace("\u2212", "-"))
+
+
+def check_cell(text: str, value: Any, unit: str, tol: float) -> None:
+    if value is None:
+        assert text == "—"
+    else:
+        assert abs(number(text, unit) - value) <= tol, (text, value)
+
+
+def check_rows(page: Any, reps: list[dict[str, Any]], timeout_s: float = 10.0) -> None:
+    """Every published rep has its row, with the published values (display rounding)."""
+    want = {r["id"]: r for r in reps}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = {row["id"]: row for row in
+                page.eval_on_selector_all(f"{CARD} table.reps tbody tr", ROWS_JS)}
+        if set(want) <= set(rows) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert set(want) <= set(rows), f"missing rows: {sorted(set(want) - set(rows))}"
+    for rep_id, rep in want.items():
+        cells, off = rows[rep_id]["cells"], rows[rep_id]["off"]
+        assert cells["set"] == str(rep["set"])
+        assert cells["rep_in_set"] == str(rep["rep_in_set"])
+        assert cells["side"] == rep.get("side", "—")
+        check_cell(cells["eccentric_s"], rep["eccentric_s"], " s", 0.0051)
+        check_cell(cells["concentric_s"], rep["concentric_s"], " s", 0.0051)
+        check_cell(cells["hold_s"], rep.get("hold_s"), " s", 0.0051)
+        check_cell(cells["break_angle_deg"], rep.get("break_angle_deg"), "°", 0.051)
+        check_cell(cells["rom_deg"], rep["rom_deg"], "°", 0.051)
+        assert cells["tempo"] == rep["tempo"]
+        ok = rep["within_target_tempo"]
+        assert cells["target"] == ("✓ on" if ok else "✗ off")
+        assert off is (not ok), "off-target rows are highlighted, the others not"
+
+
+def text(page: Any, selector: str) -> str:
+    return str(page.inner_text(selector))
+
+
+def wait_state(page: Any, selector: str, state: str, timeout_s: float = 15.0) -> None:
+    page.wait_for_selector(f"{selector}[data-state='{state}']", timeout=timeout_s * 1000)
+
+
+def test_dashboard_shows_published_reps_and_recovers_after_broker_restart(
+        browser: Any, mosquitto: Mosquitto, tmp_path: Path) -> None:
+    server = DashboardServer(DashboardConfig(mosquitto.ws_url, base=BASE), 0).start()
+    collector = Collector(mosquitto.port, f"{BASE}/#", client_id="dashtest-collector")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    console_errors: list[str] = []
+    page_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    try:
+        page.goto(server.url)
+        wait_state(page, "#conn-text", "connected", 10)
+
+        # --- a replay running: live trace, online, then every rep as published ----------
+        pub = replay(mosquitto.port, LEFT, tmp_path, 1)
+        wait_state(page, f"{CARD} [data-field='availability']", "online", 20)
+        page.wait_for_function(
+            f"() => Number(document.querySelector(\"{CARD} canvas.spark\").dataset.points) > 3",
+            timeout=20_000)
+        assert text(page, f"{CARD} [data-field='angle']").endswith("°")
+        finish(pub)
+        assert collector.wait_for(lambda ms: any(m.topic == f"{BASE}/{ATHLETE}/set"
+                                                 for m in ms), 10)
+        left_reps = published(collector, "rep")
+        (left_set,) = published(collector, "set")
+        assert len(left_reps) == left_set["reps"] >= 6
+        check_rows(page, left_reps)
+        assert text(page, f"{CARD} [data-field='reps']") == str(len(left_reps))
+        assert any(not r["within_target_tempo"] for r in left_reps), "nothing to highlight"
+        line = text(page, f"{CARD} [data-field='set-line']")
+        assert f"Set 1 · {left_set['reps']} reps" in line and "left leg" in line
+        assert f"{left_set['reps_outside_target']} of {left_set['reps']} reps outside {TARGET}" \
+            in line
+        trend = text(page, f"{CARD} table.summary tr[data-measure='eccentric_s'] "
+                           "td[data-col='trend']")
+        assert abs(number(trend.rstrip(" ↑↓"), " %") - left_set["trend_pct"]["eccentric_s"]) \
+            <= 0.051
+        assert "waiting for a right-leg set" in text(page, f"{CARD} [data-field='lr-note']")
+        # The publisher exited cleanly: its retained status says so.
+        wait_state(page, f"{CARD} [data-field='availability']", "offline", 10)
+        assert console_errors == [] and page_errors == []
+
+        # --- broker killed and restarted on the same ports -------------------------------
+        mosquitto.kill()
+        wait_state(page, "#conn-text", "reconnecting", 10)
+        wait_state(page, f"{CARD} [data-field='availability']", "unknown", 5)
+        mosquitto.start()
+        t0 = time.monotonic()
+        wait_state(page, "#conn-text", "connected", 20)
+        reconnect_s = time.monotonic() - t0
+        assert collector.connected.wait(10)
+
+        pub = replay(mosquitto.port, RIGHT, tmp_path, 2)
+        wait_state(page, f"{CARD} [data-field='availability']", "online", 20)
+        finish(pub)
+        assert collector.wait_for(lambda ms: len(
+            {m.json()["id"] for m in ms if m.topic == f"{BASE}/{ATHLETE}/set"}) == 2, 10)
+        right_reps = [r for r in published(collector, "rep") if r["side"] == "right"]
+        right_set = next(s for s in published(collector, "set") if s["side"] == "right")
+        assert len(right_reps) == right_set["reps"] >= 6
+        check_rows(page, right_reps)
+        # A new session: the counter follows it, not the sum of both.
+        assert text(page, f"{CARD} [data-field='reps']") == str(len(right_reps))
+
+        lr = f"{CARD} table.sides"
+        page.wait_for_selector(f"{lr}:not([hidden])", timeout=5000)
+        assert text(page, f"{lr} tr[data-measure='reps'] td[data-col='left']") == \
+            f"{left_set['reps']} reps"
+        assert text(page, f"{lr} tr[data-measure='reps'] td[data-col='right']") == \
+            f"{right_set['reps']} reps"
+        for side, doc in (("left", left_set), ("right", right_set)):
+            cell = text(page, f"{lr} tr[data-measure='eccentric_s'] td[data-col='{side}']")
+            assert abs(number(cell, " s") - doc["eccentric_s_mean"]) <= 0.0051
+        assert page_errors == []
+
+        shot = tmp_path / "dashboard.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+        # --- phone-sized screen: no sideways scrolling of the page itself ---------------
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(200)
+        scroll_w, client_w = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll_w <= client_w == 390
+        box = page.locator(CARD).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        page.screenshot(path=str(tmp_path / "dashboard-phone.png"), full_page=True)
+        print(f"page reconnected {reconnect_s:.1f} s after the broker restart; "
+              f"screenshots in {tmp_path}")
+    finally:
+        page.close()
+        collector.client.loop_stop()
+        collector.client.disconnect()
+        server.stop()

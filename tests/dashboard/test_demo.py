@@ -1,0 +1,208 @@
+"""``eccentric demo``: the looping players in-process, and the command as a user runs it."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eccentric.demo.player import AthletePlayer
+from eccentric.demo.roster import RECORDINGS_DIR, ROSTER, DemoAthlete, resolve
+from eccentric.errors import EccentricError
+from tests.mqtt.subscriber import Collector
+
+SHORT = RECORDINGS_DIR / "ball_single_right_shank_witmotion.jsonl.gz"
+
+
+class FakeSink:
+    """Stands in for MqttSink: records what the player publishes."""
+
+    def __init__(self) -> None:
+        self.athlete = "zoe"
+        self.sensor = "simulated"
+        self.events: list[dict[str, Any]] = []
+        self.statuses: list[dict[str, Any]] = []
+
+    def publish_event(self, ev: dict[str, Any]) -> None:
+        self.events.append(ev)
+
+    def set_status(self, **fields: Any) -> None:
+        self.statuses.append(fields)
+
+
+def test_roster_recordings_exist_and_missing_ones_are_named(tmp_path: Path) -> None:
+    cast = resolve(RECORDINGS_DIR, len(ROSTER))
+    assert [a.name for a, _ in cast] == ["anna", "ben", "carla"]
+    sides = {p.name.split("_")[2] for p in cast[2][1]}
+    assert sides == {"left", "right"}  # carla feeds the left/right comparison
+    with pytest.raises(EccentricError, match="nordic_trunk_movesense_fatigue"):
+        resolve(tmp_path, 1)
+
+
+def test_loops_give_fresh_rep_ids_and_the_same_reps() -> None:
+    sink = FakeSink()
+    athlete = DemoAthlete("zoe", (SHORT.name,), "2-3-1-x")
+    player = AthletePlayer(athlete, [SHORT], sink, stop=threading.Event(),  # type: ignore[arg-type]
+                           run_id="t1", speed=None, loops=2, live_hz=5.0)
+    player.run()  # in this thread: bounded by loops=2
+    assert player.error is None
+    reps = [e for e in sink.events if e["type"] == "rep"]
+    assert len(reps) >= 8 and len(reps) % 2 == 0
+    half = len(reps) // 2
+    # A dashboard de-duplicates by id: the second loop must not look like duplicates...
+    assert len({r["id"] for r in reps}) == len(reps)
+    assert all("@t1.1" in r["id"] for r in reps[:half])
+    assert all("@t1.2" in r["id"] for r in reps[half:])
+    # ...while replaying exactly the same reps, with the athlete's target applied.
+    strip = ("id",)
+    assert [{k: v for k, v in r.items() if k not in strip} for r in reps[:half]] == \
+           [{k: v for k, v in r.items() if k not in strip} for r in reps[half:]]
+    assert all(isinstance(r["within_target_tempo"], bool) for r in reps)
+    assert sum(e["type"] == "set" for e in sink.events) == 2
+    assert any(e["type"] == "live" for e in sink.events)
+    assert sink.statuses[0]["target_tempo"] == "2-3-1-x" and sink.statuses[0]["reps"] == 0
+    assert sink.sensor == "witmotion"  # switched to the recording's sensor
+
+
+def test_stop_ends_a_paced_player_promptly() -> None:
+    sink = FakeSink()
+    stop = threading.Event()
+    player = AthletePlayer(DemoAthlete("zoe", (SHORT.name,), "2-3-1-x"), [SHORT],
+                           sink, stop=stop, run_id="t2", speed=1.0)  # type: ignore[arg-type]
+    player.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    stop.set()
+    player.join(5)
+    assert not player.is_alive()
+    assert time.monotonic() - t0 < 1.5
+    assert player.error is None
+
+
+class DemoProcess:
+    """``python -m eccentric demo ...`` with its stdout read line by line."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "eccentric", "demo", "--no-browser", "--port", "0",
+             "--embedded-port", "0", "--embedded-ws-port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self.err: list[str] = []
+        self._readers = [threading.Thread(target=self._pump, daemon=True),
+                         threading.Thread(target=self._pump_err, daemon=True)]
+        for t in self._readers:
+            t.start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def _pump_err(self) -> None:
+        assert self.proc.stderr is not None
+        self.err.extend(self.proc.stderr)
+
+    def wait_line(self, pattern: str, timeout_s: float = 20.0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout_s
+        for line in self.seen:
+            if m := re.search(pattern, line):
+                return m
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if m := re.search(pattern, line):
+                return m
+        raise AssertionError(f"no line matching {pattern!r}; got {self.seen}")
+
+    def finish(self, timeout_s: float = 20.0) -> tuple[int, str, str]:
+        """Wait for the exit; returns (exit code, all stdout, all stderr)."""
+        rc = self.proc.wait(timeout_s)
+        for t in self._readers:
+            t.join(5)  # pipes reach EOF once the process is gone
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return rc, "".join(self.seen), "".join(self.err)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+def http_get(url: str) -> tuple[int, bytes]:
+    m = re.match(r"http://127\.0\.0\.1:(\d+)(/.*)", url)
+    assert m, url
+    conn = http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=5)
+    try:
+        conn.request("GET", m.group(2))
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def test_demo_serves_dashboard_publishes_and_stops_cleanly_on_sigint() -> None:
+    demo = DemoProcess("--speed", "20", "--athletes", "2", "--duration", "60")
+    try:
+        url = demo.wait_line(r"Dashboard:\s+(http://127\.0\.0\.1:\d+/)").group(1)
+        mqtt = demo.wait_line(r"MQTT:\s+mqtt://127\.0\.0\.1:(\d+) and (ws://\S+)")
+        demo.wait_line(r"Press Ctrl-C")
+        status, body = http_get(url)
+        assert status == 200 and b"eccentric" in body and b"vendor/mqtt.min.js" in body
+        status, body = http_get(url + "config.json")
+        assert status == 200 and json.loads(body)["broker"] == mqtt.group(2)
+        assert http_get(url + "vendor/mqtt.min.js")[0] == 200
+
+        collector = Collector(int(mqtt.group(1)), "eccentric/#", client_id="demo-smoke")
+        try:
+            # 20x: the first reps come ~15-19 s into the recordings, about 1 s of wall time.
+            assert collector.wait_for(
+                lambda ms: {m.topic for m in ms} >= {"eccentric/anna/rep", "eccentric/ben/rep"},
+                timeout_s=20), sorted({m.topic for m in collector.messages})
+            assert collector.wait_for(lambda ms: any(m.topic.endswith("/live") for m in ms), 5)
+            demo.wait_line(r"anna\s+rep\s+1 ")  # the terminal shows reps too
+            demo.proc.send_signal(signal.SIGINT)
+            rc, out, err = demo.finish(20)
+            assert rc == 0, err
+            assert "stopped" in out and "Traceback" not in err
+            # Publishers closed before the broker: subscribers saw them go offline.
+            assert collector.wait_for(lambda ms: any(
+                m.topic == "eccentric/bridge/state" and m.payload == b"offline" for m in ms), 5)
+            statuses = [m.json() for m in collector.on("eccentric/anna/status")]
+            assert statuses and statuses[-1]["online"] is False
+        finally:
+            collector.client.loop_stop()
+            collector.client.disconnect()
+        with pytest.raises(OSError):
+            http_get(url)  # the web server is gone too
+    finally:
+        demo.kill()
+
+
+def test_demo_duration_ends_it_by_itself() -> None:
+    demo = DemoProcess("--athletes", "1", "--duration", "2", "--quiet")
+    try:
+        demo.wait_line(r"Dashboard:\s+http://127\.0\.0\.1:\d+/")
+        t0 = time.monotonic()
+        rc, out, err = demo.finish(25)
+        assert rc == 0, err
+        assert "demo finished" in out and "stopped" in out
+        assert time.monotonic() - t0 < 12
+        assert "rep " not in out  # --quiet
+    finally:
+        demo.kill()
