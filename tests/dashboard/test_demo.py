@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import queue
 import re
@@ -87,6 +88,31 @@ def test_stop_ends_a_paced_player_promptly() -> None:
     assert not player.is_alive()
     assert time.monotonic() - t0 < 1.5
     assert player.error is None
+
+
+def test_live_samples_leave_spread_out_not_in_bursts() -> None:
+    """Recordings come in 1 s chunks; the sink caps the live rate in wall-clock time, so
+    a chunk's samples sent in one burst would be thinned to one per second."""
+    times: list[float] = []
+
+    class TimingSink(FakeSink):
+        def publish_event(self, ev: dict[str, Any]) -> None:
+            if ev["type"] == "live":
+                times.append(time.monotonic())
+
+    stop = threading.Event()
+    player = AthletePlayer(DemoAthlete("zoe", (SHORT.name,), "2-3-1-x"), [SHORT],
+                           TimingSink(), stop=stop, run_id="t3", speed=2.0,  # type: ignore[arg-type]
+                           live_hz=10.0)
+    player.start()
+    time.sleep(2.0)
+    stop.set()
+    player.join(5)
+    gaps = sorted(b - a for a, b in itertools.pairwise(times))
+    assert len(times) >= 25  # 10 Hz of stream at 2x: about 20 per second
+    # Expected spacing 1/(10 Hz * 2) = 50 ms; bursts would make most gaps ~0.
+    assert gaps[len(gaps) // 2] > 0.03
+    assert gaps[len(gaps) // 10] > 0.01
 
 
 class DemoProcess:

@@ -49,6 +49,16 @@ def positive_float(text: str) -> float:
     return v
 
 
+def live_rate(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a rate in Hz, not {text!r}") from None
+    if not 0 <= v <= 100:
+        raise argparse.ArgumentTypeError("live rate must be 0 (off) to 100 Hz")
+    return v
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "demo", help="simulated athletes, embedded broker and web dashboard in one command",
@@ -72,6 +82,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--embedded-ws-port", type=port_arg, default=None, metavar="PORT",
                    help="broker WebSocket port (default 9001, or any free one if taken; "
                         "0 = any)")
+    p.add_argument("--live-hz", type=live_rate, default=20.0, metavar="HZ",
+                   help="live angle samples per second of recording (default 20; at most "
+                        "100 per second of wall time are sent; 0 = off)")
     p.add_argument("--quiet", action="store_true", help="do not print reps and sets")
     add_http_arguments(p)
     p.set_defaults(func=run)
@@ -99,8 +112,17 @@ class _ClosedTabFilter(logging.Filter):
         return "ConnectionClosed" not in record.getMessage()
 
 
+def sink_live_hz(live_hz: float, speed: float | None) -> float:
+    """The sink's wall-clock cap on live samples: the pipeline's rate (stream time) times
+    the speed, plus a margin so that pacing jitter does not drop samples; at most 100/s
+    (the sink's limit), which also bounds the traffic when sped up."""
+    if live_hz <= 0:
+        return 0.0
+    return min(100.0, 1.25 * live_hz * (speed if speed is not None else 100.0))
+
+
 def open_sink(broker: EmbeddedBroker, base: str, name: str, run_id: str,
-              queue_dir: Path) -> MqttSink:
+              queue_dir: Path, live_hz: float) -> MqttSink:
     from eccentric.sinks.mqtt.config import MqttConfig
     from eccentric.sinks.mqtt.sink import MqttSink
 
@@ -108,8 +130,8 @@ def open_sink(broker: EmbeddedBroker, base: str, name: str, run_id: str,
     # state directory and be re-sent by a later real session.
     config = MqttConfig(broker=broker.url, base=base, protocol="3.1.1",
                         client_id=f"eccentric-demo-{run_id}-{name}",
-                        queue_path=str(queue_dir / f"{name}.sqlite3"),
-                        reconnect_min_s=0.2, reconnect_max_s=2.0)
+                        queue_path=str(queue_dir / f"{name}.sqlite3"), live_hz=live_hz,
+                        reconnect_min_s=0.2, reconnect_max_s=2.0).validate()
     return MqttSink(config, athlete=name, sensor="simulated")
 
 
@@ -158,13 +180,14 @@ def run(args: argparse.Namespace) -> int:
         stack.callback(server.stop)
         printer = None if args.quiet else RepPrinter()
         for athlete, paths in cast:
-            sink = open_sink(broker, args.mqtt_base, athlete.name, run_id, queue_dir)
+            sink = open_sink(broker, args.mqtt_base, athlete.name, run_id, queue_dir,
+                             sink_live_hz(args.live_hz, args.speed))
             # Closed before the server and broker (ExitStack unwinds in reverse), so the
             # final "offline" status still reaches the broker and the open dashboards.
             stack.callback(sink.close, drain_timeout_s=2.0)
             players.append(AthletePlayer(athlete, paths, sink, stop=stop, run_id=run_id,
                                          speed=args.speed, loops=args.loops,
-                                         on_event=printer))
+                                         live_hz=args.live_hz, on_event=printer))
         pace = ("as fast as possible" if args.speed is None else
                 "in real time" if args.speed == 1 else f"at {args.speed:g}x real time")
         say(f"eccentric demo: {len(players)} simulated athletes, replayed {pace}"

@@ -3,13 +3,17 @@ MQTT sink, paced by wall-clock time, looping, and stoppable at any moment."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from eccentric.chunk import ImuChunk
 from eccentric.commands.common import FAST_CHUNK_S, session_id_for
 from eccentric.events import Event
 from eccentric.pipeline import Session, SessionConfig
@@ -78,9 +82,7 @@ class AthletePlayer(threading.Thread):
                              target_tempo=self.athlete.target_tempo)
         wall0 = time.monotonic()
         t0: float | None = None
-        for chunk in src.chunks:
-            if len(chunk) == 0:
-                continue
+        for chunk in self._paced_pieces(src.chunks):
             if self.speed is not None:
                 t0 = float(chunk.t_s[0]) if t0 is None else t0
                 due = wall0 + (float(chunk.t_s[-1]) - t0) / self.speed
@@ -91,6 +93,24 @@ class AthletePlayer(threading.Thread):
                 return
             self._emit(session.process(chunk))
         self._emit(session.finish())
+
+    def _paced_pieces(self, chunks: Iterator[ImuChunk]) -> Iterator[ImuChunk]:
+        """Recordings come in 1 s chunks. Paced whole, each chunk's live samples would
+        leave in one burst, and the sink (which limits the live rate in wall-clock time)
+        would pass only the first: a 1 Hz trace. Pieces of one live period each keep
+        the samples spread out. Events do not depend on chunking."""
+        for chunk in chunks:
+            if len(chunk) == 0:
+                continue
+            if self.speed is None or self.live_hz <= 0:
+                yield chunk
+                continue
+            period = 1.0 / self.live_hz
+            edges = np.arange(float(chunk.t_s[0]) + period, float(chunk.t_s[-1]), period)
+            cuts = [0, *np.searchsorted(chunk.t_s, edges).tolist(), len(chunk)]
+            for a, b in itertools.pairwise(cuts):
+                if b > a:
+                    yield chunk.slice(a, b)
 
     def _emit(self, events: list[Event]) -> None:
         for ev in events:
