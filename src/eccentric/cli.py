@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "eccentric.commands.watch",
     "eccentric.commands.demo",
     "eccentric.commands.dashboard",
+    "eccentric.commands.scan",
+    "eccentric.commands.live",
 )
 
 

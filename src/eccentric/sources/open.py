@@ -34,6 +34,11 @@ def open_source(path: str | Path, *, rate_hz: float | None = None,
     p = Path(path)
     if is_recording(p):
         reader = RecordingReader(p)
+        if isinstance(reader.header.sensor_info.get("ble"), dict):
+            # A raw BLE capture: re-decode its notifications with the driver it names.
+            from eccentric.sources.ble.capture import capture_chunks
+
+            return OpenedSource(reader.header, capture_chunks(reader, merge_s=chunk_s), reader)
         return OpenedSource(reader.header, reader.chunks(merge_s=chunk_s), reader)
     from eccentric.errors import InputFormatError
 

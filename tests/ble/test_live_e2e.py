@@ -1,0 +1,167 @@
+"""End to end with the real bleak against the emulated BlueZ: scan → connect → stream a
+simulated set → the rep events equal those of replaying the same session.
+
+One live process streams every device at once (the multi-device case), so the whole
+module costs one simulated set of wall time. Ctrl-C (SIGINT) ends the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ble.emulated import (
+    Device,
+    Emulator,
+    LiveRun,
+    eccentric,
+    emulated,
+    live_until,
+    make_recording,
+    pipeline_events,
+    playback_done,
+    replay,
+)
+from tests.mqtt.brokers import Mosquitto
+from tests.mqtt.subscriber import Collector
+
+EXERCISE = "ball_leg_curl"
+# kind, simulator sensor, advertised name, address, athlete, emulator faults
+DEVICES = [
+    ("polar_pmd", "polar_verity_sense", "Polar Sense 0A1B2C3D", "A0:9E:1A:00:00:01", "ana", {}),
+    # Junk notifications between real ones: they must be counted and change nothing.
+    ("metawear", "metamotion", "MetaWear", "D1:60:00:00:00:02", "bo", {"garbage_every": 9}),
+]
+UNKNOWN = {"name": "JBL Flip 5", "address": "11:22:33:44:55:66",
+           "uuids": ["0000110b-0000-1000-8000-00805f9b34fb"]}
+
+
+@dataclass
+class Run:
+    live: LiveRun
+    emu_events: list[dict[str, Any]]
+    scan: list[dict[str, Any]]
+    scan_all: list[dict[str, Any]]
+    recordings: dict[str, Path]
+    captures: dict[str, Path]
+    mqtt: Collector
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("ble_e2e")
+    devices, recordings = [], {}
+    for kind, sensor, name, address, athlete, faults in DEVICES:
+        path, _ = make_recording(tmp, sensor)
+        recordings[athlete] = path
+        devices.append(Device(kind, name, address, path, faults=faults))
+    (tmp / "mosquitto").mkdir()
+    broker = Mosquitto(tmp / "mosquitto", persistence=False).start()
+    collector = Collector(broker.port, client_id="ble-e2e")
+    try:
+        with emulated(tmp, devices, [UNKNOWN]) as emu:
+            scan = _scan(emu)
+            scan_all = _scan(emu, "--all")
+            args = ["--exercise", EXERCISE, "--json", "--capture-dir", str(tmp / "captures"),
+                    "--broker", broker.url, "--mqtt-queue", str(tmp / "queue.sqlite")]
+            for _, _, name, address, athlete, _ in DEVICES:
+                # One by name prefix, one by address, as a user would.
+                target = name.split()[0] if name.startswith("Polar") else address
+                args += ["--device", f"{target},athlete={athlete}"]
+            live = live_until(emu, args, playback_done([d[2] for d in DEVICES]), 60)
+            emu_events = emu.events()
+        collector.wait_for(lambda ms: sum(m.topic.endswith("bridge/state")
+                                          and m.payload == b"offline" for m in ms) >= 1, 10)
+        captures = {}
+        for _, _, _, _, athlete, _ in DEVICES:
+            [captures[athlete]] = sorted((tmp / "captures").glob(f"{athlete}-*.jsonl"))
+        yield Run(live, emu_events, scan, scan_all, recordings, captures, collector)
+    finally:
+        collector.client.loop_stop()
+        collector.client.disconnect()
+        broker.stop()
+
+
+def _scan(emu: Emulator, *extra: str) -> list[dict[str, Any]]:
+    r = eccentric(emu, "scan", "--timeout", "1.5", "--json", *extra)
+    assert r.returncode == 0, r.stderr
+    return [json.loads(x) for x in r.stdout.splitlines()]
+
+
+def test_scan_recognises_supported_sensors_and_hides_others(run: Run) -> None:
+    kinds = {d["address"]: d["kind"] for d in run.scan}
+    assert kinds == {address: kind for kind, _, _, address, _, _ in DEVICES}
+    assert all(isinstance(d["rssi"], int) and d["rssi"] < 0 for d in run.scan)
+    assert {d["name"] for d in run.scan} == {d[2] for d in DEVICES}
+    others = [d for d in run.scan_all if d["address"] == UNKNOWN["address"]]
+    assert others == [{"kind": None, "name": "JBL Flip 5", "address": UNKNOWN["address"],
+                       "rssi": others[0]["rssi"]}]
+
+
+def test_ctrl_c_stops_streams_and_exits_cleanly(run: Run) -> None:
+    assert run.live.rc == 0, run.live.stderr
+    stops = [e for e in run.emu_events if e.get("event") == "stopped"]
+    # Polar: ACC (2) and GYRO (5) stopped on the device; MetaWear: both modules off.
+    assert {e.get("measurement") for e in stops if e["device"].startswith("Polar")} == {2, 5}
+    assert {e.get("module") for e in stops if e["device"] == "MetaWear"} == {0x03, 0x13}
+    assert sum(e.get("event") == "disconnected" and e.get("by") == "central"
+               for e in run.emu_events) == len(DEVICES)
+
+
+@pytest.mark.parametrize("athlete", [d[4] for d in DEVICES])
+def test_rep_events_equal_replaying_the_session(run: Run, athlete: str) -> None:
+    live = [e for e in pipeline_events(run.live.events(), athlete) if e["type"] == "rep"]
+    ref = [e for e in replay(run.recordings[athlete], "--exercise", EXERCISE)
+           if e["type"] == "rep"]
+    assert len(ref) == 2 and len(live) == len(ref)
+    for got, want in zip(live, ref, strict=True):
+        assert (got["set"], got["rep_in_set"], got["tempo"]) == (
+            want["set"], want["rep_in_set"], want["tempo"])
+        # Same samples, decoded from the device's integers: only float rounding differs.
+        for key in ("start_s", "end_s", "eccentric_s", "concentric_s"):
+            assert got[key] == pytest.approx(want[key], abs=0.021), key
+        assert got["rom_deg"] == pytest.approx(want["rom_deg"], abs=0.3)
+
+
+@pytest.mark.parametrize("athlete", [d[4] for d in DEVICES])
+def test_replaying_the_capture_yields_the_live_events(run: Run, athlete: str) -> None:
+    live = pipeline_events(run.live.events(), athlete)
+    again = pipeline_events(replay(run.captures[athlete]))
+    assert [e["type"] for e in live].count("rep") == 2
+    assert again == live
+
+
+def test_capture_holds_every_notification(run: Run) -> None:
+    sent = {e["device"]: e["sent"] for e in run.emu_events if e.get("event") == "playback_done"}
+    for kind, _, name, _, athlete, faults in DEVICES:
+        lines = [json.loads(x) for x in run.captures[athlete].read_text().splitlines()]
+        header, raw = lines[0], [x for x in lines[1:] if "char" in x]
+        assert header["sensor_info"]["ble"]["driver"] == kind
+        data = [x for x in raw if x["char"].endswith(("5c82-02e7-f387-1cad-8acd2d8df0c8",
+                                                      "9006-85cb-9195-d9dd-464cfbbae75a"))]
+        junk = (sent[name] + faults["garbage_every"] - 1) // faults["garbage_every"] \
+            if faults.get("garbage_every") else 0
+        assert len(data) == sent[name] + junk
+        assert all(b["host_t_s"] >= a["host_t_s"] for a, b in itertools.pairwise(raw))
+
+
+def test_mqtt_reps_status_and_offline(run: Run) -> None:
+    msgs = run.mqtt.messages
+    for athlete in (d[4] for d in DEVICES):
+        reps = [m.json() for m in msgs if m.topic == f"eccentric/{athlete}/rep"]
+        assert len({r["id"] for r in reps}) == 2
+        status = [m.json() for m in msgs if m.topic == f"eccentric/{athlete}/status"]
+        streaming = [s for s in status if s.get("sensor_connected")]
+        assert streaming, f"{athlete}: no status while streaming"
+        assert all(s["packet_loss_pct"] == 0 for s in streaming)
+        assert max(s["sample_rate_hz"] for s in streaming) > 30
+        assert status[-1]["online"] is False
+    garbage = [m.json() for m in msgs if m.topic == "eccentric/bo/status"]
+    assert garbage[-1]["ble_malformed_packets"] > 0
+    assert msgs[-1].topic.endswith("bridge/state") or any(
+        m.topic == "eccentric/bridge/state" and m.payload == b"offline" for m in msgs)
