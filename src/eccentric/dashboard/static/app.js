@@ -330,19 +330,31 @@
       rows.push(tr);
     }
     a.el.repBody.replaceChildren(...rows);
+    // Columns that mean nothing for what is in the table stay out of the way: a ball
+    // curl has no break point, a Nordic no hold, a two-leg set no side.
+    const table = a.el.repBody.parentElement;
+    const any = (pred) => a.reps.some(pred);
+    table.classList.toggle("hide-side", !any((r) => r.side === "left" || r.side === "right"));
+    table.classList.toggle("hide-hold_s", !any((r) => isNum(r.hold_s)));
+    table.classList.toggle("hide-break_angle_deg", !any((r) => isNum(r.break_angle_deg)));
   }
 
   function renderSet(a) {
     const s = a.lastSet;
     if (!s) return;
     a.el.set.hidden = false;
-    const side = s.side === "left" || s.side === "right" ? ` · ${s.side} leg` : "";
-    let target = "";
+    const parts = [`Set ${s.set}`, `${s.reps} reps`, words(s.exercise)];
+    if (s.side === "left" || s.side === "right") parts.push(`${s.side} leg`);
     if (typeof s.target_tempo === "string" && Number.isInteger(s.reps_outside_target)) {
-      target = ` · ${s.reps_outside_target} of ${s.reps} reps outside ${s.target_tempo}`;
+      parts.push(`${s.reps_outside_target} of ${s.reps} reps outside ${s.target_tempo}`);
     }
-    a.el.setLine.textContent =
-      `Set ${s.set} · ${s.reps} reps · ${words(s.exercise)}${side}${target}`;
+    // Line breaks only between the parts: never inside "2-3-1-x" or "12 reps".
+    a.el.setLine.replaceChildren(...parts.flatMap((part, i) => {
+      const span = document.createElement("span");
+      span.className = "nobr";
+      span.textContent = part;
+      return i ? [document.createTextNode(" · "), span] : [span];
+    }));
     const trend = s.trend_pct && typeof s.trend_pct === "object" ? s.trend_pct : {};
     const rows = [];
     for (const [key, label, fmt] of MEASURES) {
