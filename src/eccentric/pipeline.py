@@ -20,7 +20,6 @@ from eccentric.exercises import ExerciseProfile, get_profile, make_detector
 from eccentric.orientation.fusion import AttitudeFilter
 from eccentric.orientation.segment_angle import (
     StillCalibrator,
-    StillDetector,
     tilt_from_reference_deg,
     tilt_rate_dps,
 )
@@ -57,7 +56,6 @@ class Session:
         self.timeline = TimelineGuard(config.rate_hz)
         self.attitude = AttitudeFilter(config.rate_hz)
         self.calibrator = StillCalibrator(self.profile.calibration_still_s)
-        self.still = StillDetector(config.rate_hz)
         self.sets = SetTracker(self.profile, session_id=config.session_id,
                                target_tempo=config.target_tempo or self.profile.target_tempo,
                                side=config.side)
@@ -79,8 +77,7 @@ class Session:
         ]
         if len(chunk) == 0:
             return events
-        gravity, gyro = self.attitude.process(chunk)
-        still = self.still.update(chunk.acc_mps2, gyro)
+        gravity, gyro, still = self.attitude.process(chunk)
         for g in gaps:
             # A still streak does not survive a gap: the pose may have changed inside it.
             still[np.searchsorted(chunk.t_s, g.end_s)] = False

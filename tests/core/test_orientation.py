@@ -14,7 +14,7 @@ def test_angle_is_independent_of_mounting_and_tracks_truth() -> None:
     t = np.arange(len(ang)) / rate
     for mount in (np.eye(3), rotation(np.array([1.0, -0.4, 0.7]), 2.0)):
         chunk = imu_from_angle(t, ang, mount=mount, noise=1.0)
-        g, _ = AttitudeFilter(rate).process(chunk)
+        g, _, _ = AttitudeFilter(rate).process(chunk)
         est = tilt_from_reference_deg(g, g[:150].mean(axis=0) / np.linalg.norm(g[:150].mean(0)))
         assert np.max(np.abs(est - ang)) < 3.0
 
@@ -26,7 +26,7 @@ def test_gap_does_not_leave_the_filter_on_a_wrong_period() -> None:
     t = np.arange(len(ang)) / rate
     t[60:] += 1.5  # 1.5 s of packets lost during the still start
     chunk = imu_from_angle(t, ang, noise=1.0)
-    whole, _ = AttitudeFilter(rate).process(chunk)
+    whole, _, _ = AttitudeFilter(rate).process(chunk)
     f = AttitudeFilter(rate)
     parts = [f.process(chunk.slice(i, i + 20))[0] for i in range(0, len(chunk), 20)]
     np.testing.assert_allclose(np.concatenate(parts), whole, atol=1e-9)

@@ -28,7 +28,7 @@ GAP_RESTART_MIN_S = 0.5
 # At rest, check the attitude against the accelerometer every RESYNC_S and snap to it
 # when they differ by more than RESYNC_DEG (the filter's own error at rest is ~0.1°;
 # the start pose is learnt from the accelerometer, so this bounds their disagreement).
-RESYNC_S = 0.5
+RESYNC_S = 1.0
 RESYNC_DEG = 0.5
 
 
@@ -109,11 +109,13 @@ class AttitudeFilter:
         self._ahrs.skip_startup()
 
     def _resync_points(self, t: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray,
-                       after_gap: npt.NDArray[np.bool_]) -> dict[int, FloatArray]:
+                       after_gap: npt.NDArray[np.bool_]
+                       ) -> tuple[dict[int, FloatArray], npt.NDArray[np.bool_]]:
         """Where to check the attitude against gravity: every RESYNC_S of a still run.
 
-        Returns {index just after the check point: mean accelerometer direction}. The
-        still test and the mean use a trailing window carried across chunks.
+        Returns ({index just after the check point: mean accelerometer direction}, the
+        still mask). The still test and the mean use a trailing window carried across
+        chunks.
         """
         still = self._still.update(acc_g * STANDARD_GRAVITY_MPS2, gyro_dps / _RAD2DEG)
         if after_gap.any():
@@ -144,7 +146,7 @@ class AttitudeFilter:
             if len(due):
                 self._next_resync = float(due[-1]) + RESYNC_S
         self._acc_tail = x[-w:]
-        return out
+        return out, still
 
     def _maybe_resync(self, gravity: FloatArray, acc_mean_g: FloatArray) -> None:
         """At rest the accelerometer *is* gravity: snap to it if the attitude disagrees.
@@ -153,19 +155,21 @@ class AttitudeFilter:
         accelerometer, so after a fast lead-in movement the attitude can stay several
         degrees off through the still start pose that the angle is calibrated from.
         """
-        norm = float(np.linalg.norm(acc_mean_g))
-        g_norm = float(np.linalg.norm(gravity))
-        if norm < 1e-6 or g_norm < 1e-6:
+        norms = math.sqrt(float(acc_mean_g @ acc_mean_g) * float(gravity @ gravity))
+        if norms < 1e-12:
             return
-        cos = float(acc_mean_g @ gravity) / (norm * g_norm)
+        cos = float(acc_mean_g @ gravity) / norms
         if math.degrees(math.acos(max(-1.0, min(1.0, cos)))) > RESYNC_DEG:
             self._start_from(acc_mean_g)
 
-    def process(self, chunk: ImuChunk) -> tuple[FloatArray, FloatArray]:
-        """Return (gravity unit vectors (n,3), bias-corrected gyro in rad/s (n,3))."""
+    def process(self, chunk: ImuChunk
+                ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+        """Return gravity unit vectors (n,3), bias-corrected gyro in rad/s (n,3), and
+        where the sensor is at rest (``segment_angle.StillDetector``; False right after a
+        long gap)."""
         n = len(chunk)
         if n == 0:
-            return np.empty((0, 3)), np.empty((0, 3))
+            return np.empty((0, 3)), np.empty((0, 3)), np.zeros(0, dtype=bool)
         gyro_dps = chunk.gyro_rads * _RAD2DEG
         acc_g = chunk.acc_mps2 * (1.0 / STANDARD_GRAVITY_MPS2)
         t = chunk.t_s
@@ -205,7 +209,7 @@ class AttitudeFilter:
         wanted[restart] = nominal
         prev = np.concatenate(([period], wanted[:-1]))
         changes = np.flatnonzero((wanted != prev) | restart).tolist()
-        resync = self._resync_points(t, acc_g, gyro_dps, restart)
+        resync, still = self._resync_points(t, acc_g, gyro_dps, restart)
         lo = 0
         for k in sorted({*changes, *resync, n}):
             for w, a in zip(list(gyro_dps[lo:k]), list(acc_g[lo:k]), strict=True):
@@ -228,4 +232,4 @@ class AttitudeFilter:
         norms = np.linalg.norm(gravity, axis=1, keepdims=True)
         gravity /= np.where(norms > 0, norms, 1.0)
         gyro_out *= 1.0 / _RAD2DEG
-        return gravity, gyro_out
+        return gravity, gyro_out, still
