@@ -44,6 +44,8 @@ def get(port: int, path: str, *, method: str = "GET",
 def test_config_accepts_websocket_urls_only() -> None:
     assert DashboardConfig("ws://h:9001/mqtt").broker_url == "ws://h:9001/mqtt"
     assert DashboardConfig("wss://broker.example/mqtt").base == "eccentric"
+    assert DashboardConfig("ws://h:9001").broker_url == "ws://h:9001/mqtt"
+    assert DashboardConfig("ws://h:9001/ws").broker_url == "ws://h:9001/ws"
     for bad in ("mqtt://h:1883", "mqtts://h", "http://h", "embedded", "ws://"):
         with pytest.raises(DashboardError):
             DashboardConfig(bad)

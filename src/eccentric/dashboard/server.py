@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
+from urllib.parse import urlsplit
 
 from eccentric import __version__
 from eccentric.errors import EccentricError
@@ -75,6 +76,9 @@ class DashboardConfig:
                 f"a browser reaches MQTT only over WebSockets: give ws://host:port/path or "
                 f"wss://..., not {self.broker_url!r} (Mosquitto: 'listener 9001' + "
                 "'protocol websockets'; see docs/dashboard.md)")
+        if not urlsplit(self.broker_url).path:
+            # Same default as the publishers' URLs (and EMQX's, HiveMQ's): /mqtt.
+            object.__setattr__(self, "broker_url", self.broker_url.rstrip("/") + "/mqtt")
         object.__setattr__(self, "base", sanitize_base(self.base))
 
     def as_json(self) -> bytes:
