@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from eccentric.cli import build_parser
 from eccentric.demo.player import AthletePlayer
 from eccentric.demo.roster import RECORDINGS_DIR, ROSTER, DemoAthlete, resolve
 from eccentric.errors import EccentricError
@@ -115,14 +116,12 @@ def test_live_samples_leave_spread_out_not_in_bursts() -> None:
     assert gaps[len(gaps) // 10] > 0.01
 
 
-class DemoProcess:
-    """``python -m eccentric demo ...`` with its stdout read line by line."""
+class CliProcess:
+    """``python -m eccentric ARGS`` with its stdout read line by line."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "eccentric", "demo", "--no-browser", "--port", "0",
-             "--embedded-port", "0", "--embedded-ws-port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen([sys.executable, "-m", "eccentric", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         self.err: list[str] = []
@@ -170,6 +169,11 @@ class DemoProcess:
             self.proc.wait(10)
 
 
+def demo_process(*args: str) -> CliProcess:
+    return CliProcess("demo", "--no-browser", "--port", "0", "--embedded-port", "0",
+                      "--embedded-ws-port", "0", *args)
+
+
 def http_get(url: str) -> tuple[int, bytes]:
     m = re.match(r"http://127\.0\.0\.1:(\d+)(/.*)", url)
     assert m, url
@@ -183,7 +187,7 @@ def http_get(url: str) -> tuple[int, bytes]:
 
 
 def test_demo_serves_dashboard_publishes_and_stops_cleanly_on_sigint() -> None:
-    demo = DemoProcess("--speed", "20", "--athletes", "2", "--duration", "60")
+    demo = demo_process("--speed", "20", "--athletes", "2", "--duration", "60")
     try:
         url = demo.wait_line(r"Dashboard:\s+(http://127\.0\.0\.1:\d+/)").group(1)
         mqtt = demo.wait_line(r"MQTT:\s+mqtt://127\.0\.0\.1:(\d+) and (ws://\S+)")
@@ -221,7 +225,7 @@ def test_demo_serves_dashboard_publishes_and_stops_cleanly_on_sigint() -> None:
 
 
 def test_demo_duration_ends_it_by_itself() -> None:
-    demo = DemoProcess("--athletes", "1", "--duration", "2", "--quiet")
+    demo = demo_process("--athletes", "1", "--duration", "2", "--quiet")
     try:
         demo.wait_line(r"Dashboard:\s+http://127\.0\.0\.1:\d+/")
         t0 = time.monotonic()
@@ -232,3 +236,33 @@ def test_demo_duration_ends_it_by_itself() -> None:
         assert "rep " not in out  # --quiet
     finally:
         demo.kill()
+
+
+def test_dashboard_command_serves_until_sigint() -> None:
+    dash = CliProcess("dashboard", "--no-browser", "--port", "0", "--broker",
+                      "ws://127.0.0.1:9/ws", "--mqtt-base", "gym/eccentric")
+    try:
+        url = dash.wait_line(r"eccentric dashboard: (http://127\.0\.0\.1:\d+/)").group(1)
+        dash.wait_line(r"Press Ctrl-C")
+        status, body = http_get(url + "config.json")
+        assert status == 200
+        assert json.loads(body) | {"version": None} == {
+            "broker": "ws://127.0.0.1:9/ws", "base": "gym/eccentric", "stale_after_s": 65.0,
+            "version": None}
+        dash.proc.send_signal(signal.SIGINT)
+        rc, out, err = dash.finish(10)
+        assert rc == 0 and "stopped" in out, err
+    finally:
+        dash.kill()
+
+
+def test_demo_rejects_bad_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    args = parser.parse_args(["demo", "--loops", "2", "--live-hz", "0", "--speed", "max"])
+    assert (args.loops, args.live_hz, args.speed, args.port) == (2, 0.0, None, None)
+    for bad in (["--loops", "-1"], ["--live-hz", "500"], ["--duration", "0"],
+                ["--athletes", "4"], ["--port", "65536"], ["--speed", "0"]):
+        with pytest.raises(SystemExit) as exc:  # a usage error before anything starts
+            parser.parse_args(["demo", *bad])
+        assert exc.value.code == 2, bad
+    assert "--loops" in capsys.readouterr().err

@@ -49,6 +49,16 @@ def positive_float(text: str) -> float:
     return v
 
 
+def count(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return v
+
+
 def live_rate(text: str) -> float:
     try:
         v = float(text)
@@ -68,7 +78,7 @@ def add_parser(sub: Any) -> None:
                    help=f"how many simulated athletes (1-{len(ROSTER)}, default {len(ROSTER)})")
     p.add_argument("--speed", type=parse_speed, default=1.0, metavar="X|max",
                    help="pace as a factor of real time (default 1 = as recorded)")
-    p.add_argument("--loops", type=int, default=0, metavar="N",
+    p.add_argument("--loops", type=count, default=0, metavar="N",
                    help="play each athlete's recordings N times, then stop (default 0 = "
                         "loop until Ctrl-C)")
     p.add_argument("--duration", type=positive_float, default=None, metavar="S",
