@@ -134,25 +134,31 @@ class LiveRun:
 
 def live_until(emu: Emulator, args: list[str], done: Callable[[list[dict[str, Any]]], bool],
                timeout_s: float, *, grace_s: float = 0.5, sigint: bool = True) -> LiveRun:
-    """Run ``eccentric live``; once ``done(emulator events)`` holds, press Ctrl-C."""
+    """Run ``eccentric live``; once ``done(emulator events)`` holds, press Ctrl-C.
+
+    Output goes to files, not pipes: an unread pipe fills up and blocks the process.
+    """
     t0 = time.monotonic()
-    proc = subprocess.Popen([*ECCENTRIC, "live", *args], env=emu.bus.env(), cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + timeout_s
-        while proc.poll() is None and time.monotonic() < deadline:
-            if done(emu.events()):
-                time.sleep(grace_s)
-                break
-            time.sleep(0.1)
-        if proc.poll() is None and sigint:
-            proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate(timeout=10)
-    return LiveRun(proc.returncode, out, err, time.monotonic() - t0)
+    out_path, err_path = emu.scenario.with_suffix(".out"), emu.scenario.with_suffix(".err")
+    with out_path.open("w") as out, err_path.open("w") as err:
+        proc = subprocess.Popen([*ECCENTRIC, "live", *args], env=emu.bus.env(), cwd=REPO,
+                                stdout=out, stderr=err, text=True)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while proc.poll() is None and time.monotonic() < deadline:
+                if done(emu.events()):
+                    time.sleep(grace_s)
+                    break
+                time.sleep(0.1)
+            if proc.poll() is None and sigint:
+                proc.send_signal(signal.SIGINT)
+            proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+    return LiveRun(proc.returncode, out_path.read_text(), err_path.read_text(),
+                   time.monotonic() - t0)
 
 
 def playback_done(names: list[str]) -> Callable[[list[dict[str, Any]]], bool]:

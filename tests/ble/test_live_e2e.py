@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,37 @@ DEVICES = [
     ("polar_pmd", "polar_verity_sense", "Polar Sense 0A1B2C3D", "A0:9E:1A:00:00:01", "ana", {}),
     # Junk notifications between real ones: they must be counted and change nothing.
     ("metawear", "metamotion", "MetaWear", "D1:60:00:00:00:02", "bo", {"garbage_every": 9}),
+    ("movesense", "movesense", "Movesense 220330000123", "0C:8C:DC:00:00:03", "cy", {}),
+    ("witmotion", "witmotion", "WT901BLE68", "E4:A1:00:00:00:04", "di", {}),
+    # A DIY band: its TOML file is all the "driver" it has; it sends MetaMotion data.
+    ("generic", "metamotion", "DIY-IMU 7", "24:0A:C4:00:00:05", "ed", {}),
 ]
+DATA_CHARS = ("5c82-02e7-f387-1cad-8acd2d8df0c8", "9006-85cb-9195-d9dd-464cfbbae75a",
+              "0002-7185-4d5d-b431-630e7050e8f0", "ffe4-0000-1000-8000-00805f9a34fb",
+              "0003-b5a3-f393-e0a9-e50e24dcca9e")
+GENERIC_TOML = """
+name = "diy_band"
+match_names = ["DIY-IMU"]
+service = "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
+notify = "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
+write = "6e400002-b5a3-f393-e0a9-e50e24dcca9e"
+start = ["01"]
+stop = ["00"]
+rate_hz = 100
+
+[packet]
+header = "<H"
+header_fields = ["counter"]
+sample = "<6h"
+sample_fields = ["ax", "ay", "az", "gx", "gy", "gz"]
+samples = 4
+
+[scale]
+acc = 0.000244140625
+acc_unit = "g"
+gyro = 0.030487804878048783
+gyro_unit = "dps"
+"""
 UNKNOWN = {"name": "JBL Flip 5", "address": "11:22:33:44:55:66",
            "uuids": ["0000110b-0000-1000-8000-00805f9b34fb"]}
 
@@ -55,20 +86,25 @@ class Run:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("ble_e2e")
+    generic_toml = tmp / "diy.toml"
+    generic_toml.write_text(GENERIC_TOML)
     devices, recordings = [], {}
-    for kind, sensor, name, address, athlete, faults in DEVICES:
-        path, _ = make_recording(tmp, sensor)
-        recordings[athlete] = path
-        devices.append(Device(kind, name, address, path, faults=faults))
+    for kind, sensor, name, address, _, faults in DEVICES:
+        if sensor not in recordings:
+            recordings[sensor], _ = make_recording(tmp, sensor)
+        options = {"config": tomllib.loads(GENERIC_TOML)} if kind == "generic" else {}
+        devices.append(Device(kind, name, address, recordings[sensor], faults=faults,
+                              options=options))
     (tmp / "mosquitto").mkdir()
     broker = Mosquitto(tmp / "mosquitto", persistence=False).start()
     collector = Collector(broker.port, client_id="ble-e2e")
     try:
         with emulated(tmp, devices, [UNKNOWN]) as emu:
-            scan = _scan(emu)
+            scan = _scan(emu, "--generic-config", str(generic_toml))
             scan_all = _scan(emu, "--all")
             args = ["--exercise", EXERCISE, "--json", "--capture-dir", str(tmp / "captures"),
-                    "--broker", broker.url, "--mqtt-queue", str(tmp / "queue.sqlite")]
+                    "--broker", broker.url, "--mqtt-queue", str(tmp / "queue.sqlite"),
+                    "--generic-config", str(generic_toml)]
             for _, _, name, address, athlete, _ in DEVICES:
                 # One by name prefix, one by address, as a user would.
                 target = name.split()[0] if name.startswith("Polar") else address
@@ -80,7 +116,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
         captures = {}
         for _, _, _, _, athlete, _ in DEVICES:
             [captures[athlete]] = sorted((tmp / "captures").glob(f"{athlete}-*.jsonl"))
-        yield Run(live, emu_events, scan, scan_all, recordings, captures, collector)
+        by_athlete = {d[4]: recordings[d[1]] for d in DEVICES}
+        yield Run(live, emu_events, scan, scan_all, by_athlete, captures, collector)
     finally:
         collector.client.loop_stop()
         collector.client.disconnect()
@@ -98,9 +135,9 @@ def test_scan_recognises_supported_sensors_and_hides_others(run: Run) -> None:
     assert kinds == {address: kind for kind, _, _, address, _, _ in DEVICES}
     assert all(isinstance(d["rssi"], int) and d["rssi"] < 0 for d in run.scan)
     assert {d["name"] for d in run.scan} == {d[2] for d in DEVICES}
-    others = [d for d in run.scan_all if d["address"] == UNKNOWN["address"]]
-    assert others == [{"kind": None, "name": "JBL Flip 5", "address": UNKNOWN["address"],
-                       "rssi": others[0]["rssi"]}]
+    others = {d["name"]: d["kind"] for d in run.scan_all if d["kind"] is None}
+    # Without its config file the DIY band is just another unknown device.
+    assert others == {"JBL Flip 5": None, "DIY-IMU 7": None}
 
 
 def test_ctrl_c_stops_streams_and_exits_cleanly(run: Run) -> None:
@@ -109,6 +146,8 @@ def test_ctrl_c_stops_streams_and_exits_cleanly(run: Run) -> None:
     # Polar: ACC (2) and GYRO (5) stopped on the device; MetaWear: both modules off.
     assert {e.get("measurement") for e in stops if e["device"].startswith("Polar")} == {2, 5}
     assert {e.get("module") for e in stops if e["device"] == "MetaWear"} == {0x03, 0x13}
+    # Movesense unsubscribed, WitMotion notifications off, DIY band sent its stop command.
+    assert {e["device"] for e in stops} == {d[2] for d in DEVICES}
     assert sum(e.get("event") == "disconnected" and e.get("by") == "central"
                for e in run.emu_events) == len(DEVICES)
 
@@ -142,8 +181,8 @@ def test_capture_holds_every_notification(run: Run) -> None:
         lines = [json.loads(x) for x in run.captures[athlete].read_text().splitlines()]
         header, raw = lines[0], [x for x in lines[1:] if "char" in x]
         assert header["sensor_info"]["ble"]["driver"] == kind
-        data = [x for x in raw if x["char"].endswith(("5c82-02e7-f387-1cad-8acd2d8df0c8",
-                                                      "9006-85cb-9195-d9dd-464cfbbae75a"))]
+        data = [x for x in raw if x["char"].endswith(DATA_CHARS)
+                and not (kind == "movesense" and x["hex"].startswith("01"))]  # not results
         junk = (sent[name] + faults["garbage_every"] - 1) // faults["garbage_every"] \
             if faults.get("garbage_every") else 0
         assert len(data) == sent[name] + junk

@@ -270,8 +270,7 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
                   file=sys.stderr)
         if args.duration is not None:
             asyncio.get_running_loop().call_later(args.duration, stop.set)
-        results = await asyncio.gather(*(r.run(stop) for r in runners),
-                                       return_exceptions=True)
+        results = await asyncio.gather(*(_run_reporting(r, stop) for r in runners))
     finally:
         for r in runners:
             r.finish()
@@ -279,12 +278,24 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
                 s.close()
         out.close()
         mqtt.close()
-    failed = [(r, e) for r, e in zip(runners, results, strict=True) if isinstance(e, Exception)]
-    for r, e in failed:
-        _print_error(str(e) if isinstance(e, EccentricError) else f"{r.label}: {e!r}")
+    failed = [ok for ok in results if not ok]
     for r in runners:
         log.info("%s: latency %s, queue max %d", r.label, r.latency.summary(), r.max_queue)
     return 1 if failed else 0
+
+
+async def _run_reporting(runner: DeviceRunner, stop: asyncio.Event) -> bool:
+    """Run one device; report its failure at once (the others keep streaming)."""
+    try:
+        await runner.run(stop)
+    except EccentricError as exc:
+        _print_error(str(exc))
+        return False
+    except Exception as exc:  # a bug or an unexpected bleak error: name the device
+        log.exception("%s failed", runner.label)
+        _print_error(f"{runner.label}: {exc!r}")
+        return False
+    return True
 
 
 class _Tagged:

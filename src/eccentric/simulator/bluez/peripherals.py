@@ -70,6 +70,9 @@ class Peripheral:
     def gatt(self) -> list[GattService]:
         raise NotImplementedError
 
+    def advertised_uuids(self) -> list[str]:
+        return list(self.advertised)
+
     def write(self, char: str, data: bytes) -> None:
         return None
 
@@ -217,12 +220,160 @@ class MetaWearPeripheral(Peripheral):
         return module in self.powered and module in self.subscribed
 
 
+# ------------------------------------------------------------------ Movesense (GSP)
+
+GSP_SERVICE = "34802252-7185-4d5d-b431-630e7050e8f0"
+GSP_COMMAND = "34800001-7185-4d5d-b431-630e7050e8f0"
+GSP_DATA = "34800002-7185-4d5d-b431-630e7050e8f0"
+
+
+class MovesensePeripheral(Peripheral):
+    """The gatt_sensordata_app sample: subscriptions by resource path and reference;
+    all of them end when the link drops (so the sensor does not stay on)."""
+
+    kind = "movesense"
+    advertised = (GSP_SERVICE,)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.resource = f"/Meas/IMU6/{round(float(self.options.get('rate', 104)))}"
+        self.ref: int | None = None
+
+    def gatt(self) -> list[GattService]:
+        return [GattService(GSP_SERVICE, [GattChar(GSP_COMMAND, WRITE),
+                                          GattChar(GSP_DATA, NOTIFY)])]
+
+    def write(self, char: str, data: bytes) -> None:
+        if char != GSP_COMMAND or len(data) < 2:
+            return
+        cmd, ref = data[0], data[1]
+        if cmd == 1:
+            if self.faults.silent_start:
+                self.record("ignored_start", hex=data.hex())
+                return
+            path = data[2:].decode("ascii", "replace")
+            if path != self.resource:
+                self._result(ref, 404)
+                return
+            self.ref = ref
+            self.playing = True
+            self._result(ref, 200)
+        elif cmd == 2:
+            if self.ref == ref:
+                self.ref = None
+                self.record("stopped", ref=ref)
+            self._result(ref, 200)
+        elif cmd == 0:
+            self.notify(GSP_DATA, bytes([1, ref]) + b"Hello")
+
+    def _result(self, ref: int, status: int) -> None:
+        self.notify(GSP_DATA, bytes([1, ref]) + status.to_bytes(2, "little"))
+
+    def sends(self, packet: Packet) -> bool:
+        return self.ref is not None
+
+    def payload(self, packet: Packet) -> bytes:
+        return packet.data[:1] + bytes([self.ref or 0]) + packet.data[2:]
+
+    def disconnected(self) -> None:
+        self.ref = None
+
+
+# ------------------------------------------------------------------ WitMotion
+
+WIT_SERVICE = "0000ffe5-0000-1000-8000-00805f9a34fb"
+WIT_NOTIFY = "0000ffe4-0000-1000-8000-00805f9a34fb"
+WIT_WRITE = "0000ffe9-0000-1000-8000-00805f9a34fb"
+WIT_RATES = {0x03: 1.0, 0x05: 5.0, 0x06: 10.0, 0x08: 50.0, 0x09: 100.0, 0x0B: 200.0}
+
+
+class WitMotionPeripheral(Peripheral):
+    """Streams whenever notifications are on; the rate register is honoured only if it
+    matches the recording (the emulator cannot resample)."""
+
+    kind = "witmotion"
+    advertised = (WIT_SERVICE,)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on = False
+
+    def gatt(self) -> list[GattService]:
+        return [GattService(WIT_SERVICE, [GattChar(WIT_NOTIFY, NOTIFY),
+                                          GattChar(WIT_WRITE, WRITE)])]
+
+    def write(self, char: str, data: bytes) -> None:
+        if char == WIT_WRITE and len(data) == 5 and data[:3] == b"\xff\xaa\x03":
+            rate = WIT_RATES.get(data[3])
+            if rate != float(self.options.get("rate", 100)):
+                log.warning("witmotion: rate %s Hz asked, the recording has %s Hz", rate,
+                            self.options.get("rate"))
+
+    def notifications(self, char: str, enabled: bool) -> None:
+        if char != WIT_NOTIFY:
+            return
+        if enabled and self.faults.silent_start:
+            self.record("ignored_start")
+            return
+        self.on = enabled
+        if enabled:
+            self.playing = True
+        else:
+            self.record("stopped")
+
+    def sends(self, packet: Packet) -> bool:
+        return self.on
+
+    def disconnected(self) -> None:
+        self.on = False
+
+
+# ------------------------------------------------------------------ generic (DIY)
+
+
+class GenericPeripheral(Peripheral):
+    """A DIY band as its TOML config describes it: start/stop writes, or streaming as
+    soon as notifications are on when the config lists no start command."""
+
+    kind = "generic"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cfg = self.options["config"]
+        self.cfg = cfg
+        self.start_cmds = [bytes.fromhex(h) for h in cfg.get("start", [])]
+        self.stop_cmds = [bytes.fromhex(h) for h in cfg.get("stop", [])]
+        self.on = False
+
+    def advertised_uuids(self) -> list[str]:
+        return [str(u).lower() for u in self.cfg.get("match_services", [])]
+
+    def gatt(self) -> list[GattService]:
+        chars = [GattChar(str(self.cfg["notify"]).lower(), NOTIFY)]
+        if self.cfg.get("write"):
+            chars.append(GattChar(str(self.cfg["write"]).lower(), WRITE))
+        service = str(self.cfg.get("service", "0000fff0-0000-1000-8000-00805f9b34fb"))
+        return [GattService(service.lower(), chars)]
+
+    def write(self, char: str, data: bytes) -> None:
+        if data in self.start_cmds and not self.faults.silent_start:
+            self.on = self.playing = True
+        elif data in self.stop_cmds:
+            self.on = False
+            self.record("stopped")
+
+    def notifications(self, char: str, enabled: bool) -> None:
+        if not self.start_cmds and enabled and not self.faults.silent_start:
+            self.on = self.playing = True
+
+    def sends(self, packet: Packet) -> bool:
+        return self.on
+
+    def disconnected(self) -> None:
+        self.on = False
+
+
 KINDS: dict[str, type[Peripheral]] = {
-    PolarPeripheral.kind: PolarPeripheral,
-    MetaWearPeripheral.kind: MetaWearPeripheral,
+    cls.kind: cls for cls in (PolarPeripheral, MetaWearPeripheral, MovesensePeripheral,
+                              WitMotionPeripheral, GenericPeripheral)
 }
-
-
-def register(cls: type[Peripheral]) -> type[Peripheral]:
-    KINDS[cls.kind] = cls
-    return cls

@@ -100,7 +100,8 @@ class EmulatedDevice:
         self.peripheral: Peripheral = cls(packets, options, scenario.faults, self.notify,
                                           self.record)
         self.iface = Device1(self, adapter=ADAPTER_PATH, address=scenario.address,
-                             name=scenario.name, rssi=scenario.rssi, uuids=list(cls.advertised))
+                             name=scenario.name, rssi=scenario.rssi,
+                             uuids=self.peripheral.advertised_uuids())
         self.chars: dict[str, GattCharacteristic1] = {}
         self._gatt_paths: list[str] = []
         self.play_t0: float | None = None  # loop time at playback 0
@@ -162,7 +163,7 @@ class EmulatedDevice:
                 cpath = f"{spath}/char{handle:04x}"
                 iface = GattCharacteristic1(c.uuid, spath, c.flags, self.sc.mtu,
                                             on_write=self._write, on_read=self.peripheral.read,
-                                            on_notify=self.peripheral.notifications)
+                                            on_notify=self._notifications)
                 self.bus.export(cpath, iface)
                 self._gatt_paths.append(cpath)
                 self.chars[c.uuid] = iface
@@ -170,13 +171,20 @@ class EmulatedDevice:
 
     async def _write(self, char: str, data: bytes) -> None:
         self.record("write", char=char, hex=data.hex())
-        was_playing = self.peripheral.playing
         # Answers go out after the write's own reply, as an ATT indication would.
-        asyncio.get_running_loop().call_soon(self._apply_write, char, data, was_playing)
+        asyncio.get_running_loop().call_soon(self._apply_write, char, data)
 
-    def _apply_write(self, char: str, data: bytes, was_playing: bool) -> None:
+    def _apply_write(self, char: str, data: bytes) -> None:
         self.peripheral.write(char, data)
-        if self.peripheral.playing and not was_playing and self.play_t0 is None:
+        self._maybe_start_clock()
+
+    def _notifications(self, char: str, enabled: bool) -> None:
+        self.peripheral.notifications(char, enabled)
+        self._maybe_start_clock()
+
+    def _maybe_start_clock(self) -> None:
+        """Playback time starts with the first stream start and never stops."""
+        if self.peripheral.playing and self.play_t0 is None:
             self.play_t0 = asyncio.get_running_loop().time()
             self.record("playback_started")
 

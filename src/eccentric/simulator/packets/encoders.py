@@ -22,4 +22,16 @@ def encode(kind: str, chunk: ImuChunk, rate_hz: float, opts: dict[str, Any]) -> 
 
         return metawear.encode(chunk, acc_lsb_g=acc_lsb, gyro_lsb_dps=gyro_lsb,
                                rate_hz=rate_hz, chip=str(opts.get("chip", "bmi160")))
+    if kind == "movesense":
+        from eccentric.simulator.packets import movesense
+
+        return movesense.encode(chunk, rate_hz=rate_hz, ref=int(opts.get("ref", 99)))
+    if kind == "witmotion":
+        from eccentric.simulator.packets import witmotion
+
+        return witmotion.encode(chunk)
+    if kind == "generic":
+        from eccentric.simulator.packets import generic
+
+        return generic.encode(chunk, opts["config"], rate_hz)
     raise EccentricError(f"no packet encoder for device kind {kind!r}")
