@@ -3,7 +3,8 @@
 A replay publishes a single-leg ball curl set; the page must show the same rep count and
 the same per-rep values as the events a plain MQTT subscriber received. Then Mosquitto
 is SIGKILLed and restarted on the same ports: the page must notice, reconnect by itself,
-and show the next set (the other leg), including the left/right comparison.
+and show the next set (the other leg), including the left/right comparison. Last, a
+publisher hangs (stale) and dies (offline, by its Last Will).
 
 Chromium and Playwright are requirements, not options: CI installs both (.ci/run and the
 dev extras), so a missing one fails this test instead of skipping it.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -75,10 +77,11 @@ def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
         broker.stop()
 
 
-def replay(port: int, path: Path, tmp_path: Path, n: int) -> subprocess.Popen[bytes]:
+def replay(port: int, path: Path, tmp_path: Path, n: int,
+           speed: str = SPEED) -> subprocess.Popen[bytes]:
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path))
     return subprocess.Popen(
-        [sys.executable, "-m", "eccentric", "replay", str(path), "--speed", SPEED,
+        [sys.executable, "-m", "eccentric", "replay", str(path), "--speed", speed,
          "--broker", f"mqtt://127.0.0.1:{port}", "--mqtt-base", BASE, "--athlete", ATHLETE,
          "--target-tempo", TARGET, "--mqtt-queue", str(tmp_path / f"q{n}.sqlite3"),
          "--mqtt-client-id", f"dashtest-pub-{n}"],
@@ -148,7 +151,9 @@ def wait_state(page: Any, selector: str, state: str, timeout_s: float = 15.0) ->
 
 def test_dashboard_shows_published_reps_and_recovers_after_broker_restart(
         browser: Any, mosquitto: Mosquitto, tmp_path: Path) -> None:
-    server = DashboardServer(DashboardConfig(mosquitto.ws_url, base=BASE), 0).start()
+    # Stale after 6 s of silence instead of 65 s, so a hung publisher shows in a test.
+    server = DashboardServer(DashboardConfig(mosquitto.ws_url, base=BASE, stale_after_s=6.0),
+                             0).start()
     collector = Collector(mosquitto.port, f"{BASE}/#", client_id="dashtest-collector")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     console_errors: list[str] = []
@@ -234,8 +239,35 @@ def test_dashboard_shows_published_reps_and_recovers_after_broker_restart(
         box = page.locator(CARD).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
         page.screenshot(path=str(tmp_path / "dashboard-phone.png"), full_page=True)
-        print(f"page reconnected {reconnect_s:.1f} s after the broker restart; "
-              f"screenshots in {tmp_path}")
+
+        # --- a publisher that hangs, then dies ---------------------------------------------
+        # Hung (SIGSTOP), its connection stays open and its retained status says online;
+        # the broker would notice only after 1.5x the keepalive (45 s). Silence tells the
+        # page sooner: stale. Killed, the kernel closes the socket and the broker
+        # publishes the Last Will at once: offline.
+        pub = replay(mosquitto.port, LEFT, tmp_path, 3, speed="5")  # 17 s: hangs mid-set
+        badge = f"{CARD} [data-field='availability']"
+        wait_state(page, badge, "online", 20)
+        points = f"Number(document.querySelector(\"{CARD} canvas.spark\").dataset.points)"
+        page.wait_for_function(f"() => {points} > 3", timeout=20_000)  # live is flowing
+        try:
+            pub.send_signal(signal.SIGSTOP)
+            t0 = time.monotonic()
+            page.wait_for_timeout(3000)
+            assert text(page, badge) == "online"  # a few quiet seconds are not stale yet
+            wait_state(page, badge, "stale", 10)
+            stale_s = time.monotonic() - t0
+            assert text(page, badge) == "stale · no data"
+            assert 5.0 <= stale_s <= 9.0, stale_s  # 6 s window, checked every second
+            assert pub.poll() is None  # hung, not finished
+        finally:
+            pub.kill()
+            pub.wait(10)
+        wait_state(page, badge, "offline", 10)
+        assert text(page, "#bridge-text") == "publisher: offline"
+        assert page_errors == []
+        print(f"page reconnected {reconnect_s:.1f} s after the broker restart; stale "
+              f"{stale_s:.1f} s after the publisher hung; screenshots in {tmp_path}")
     finally:
         page.close()
         collector.client.loop_stop()

@@ -8,7 +8,6 @@
   const WINDOW_S = 30;            // seconds of angle trace shown
   const MAX_REP_ROWS = 12;        // newest reps kept in the table
   const MAX_IDS = 2000;           // de-duplication memory per athlete (ids of reps and sets)
-  const LIVE_SILENT_S = 5;        // live stream quiet this long while online: stale
   const FATIGUE_DROP_PCT = 10;    // eccentric time / break angle falling more: fatigue note
   const ASYMMETRY_FLAG_PCT = 15;  // left/right difference flagged above this
 
@@ -99,6 +98,7 @@
     const b = cfg.base;
     client.on("connect", () => {
       state.connected = true;
+      lastError = "";
       setConnection("connected", `Connected to ${cfg.broker}`);
       client.subscribe({
         [`${b}/bridge/state`]: { qos: 1 },
@@ -108,19 +108,21 @@
         [`${b}/+/live`]: { qos: 0 },
       });
     });
+    let lastError = "";
     const lost = (text) => {
       const was = state.connected;
       state.connected = false;
       if (was) setBridge("unknown");  // retained state is re-sent after the reconnect
-      setConnection("reconnecting", text);
+      // Keep the reason visible while retrying (e.g. "Not authorized": wrong password).
+      setConnection("reconnecting", lastError ? `${text} Last error: ${lastError}` : text);
       refreshAvailability();
     };
     client.on("reconnect", () => lost(`Reconnecting to ${cfg.broker}…`));
     client.on("offline", () => lost(`Broker unreachable (${cfg.broker}); retrying…`));
     client.on("close", () => { if (state.connected) lost("Connection closed; retrying…"); });
     client.on("error", (err) => {
-      // mqtt.js keeps retrying on network errors; refused credentials are final.
-      setConnection("error", `Broker error: ${err && err.message ? err.message : err}`);
+      lastError = err && err.message ? err.message : String(err);
+      setConnection("error", `Broker error: ${lastError}`);
     });
     client.on("message", (topic, payload, packet) => {
       try {
@@ -269,10 +271,10 @@
     const st = a.status;
     if (state.bridge === "offline" || (st && st.online === false)) return ["offline", "offline"];
     if (st && st.stale === true) return ["stale", "stale · catching up"];
+    // Silence, not a pause of the live stream: the pipeline sends no live samples while
+    // it calibrates at the start of a session, yet the status heartbeat (30 s) goes on.
     if (now - a.lastSeen > state.cfg.stale_after_s * 1000) return ["stale", "stale · no data"];
-    if (a.lastLive && now - a.lastLive > LIVE_SILENT_S * 1000) {
-      return ["stale", "stale · live stream stopped"];
-    }
+    if (st && st.sensor_connected === false) return ["stale", "stale · sensor disconnected"];
     return ["online", "online"];
   }
 
