@@ -175,7 +175,9 @@
       const age = Date.now() - Date.parse(msg.time);
       if (isNum(age) && age > 0) a.lastSeen = performance.now() - age;
     }
-    if (!a.sawRep && !a.lastLive && Number.isInteger(msg.reps)) a.repCount = msg.reps;
+    // The status carries the session's count too (0 when a new session starts, while
+    // the pipeline calibrates and sends no live samples yet).
+    if (Number.isInteger(msg.reps)) a.repCount = msg.reps;
     if (typeof msg.exercise === "string") a.exercise = msg.exercise;
     if (typeof msg.target_tempo === "string") a.target = msg.target_tempo;
     renderMeta(a);
@@ -191,7 +193,6 @@
   function onRep(a, msg) {
     // At-least-once delivery: duplicates carry the same id (docs/mqtt.md, Delivery).
     if (typeof msg.id !== "string" || !remember(a, `rep:${msg.id}`)) return;
-    a.sawRep = true;
     a.reps.push(msg);
     if (a.reps.length > MAX_REP_ROWS) a.reps.shift();
     if (Number.isInteger(msg.rep)) a.repCount = msg.rep;
@@ -212,7 +213,6 @@
 
   function onLive(a, msg) {
     if (!isNum(msg.t_s)) return;
-    a.lastLive = performance.now();
     const last = a.trace.length ? a.trace[a.trace.length - 1][0] : null;
     const newSession = last !== null && msg.t_s < last - 1;
     if (newSession) a.trace = [];  // stream time restarted: a new session
@@ -241,7 +241,7 @@
     $(".name", node).textContent = name;
     const f = (field) => $(`[data-field="${field}"]`, node);
     a = {
-      name, status: null, lastSeen: 0, lastLive: 0, sawRep: false,
+      name, status: null, lastSeen: 0,
       repCount: 0, phase: null, angle: null, exercise: null, target: null,
       trace: [], reps: [], ids: new Set(), lastSet: null, sides: {},
       drawPending: false,
