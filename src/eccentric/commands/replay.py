@@ -15,7 +15,12 @@ from eccentric.sinks.base import Sink
 from eccentric.sinks.console import ConsoleSink
 from eccentric.sinks.jsonl import JsonLinesSink
 from eccentric.sinks.mqtt.args import add_broker_arguments, open_sink_from_args
+from eccentric.sources.csv_import import iter_chunks
 from eccentric.sources.open import open_source
+
+# Stream time per piece in a paced replay (s): 20 pieces a second keeps a 10–25 Hz live
+# stream smooth.
+PACED_PIECE_S = 0.05
 
 if TYPE_CHECKING:
     from eccentric.sinks.mqtt.sink import MqttSink
@@ -55,7 +60,12 @@ def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
     speed: float | None = args.speed
     wall0 = time.monotonic()
     t0: float | None = None
-    for chunk in src.chunks:
+    # Paced replays go in small pieces, as a sensor would deliver them, so live events
+    # are spread over time instead of arriving in one burst per file line. The events
+    # themselves do not depend on the piece size.
+    chunks = src.chunks if speed is None else (
+        piece for c in src.chunks for piece in iter_chunks(c, PACED_PIECE_S))
+    for chunk in chunks:
         if len(chunk) == 0:
             continue
         if speed is not None:
