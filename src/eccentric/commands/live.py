@@ -101,6 +101,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--duration", type=float, default=None, metavar="S",
                    help="stop by itself after S seconds (default: run until Ctrl-C)")
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
+    p.add_argument("--stats-json", type=Path, default=None, metavar="FILE",
+                   help="at exit, write per-device streaming statistics (latency, loss)")
     p.add_argument("--live-hz", type=float, default=0.0,
                    help="also emit live angle/phase events at this rate (default off)")
     add_broker_arguments(p)
@@ -252,7 +254,8 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
             header = capture_header(d, exercise=p.exercise, athlete=p.athlete,
                                     placement=p.placement, side=p.side or "unknown",
                                     device_name=f.name, address=f.address,
-                                    created_utc=created)
+                                    created_utc=created,
+                                    host_monotonic_t0=clock.monotonic_t0)
             ns = argparse.Namespace(exercise=p.exercise, side=p.side, athlete=p.athlete,
                                  target_tempo=args.target_tempo)
             mq = mqtt.sink(p.athlete, d.sensor, i, len(plans) > 1)
@@ -280,7 +283,9 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
         mqtt.close()
     failed = [ok for ok in results if not ok]
     for r in runners:
-        log.info("%s: latency %s, queue max %d", r.label, r.latency.summary(), r.max_queue)
+        log.info("%s: rep latency %s, queue max %d", r.label, r.latency.summary(), r.max_queue)
+    if args.stats_json is not None:
+        args.stats_json.write_text(json.dumps([r.report() for r in runners], indent=1))
     return 1 if failed else 0
 
 

@@ -20,6 +20,7 @@ import asyncio
 import json
 import logging
 import random
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 ADAPTER_PATH = "/org/bluez/hci0"
 ADVERTISE_EVERY_S = 0.5
+SEND_BUFFER_BYTES = 8 << 20
 
 
 @dataclass
@@ -186,7 +188,8 @@ class EmulatedDevice:
         """Playback time starts with the first stream start and never stops."""
         if self.peripheral.playing and self.play_t0 is None:
             self.play_t0 = asyncio.get_running_loop().time()
-            self.record("playback_started")
+            # loop.time() is time.monotonic(): other processes can line up with it.
+            self.record("playback_started", monotonic=self.play_t0)
 
     def notify(self, char: str, data: bytes) -> None:
         iface = self.chars.get(char)
@@ -201,6 +204,7 @@ class EmulatedDevice:
         packets = self.peripheral.packets
         faults = self.sc.faults
         i = 0
+        late: list[float] = []  # how late each packet went out (the emulator's own lag)
         while i < len(packets):
             if self.play_t0 is None:
                 await asyncio.sleep(0.01)
@@ -222,8 +226,12 @@ class EmulatedDevice:
                     self.notify(p.char, junk)
                 self.notify(p.char, self.peripheral.payload(p))
                 self.sent += 1
+                late.append(loop.time() - (self.play_t0 + p.t_s))
             i += 1
-        self.record("playback_done", sent=self.sent)
+        late.sort()
+        self.record("playback_done", sent=self.sent,
+                    late_p99_s=round(late[int(0.99 * (len(late) - 1))], 4) if late else None,
+                    late_max_s=round(late[-1], 4) if late else None)
 
     async def advertise(self) -> None:
         """While the adapter discovers, refresh RSSI (what an advertisement does)."""
@@ -303,6 +311,12 @@ async def serve(bus_address: str, scenario: Path, log_path: Path | None,
                 stop: asyncio.Event, ready: Callable[[], None] | None = None) -> None:
     devices, others = load_scenario(scenario)
     bus = await MessageBus(bus_address=bus_address, bus_type=BusType.SYSTEM).connect()
+    # dbus-fast drops the connection if a send would block (EAGAIN is not retried, seen
+    # with 20 devices on a loaded 2-core machine); a deep socket buffer absorbs the
+    # moments dbus-daemon is not scheduled.
+    sock = getattr(bus, "_sock", None)
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
     try:
         await bus.request_name("org.bluez")
         emulator = Emulator(bus, devices, others, log_path)

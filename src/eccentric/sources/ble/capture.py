@@ -5,15 +5,17 @@ A capture is an eccentric recording (docs/recording-format.md) whose header carr
 ``raw`` lines instead of ``imu`` lines::
 
     {"kind": "raw", "char": "<uuid>", "hex": "0201…", "host_t_s": 12.345678}
-    {"kind": "raw", "event": "stream_start", "host_t_s": 3.2}
+    {"kind": "raw", "event": "disconnected", "host_t_s": 9.1}
 
 ``host_t_s`` is host monotonic time since the capture began, rounded to 1 µs; the live
 session uses the rounded value too, so a replay makes identical timing decisions.
-``event`` lines mark (re)starts of the stream, which re-anchor count-based timelines.
+``event`` lines mark link events (``stream_start``, ``disconnected``); after a
+disconnection, count-based timelines re-anchor on arrival time.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +24,6 @@ from typing import Any
 from eccentric.chunk import ImuChunk
 from eccentric.errors import InputFormatError
 from eccentric.recording_format import RecordingHeader
-from eccentric.sinks.recording_writer import RecordingWriter
 from eccentric.sources.ble import registry
 from eccentric.sources.ble.assemble import Assembler, ChunkBatcher
 from eccentric.sources.ble.base import Driver
@@ -31,8 +32,6 @@ from eccentric.sources.recording import RecordingReader
 log = logging.getLogger(__name__)
 
 CAPTURE_VERSION = 1
-EVENT_STREAM_START = "stream_start"
-EVENT_DISCONNECTED = "disconnected"
 
 
 def is_capture(header: RecordingHeader) -> bool:
@@ -41,32 +40,43 @@ def is_capture(header: RecordingHeader) -> bool:
 
 def capture_header(driver: Driver, *, exercise: str, athlete: str, placement: str,
                    side: str, device_name: str | None, address: str | None,
-                   created_utc: str | None) -> RecordingHeader:
+                   created_utc: str | None, host_monotonic_t0: float | None = None
+                   ) -> RecordingHeader:
     return RecordingHeader(
         sensor=driver.sensor, placement=placement, rate_hz=driver.rate_hz, exercise=exercise,
         athlete=athlete, side=side, created_utc=created_utc,
         sensor_info={"ble": {"driver": driver.kind, "options": driver.options(),
                              "capture_version": CAPTURE_VERSION, "name": device_name,
-                             "address": address}},
+                             "address": address, "host_monotonic_t0": host_monotonic_t0}},
         notes="Raw BLE capture (eccentric live): replay re-decodes the notifications.")
 
 
 class CaptureWriter:
-    """Appends one line per notification and flushes it at once."""
+    """Appends one line per notification; :meth:`flush` after every batch the consumer
+    takes from its queue (a few ms at most), so a crash loses almost nothing."""
 
     def __init__(self, path: Path, header: RecordingHeader) -> None:
         self.path = path
-        self._writer = RecordingWriter(path, header)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = path.open("w", encoding="utf-8")
+        self._write(header.to_line())
+        self.flush()
+
+    def _write(self, obj: dict[str, Any]) -> None:
+        self._fh.write(json.dumps(obj, separators=(",", ":")) + "\n")
 
     def notification(self, char: str, data: bytes, host_t_s: float) -> None:
-        self._writer.write_record("raw", {"char": char, "hex": data.hex(),
-                                          "host_t_s": host_t_s})
+        self._write({"kind": "raw", "char": char, "hex": data.hex(), "host_t_s": host_t_s})
 
     def event(self, name: str, host_t_s: float, **extra: Any) -> None:
-        self._writer.write_record("raw", {"event": name, "host_t_s": host_t_s, **extra})
+        self._write({"kind": "raw", "event": name, "host_t_s": host_t_s, **extra})
+
+    def flush(self) -> None:
+        self._fh.flush()
 
     def close(self) -> None:
-        self._writer.close()
+        if not self._fh.closed:
+            self._fh.close()
 
 
 def driver_for(header: RecordingHeader, where: str) -> Driver:
@@ -90,8 +100,7 @@ def replay_records(records: Iterator[dict[str, Any]], assembler: Assembler,
             raise InputFormatError(f"{where}: raw line {i + 1} lacks host_t_s")
         if "event" in rec:
             yield from batcher.flush()
-            if rec["event"] == EVENT_STREAM_START:
-                assembler.restart()
+            assembler.link_event(str(rec["event"]))
             continue
         try:
             char, data = str(rec["char"]), bytes.fromhex(rec["hex"])

@@ -25,7 +25,6 @@ from eccentric.sources.ble.assemble import Assembler, ChunkBatcher
 from eccentric.sources.ble.base import Driver
 from eccentric.sources.ble.capture import CaptureWriter
 from eccentric.sources.ble.session import (
-    EVENT_STREAM_START,
     DeviceLink,
     HostClock,
     Item,
@@ -43,7 +42,7 @@ STATUS_EVERY_S = 1.0
 
 @dataclass
 class Latency:
-    """Seconds from a notification's arrival to the rep event it completed."""
+    """Delays in seconds, summarised as n, median, 99th percentile and max."""
 
     samples: list[float] = field(default_factory=list)
 
@@ -52,6 +51,7 @@ class Latency:
             return {"n": 0}
         s = sorted(self.samples)
         return {"n": len(s), "median_s": round(s[len(s) // 2], 4),
+                "p99_s": round(s[min(len(s) - 1, int(0.99 * len(s)))], 4),
                 "max_s": round(s[-1], 4)}
 
 
@@ -73,7 +73,8 @@ class DeviceRunner:
         self.assembler = Assembler(driver)
         self.batcher = ChunkBatcher()
         self.session = Session(session_config)
-        self.latency = Latency()
+        self.latency = Latency()  # notification arrival → the rep event it completed
+        self.lag = Latency()  # notification arrival → handled by the consumer
         self.link = DeviceLink(device, driver, self.queue, clock, label=label,
                                options=link_options, on_state=self._on_state)
         self.max_queue = 0
@@ -95,11 +96,16 @@ class DeviceRunner:
 
     async def _consume(self) -> None:
         while True:
-            item = await self.queue.get()
-            self.max_queue = max(self.max_queue, self.queue.qsize() + 1)
-            if item.event == "end":
-                return
-            self.handle(item)
+            batch = [await self.queue.get()]
+            while not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            self.max_queue = max(self.max_queue, len(batch))
+            for item in batch:
+                if item.event == "end":
+                    return
+                self.handle(item)
+                self.lag.samples.append(self.clock.now() - item.host_t_s)
+            self.capture.flush()
             if time.monotonic() - self._last_status >= STATUS_EVERY_S:
                 self._publish_status()
 
@@ -107,8 +113,7 @@ class DeviceRunner:
         if item.event is not None:
             self.capture.event(item.event, item.host_t_s)
             self._flush(item.host_t_s)
-            if item.event == EVENT_STREAM_START:
-                self.assembler.restart()
+            self.assembler.link_event(item.event)
             self._emit({"type": "ble", "event": item.event, "device": self.label,
                         "host_t_s": item.host_t_s})
             return
@@ -167,6 +172,19 @@ class DeviceRunner:
                     max(self.link.status.connects - 1, 0),
                 "ble_gaps": tl.gaps, "ble_duplicates": tl.duplicates,
                 "ble_malformed_packets": dec.malformed, "clock_drift_ppm": tl.drift_ppm}
+
+    def report(self) -> dict[str, Any]:
+        """Streaming statistics of this device (for ``live --stats-json``)."""
+        tl = self.assembler.timeline_stats()
+        return {"device": self.label, "sensor": self.driver.sensor,
+                "decode": self.driver.stats.as_dict(),
+                "timeline": {"samples": tl.samples, "missing": tl.missing, "gaps": tl.gaps,
+                             "duplicates": tl.duplicates, "loss_pct": round(tl.loss_pct, 3),
+                             "drift_ppm": tl.drift_ppm},
+                "link": {"state": self.link.status.state, "connects": self.link.status.connects,
+                         "mtu": self.link.status.mtu, "last_error": self.link.status.last_error},
+                "queue_max": self.max_queue, "handling_lag": self.lag.summary(),
+                "rep_latency": self.latency.summary()}
 
     def _publish_status(self) -> None:
         self._last_status = time.monotonic()

@@ -42,6 +42,11 @@ class HostClock:
     def __init__(self) -> None:
         self._t0 = time.monotonic()
 
+    @property
+    def monotonic_t0(self) -> float:
+        """``time.monotonic()`` at 0: lines captures up with other processes' logs."""
+        return self._t0
+
     def now(self) -> float:
         return round(time.monotonic() - self._t0, 6)
 
@@ -197,7 +202,7 @@ class DeviceLink:
             await asyncio.wait_for(client.start_notify(char, self._callback(char)),
                                    self.opts.reply_timeout_s)
         await self._run_ops(client, self.driver.configure())
-        self._event(EVENT_STREAM_START)  # before any data: re-anchors count timelines
+        self._event(EVENT_STREAM_START)  # a marker in the capture and the JSON output
         self._data_seen.clear()
         await self._run_ops(client, self.driver.start())
         self._started = True
