@@ -180,7 +180,15 @@ class DeviceLink:
         self._set_state("connecting")
         self._disconnected.clear()
         self._started = False
-        client = await self._connect()
+        # Connecting (with the connector's retries) can take a while: Ctrl-C wins.
+        connecting = asyncio.ensure_future(self._connect())
+        await _first(asyncio.shield(connecting), stop.wait())
+        if not connecting.done():
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, *LINK_ERRORS):
+                await connecting
+            return
+        client = connecting.result()
         try:
             await self._start_stream(client, stop)
             self.status.connects += 1
