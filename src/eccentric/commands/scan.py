@@ -44,9 +44,6 @@ def run(args: argparse.Namespace) -> int:
     except EccentricError as exc:
         print(f"eccentric scan: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # bleak: no adapter, BlueZ not running, permissions
-        print(f"eccentric scan: Bluetooth is not available: {exc}", file=sys.stderr)
-        return 1
     shown = [f for f in found if f.kind or args.all]
     hidden = len(found) - len(shown)
     if args.json:

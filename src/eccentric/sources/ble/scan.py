@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bleak import BleakScanner
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
+from bleak.exc import BleakError
 
 from eccentric.errors import EccentricError
 from eccentric.sources.ble import registry
@@ -41,9 +42,17 @@ def classify(device: BLEDevice, adv: AdvertisementData,
                  spec.kind if spec else None)
 
 
+def unavailable(exc: BaseException) -> EccentricError:
+    return EccentricError(f"Bluetooth is not available ({type(exc).__name__}: {exc}); is "
+                          "BlueZ running and an adapter powered?")
+
+
 async def scan(timeout_s: float, extra: list[DriverSpec] | None = None) -> list[Found]:
     """Every advertiser seen within ``timeout_s``, strongest signal first."""
-    seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True)
+    try:
+        seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True)
+    except (BleakError, OSError, EOFError) as exc:
+        raise unavailable(exc) from exc
     found = [classify(d, adv, extra) for d, adv in seen.values()]
     return sorted(found, key=lambda f: (-f.rssi, f.address))
 
@@ -80,7 +89,10 @@ async def resolve(targets: list[str], timeout_s: float,
             done.set()
 
     scanner = BleakScanner(detection_callback=on_adv)
-    await scanner.start()
+    try:
+        await scanner.start()
+    except (BleakError, OSError, EOFError) as exc:
+        raise unavailable(exc) from exc
     try:
         await asyncio.wait_for(done.wait(), timeout_s)
     except TimeoutError:
