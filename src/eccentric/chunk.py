@@ -49,8 +49,9 @@ class ImuChunk:
                 raise InputFormatError(
                     f"{source}: {name} has shape {arr.shape}, expected ({n}, 3) to match t_s"
                 )
-        bad = ~(np.isfinite(t) & np.isfinite(acc).all(axis=1) & np.isfinite(gyro).all(axis=1))
-        if bad.any():
+        if not (np.isfinite(t).all() and np.isfinite(acc).all() and np.isfinite(gyro).all()):
+            bad = ~(np.isfinite(t) & np.isfinite(acc).all(axis=1)
+                    & np.isfinite(gyro).all(axis=1))
             i = int(np.flatnonzero(bad)[0])
             raise InputFormatError(f"{source}: sample {i} has a non-finite value")
         return cls(t, acc, gyro)

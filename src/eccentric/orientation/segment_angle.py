@@ -117,6 +117,29 @@ class StillCalibrator:
         self._t: FloatArray = np.zeros(0)
         self._g: FloatArray = np.zeros((0, 3))
 
+    def _proposals(self, due: FloatArray) -> list[tuple[int, Calibration]]:
+        """Proposals at the due times (indices into the streak buffer), vectorised.
+
+        Each is the mean over the last ``min_still_s``; one whose first and last fifths
+        differ by more than MAX_CREEP_DEG is dropped — a pose is only "still" if it did
+        not creep (the very start of a slow Nordic lean passes the rate test but turns
+        the thigh by degrees).
+        """
+        t, g = self._t, self._g
+        cs = np.vstack((np.zeros((1, 3)), np.cumsum(g, axis=0)))
+        k = np.minimum(np.searchsorted(t, due), len(t) - 1)
+        lo = np.searchsorted(t, t[k] - self.min_still_s, side="right")
+        q = np.maximum((k + 1 - lo) // 5, 1)
+        first = cs[lo + q] - cs[lo]
+        last = cs[k + 1] - cs[k + 1 - q]
+        mean = cs[k + 1] - cs[lo]
+        cos = np.einsum("ij,ij->i", first, last) / np.maximum(
+            np.linalg.norm(first, axis=1) * np.linalg.norm(last, axis=1), 1e-12)
+        creep = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        ref = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        return [(int(k[j]), Calibration(ref[j], float(t[k[j]]), True))
+                for j in np.flatnonzero(creep <= MAX_CREEP_DEG)]
+
     def update(self, t_s: FloatArray, gravity: FloatArray, still: npt.NDArray[np.bool_]
                ) -> list[tuple[int, Calibration]]:
         """Advance over one chunk; returns (sample index, proposal) pairs in order.
@@ -142,22 +165,8 @@ class StillCalibrator:
             self._t = np.concatenate((self._t, t_s[a:b]))
             self._g = np.concatenate((self._g, gravity[a:b]))
             due = np.arange(self._next_due, float(t_s[b - 1]) + 1e-12, self.repeat_s)
-            for d in due.tolist():
-                k = min(int(np.searchsorted(self._t, d)), len(self._t) - 1)
-                window = self._g[np.searchsorted(self._t, self._t[k] - self.min_still_s,
-                                                 side="right"):k + 1]
-                # A pose is only "still" if it did not creep: the very start of a slow
-                # Nordic lean passes the rate test but turns the thigh by degrees.
-                q = max(1, len(window) // 5)
-                first, last = window[:q].sum(axis=0), window[-q:].sum(axis=0)
-                norms = math.sqrt(float(first @ first) * float(last @ last))
-                cos = float(first @ last) / max(norms, 1e-12)
-                creep = math.degrees(math.acos(max(-1.0, min(1.0, cos))))
-                if creep > MAX_CREEP_DEG:
-                    continue
-                mean = window.sum(axis=0)
-                ref = mean / max(math.sqrt(float(mean @ mean)), 1e-12)
-                out.append((a + k - base, Calibration(ref, float(self._t[k]), True)))
+            if len(due):
+                out.extend((a + k - base, cal) for k, cal in self._proposals(due))
             if len(due):
                 self._next_due = float(due[-1]) + self.repeat_s
             keep = np.searchsorted(self._t, float(self._t[-1]) - self.min_still_s - 1e-9)
