@@ -200,6 +200,11 @@ def test_mqtt_reps_status_and_offline(run: Run) -> None:
         assert all(s["packet_loss_pct"] == 0 for s in streaming)
         assert max(s["sample_rate_hz"] for s in streaming) > 30
         assert status[-1]["online"] is False
+    # The Polar emulation has a standard Battery Service (87 %); the others have none.
+    assert [m.json() for m in msgs if m.topic == "eccentric/ana/status"][-1][
+        "battery_pct"] == 87
+    assert [m.json() for m in msgs if m.topic == "eccentric/bo/status"][-1][
+        "battery_pct"] is None
     garbage = [m.json() for m in msgs if m.topic == "eccentric/bo/status"]
     assert garbage[-1]["ble_malformed_packets"] > 0
     assert msgs[-1].topic.endswith("bridge/state") or any(

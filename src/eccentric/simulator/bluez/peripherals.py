@@ -102,6 +102,8 @@ PMD_SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 PMD_CP = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
 PMD_DATA = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
 HEART_RATE_SERVICE = "0000180d-0000-1000-8000-00805f9b34fb"
+BATTERY_SERVICE = "0000180f-0000-1000-8000-00805f9b34fb"
+BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"
 
 
 class PolarPeripheral(Peripheral):
@@ -122,10 +124,13 @@ class PolarPeripheral(Peripheral):
     def gatt(self) -> list[GattService]:
         return [GattService(HEART_RATE_SERVICE, [GattChar(
                     "00002a37-0000-1000-8000-00805f9b34fb", NOTIFY)]),
+                GattService(BATTERY_SERVICE, [GattChar(BATTERY_LEVEL, ["read", "notify"])]),
                 GattService(PMD_SERVICE, [GattChar(PMD_CP, ["read", "write", "indicate"]),
                                           GattChar(PMD_DATA, NOTIFY)])]
 
     def read(self, char: str) -> bytes:
+        if char == BATTERY_LEVEL:
+            return bytes([int(self.options.get("battery_pct", 87))])
         return bytes([0x0F, 0x6E, 0x00]) if char == PMD_CP else b""
 
     def _settings(self, kind: int) -> bytes:

@@ -171,7 +171,8 @@ class DeviceRunner:
                 "ble_state": self.link.status.state, "ble_reconnects":
                     max(self.link.status.connects - 1, 0),
                 "ble_gaps": tl.gaps, "ble_duplicates": tl.duplicates,
-                "ble_malformed_packets": dec.malformed, "clock_drift_ppm": tl.drift_ppm}
+                "ble_malformed_packets": dec.malformed, "clock_drift_ppm": tl.drift_ppm,
+                "battery_pct": self.link.status.battery_pct}
 
     def report(self) -> dict[str, Any]:
         """Streaming statistics of this device (for ``live --stats-json``)."""
@@ -193,7 +194,8 @@ class DeviceRunner:
         f = self.status_fields()
         self.mqtt.set_status(sensor_connected=f.pop("sensor_connected"),
                              sample_rate_hz=f.pop("sample_rate_hz"),
-                             packet_loss_pct=f.pop("packet_loss_pct"), **f)
+                             packet_loss_pct=f.pop("packet_loss_pct"),
+                             battery_pct=f.pop("battery_pct"), **f)
 
 
 def default_capture_path(directory: Path, athlete: str, label: str, stamp: str) -> Path:

@@ -34,6 +34,8 @@ EVENT_STREAM_START = "stream_start"
 EVENT_DISCONNECTED = "disconnected"
 MAX_RECOVERY_DEPTH = 3  # nested stop-then-start recoveries allowed per command
 LINK_ERRORS = (BleakError, DeviceError, TimeoutError, OSError, EOFError)
+BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"  # SIG Battery Service, uint8 %
+BATTERY_EVERY_S = 60.0
 
 
 class HostClock:
@@ -68,6 +70,7 @@ class LinkStatus:
     disconnects: int = 0
     last_error: str = ""
     mtu: int | None = None
+    battery_pct: int | None = None
 
 
 @dataclass(frozen=True)
@@ -193,8 +196,11 @@ class DeviceLink:
             await self._start_stream(client, stop)
             self.status.connects += 1
             self._streamed_once = True
+            await self._read_battery(client)
             self._set_state("streaming")
-            await _first(stop.wait(), self._disconnected.wait())
+            while not await _first(stop.wait(), self._disconnected.wait(),
+                                   timeout=BATTERY_EVERY_S):
+                await self._read_battery(client)
             if stop.is_set() and client.is_connected:
                 self._set_state("stopping")
                 await self._stop_device(client)
@@ -221,6 +227,19 @@ class DeviceLink:
                               f"{self.opts.first_data_timeout_s:g} s")
         if self._disconnected.is_set():
             raise DeviceError("disconnected while starting the stream")
+
+    async def _read_battery(self, client: BleakClient) -> None:
+        """The standard Battery Level characteristic, when the device has one."""
+        if client.services.get_characteristic(BATTERY_LEVEL) is None:
+            return
+        try:
+            data = await asyncio.wait_for(client.read_gatt_char(BATTERY_LEVEL),
+                                          self.opts.reply_timeout_s)
+        except LINK_ERRORS as exc:
+            log.info("%s: battery level not read: %s", self.label, exc)
+            return
+        if len(data) >= 1 and data[0] <= 100:
+            self.status.battery_pct = int(data[0])
 
     def _check_mtu(self, client: BleakClient) -> None:
         char = client.services.get_characteristic(self.driver.notify_chars[-1])
