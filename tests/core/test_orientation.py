@@ -19,16 +19,18 @@ def test_angle_is_independent_of_mounting_and_tracks_truth() -> None:
         assert np.max(np.abs(est - ang)) < 3.0
 
 
-def test_gap_does_not_leave_the_filter_on_a_wrong_period() -> None:
-    """After a dropped-packet gap the filter must return to the nominal period."""
-    rate = 50
-    ang = np.concatenate([np.zeros(100), 60 * min_jerk(150), np.full(300, 60.0)])
+@pytest.mark.parametrize("rate", [50, 100])  # 100 Hz runs the filter on sample pairs
+def test_gap_does_not_leave_the_filter_on_a_wrong_period(rate: int) -> None:
+    """After a dropped-packet gap the filter must return to the nominal period, and
+    cutting the stream into chunks (odd sizes split pairs) changes nothing."""
+    ang = np.concatenate([np.zeros(2 * rate), 60 * min_jerk(3 * rate), np.full(6 * rate, 60.0)])
     t = np.arange(len(ang)) / rate
-    t[60:] += 1.5  # 1.5 s of packets lost during the still start
+    t[61:] += 1.5  # 1.5 s of packets lost during the still start
+    t[200:] += 0.3 * (t[200] - t[199])  # and one late sample (jitter)
     chunk = imu_from_angle(t, ang, noise=1.0)
     whole, _, _ = AttitudeFilter(rate).process(chunk)
     f = AttitudeFilter(rate)
-    parts = [f.process(chunk.slice(i, i + 20))[0] for i in range(0, len(chunk), 20)]
+    parts = [f.process(chunk.slice(i, i + 7))[0] for i in range(0, len(chunk), 7)]
     np.testing.assert_allclose(np.concatenate(parts), whole, atol=1e-9)
     est = tilt_from_reference_deg(whole, whole[0])
     assert est[-1] == pytest.approx(60.0, abs=2.0)

@@ -20,6 +20,19 @@ from eccentric.orientation.segment_angle import StillDetector
 
 _RAD2DEG = 180.0 / math.pi
 BIAS_DECIMATION = 8
+# At or above this rate the filter runs on pairs of samples (see AttitudeFilter._stretch).
+PAIR_MIN_HZ = 80.0
+
+
+def _turned(g: FloatArray, gyro_dps: FloatArray, dt: float) -> FloatArray:
+    """Unit gravity vectors (sensor frame) after turning by the gyro over dt (first order)."""
+    w = gyro_dps * (dt / _RAD2DEG)
+    out = g + np.cross(g, w)
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    result: FloatArray = out
+    return result
+
+
 # Gaps longer than this many periods and GAP_RESTART_MIN_S restart the attitude from
 # the accelerometer. Shorter ones are integrated over: a restart mid-movement trusts an
 # accelerometer that also measures the movement, and costs more than it saves.
@@ -77,7 +90,11 @@ class AttitudeFilter:
         bias_settings.stationary_threshold = s.bias_stationary_threshold_dps
         bias_settings.stationary_period = s.bias_stationary_period_s
         self._bias.set_settings(bias_settings)
-        self._period = self._nominal_dt
+        self._filter_period = self._nominal_dt
+        self._data_period = self._nominal_dt
+        self._pair = rate_hz >= PAIR_MIN_HZ
+        self._pending: tuple[FloatArray, FloatArray, float] | None = None
+        self._last_gravity = np.array([0.0, 0.0, 1.0])
         self._last_t: float | None = None
         self._offset_dps = np.zeros(3)
         self._samples_seen = 0
@@ -107,6 +124,7 @@ class AttitudeFilter:
             q /= np.linalg.norm(q)
         self._ahrs.set_quaternion(q)
         self._ahrs.skip_startup()
+        self._last_gravity = self._ahrs.get_gravity().copy()
 
     def _resync_points(self, t: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray,
                        after_gap: npt.NDArray[np.bool_]
@@ -162,6 +180,82 @@ class AttitudeFilter:
         if math.degrees(math.acos(max(-1.0, min(1.0, cos)))) > RESYNC_DEG:
             self._start_from(acc_mean_g)
 
+    def _set_period(self, period_s: float) -> None:
+        if period_s != self._filter_period:
+            self._ahrs.set_sample_period(period_s)
+            self._filter_period = period_s
+
+    def _stretch(self, gyro_dps: FloatArray, acc_g: FloatArray, dt: float, lo: int, hi: int,
+                 gravity: FloatArray, *, ends_chunk: bool) -> None:
+        """Run the filter over samples [lo, hi), which share the sample period ``dt``.
+
+        Above PAIR_MIN_HZ the filter is updated once per *pair* of samples with their
+        mean rate and acceleration over the pair's duration, which halves the cost of
+        the library calls. The first sample of each pair gets the previous gravity
+        turned by its own gyro sample (first order, dg/dt = g × ω): its error is
+        (ω·dt)²/2, below 0.01° even at 200 °/s and 100 Hz. A pair may straddle two
+        chunks (``_pending``); an odd sample before a break in the stream (gap, period
+        change, resync) is fed on its own. Either way its output is the turned value, so
+        chunking never changes the result.
+        """
+        update = self._ahrs.update_no_magnetometer
+        get_gravity = self._ahrs.get_gravity
+        if self._pending is not None and (hi <= lo or not self._pair):
+            self._flush_pending()
+        if hi <= lo:
+            return
+        if not self._pair:
+            self._set_period(dt)
+            for i, (w, a) in enumerate(zip(list(gyro_dps[lo:hi]), list(acc_g[lo:hi]),
+                                           strict=True)):
+                update(w, a)
+                gravity[lo + i] = get_gravity()
+            self._last_gravity = gravity[hi - 1].copy()
+            return
+        i = lo
+        if self._pending is not None:
+            w0, a0, dt0 = self._pending
+            self._pending = None
+            self._set_period(dt0 + dt)
+            update(0.5 * (w0 + gyro_dps[i]), 0.5 * (a0 + acc_g[i]))
+            gravity[i] = get_gravity()
+            self._last_gravity = gravity[i].copy()
+            i += 1
+        m = (hi - i) // 2
+        if m:
+            w2 = 0.5 * (gyro_dps[i:i + 2 * m:2] + gyro_dps[i + 1:i + 2 * m:2])
+            a2 = 0.5 * (acc_g[i:i + 2 * m:2] + acc_g[i + 1:i + 2 * m:2])
+            self._set_period(2.0 * dt)
+            second: list[FloatArray] = []
+            keep = second.append
+            for w, a in zip(list(w2), list(a2), strict=True):
+                update(w, a)
+                keep(get_gravity())
+            gravity[i + 1:i + 2 * m:2] = second
+            # First sample of each pair: the previous output turned by its gyro sample.
+            g_before = np.empty((m, 3))
+            g_before[0] = self._last_gravity
+            if m > 1:
+                g_before[1:] = gravity[i + 1:i + 2 * m - 2:2]
+            gravity[i:i + 2 * m:2] = _turned(g_before, gyro_dps[i:i + 2 * m:2], dt)
+            i += 2 * m
+            self._last_gravity = gravity[i - 1].copy()
+        if i < hi:
+            # One sample left: the first of a pair whose second is not here yet.
+            gravity[i] = _turned(self._last_gravity[None, :], gyro_dps[i:i + 1], dt)[0]
+            self._pending = (gyro_dps[i].copy(), acc_g[i].copy(), dt)
+            self._last_gravity = gravity[i].copy()
+            if not ends_chunk:
+                self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        """Feed a lone first-of-pair sample on its own (a break follows it)."""
+        assert self._pending is not None
+        w0, a0, dt0 = self._pending
+        self._pending = None
+        self._set_period(dt0)
+        self._ahrs.update_no_magnetometer(w0, a0)
+
     def process(self, chunk: ImuChunk
                 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
         """Return gravity unit vectors (n,3), bias-corrected gyro in rad/s (n,3), and
@@ -174,10 +268,6 @@ class AttitudeFilter:
         acc_g = chunk.acc_mps2 * (1.0 / STANDARD_GRAVITY_MPS2)
         t = chunk.t_s
         dts = np.diff(t, prepend=t[0] - self._nominal_dt if self._last_t is None else self._last_t)
-        ahrs = self._ahrs
-        update = ahrs.update_no_magnetometer
-        get_gravity = ahrs.get_gravity
-        period = self._period
         tolerance = 0.05 * self._nominal_dt
         if self._last_t is None:
             self._start_from(acc_g[0])
@@ -193,11 +283,9 @@ class AttitudeFilter:
         self._offset_dps = offsets[-1].copy()
         self._samples_seen += n
         gyro_dps = gyro_dps - offsets
-        out: list[FloatArray] = []
-        keep = out.append
-        # Most samples sit on the nominal grid; the filter is told the period only where
-        # it changes (jitter beyond 5 %, a gap, and back to nominal after it). Splitting
-        # the loop this way keeps the per-sample Python work to the two library calls.
+        # Most samples sit on the nominal grid; the loop is split only where the period
+        # changes (jitter beyond 5 %, a gap, and back to nominal after it), so that the
+        # per-sample Python work stays at the library calls.
         nominal = self._nominal_dt
         # Across a long gap (dropped packets) the gyro says nothing about the missing
         # motion: integrating one sample's rate over a 1.4 s Polar frame loss turned a
@@ -207,27 +295,23 @@ class AttitudeFilter:
         wanted = np.where(np.abs(dts - nominal) > tolerance,
                           np.clip(dts, 1e-4, 1.0), nominal)
         wanted[restart] = nominal
-        prev = np.concatenate(([period], wanted[:-1]))
+        prev = np.concatenate(([self._data_period], wanted[:-1]))
         changes = np.flatnonzero((wanted != prev) | restart).tolist()
         resync, still = self._resync_points(t, acc_g, gyro_dps, restart)
+        gravity = np.empty((n, 3))
         lo = 0
         for k in sorted({*changes, *resync, n}):
-            for w, a in zip(list(gyro_dps[lo:k]), list(acc_g[lo:k]), strict=True):
-                update(w, a)
-                keep(get_gravity())
+            self._stretch(gyro_dps, acc_g, float(wanted[lo]) if lo < n else nominal,
+                          lo, k, gravity, ends_chunk=k == n)
             if k in resync:
-                self._maybe_resync(out[-1], resync[k])
+                self._maybe_resync(gravity[k - 1], resync[k])
             if k == n:
                 break
             if restart[k]:
                 self._start_from(acc_g[k])
-            if float(wanted[k]) != period:
-                period = float(wanted[k])
-                ahrs.set_sample_period(period)
             lo = k
-        gravity = np.array(out)
+        self._data_period = float(wanted[-1])
         gyro_out = gyro_dps
-        self._period = period
         self._last_t = float(t[-1])
         norms = np.linalg.norm(gravity, axis=1, keepdims=True)
         gravity /= np.where(norms > 0, norms, 1.0)
