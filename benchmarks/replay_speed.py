@@ -128,7 +128,8 @@ def main() -> int:
         for p in args.paths:
             reader = RecordingReader(p)
             h = reader.header
-            stream_s, cpu, reps, _ = run_stream(reader.chunks(), h.exercise, h.rate_hz)
+            stream_s, cpu, reps, _ = run_stream(reader.chunks(merge_s=MERGE_S), h.exercise,
+                                                h.rate_hz)
             print(f"{Path(p).name[:40]:40} {stream_s:9.1f} {cpu:7.2f} {stream_s / cpu:12.0f} "
                   f"{reps:5d}")
         return 0

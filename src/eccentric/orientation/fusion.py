@@ -20,6 +20,8 @@ from eccentric.orientation.segment_angle import StillDetector
 
 _RAD2DEG = 180.0 / math.pi
 BIAS_DECIMATION = 8
+# Relative deviation of a sample period from nominal that the filter is told about.
+PERIOD_TOLERANCE = 0.25
 # At or above this rate the filter runs on pairs of samples (see AttitudeFilter._stretch).
 PAIR_MIN_HZ = 80.0
 
@@ -268,7 +270,10 @@ class AttitudeFilter:
         acc_g = chunk.acc_mps2 * (1.0 / STANDARD_GRAVITY_MPS2)
         t = chunk.t_s
         dts = np.diff(t, prepend=t[0] - self._nominal_dt if self._last_t is None else self._last_t)
-        tolerance = 0.05 * self._nominal_dt
+        # Sample-clock jitter within a quarter period is integrated at the nominal period:
+        # the error is ω·Δt (0.25° at 100 °/s and 100 Hz, and it averages out), and
+        # every period change splits the fast loop.
+        tolerance = PERIOD_TOLERANCE * self._nominal_dt
         if self._last_t is None:
             self._start_from(acc_g[0])
         # The bias estimate moves slowly (it averages over ≥ 1 s still periods), so it is
@@ -284,7 +289,7 @@ class AttitudeFilter:
         self._samples_seen += n
         gyro_dps = gyro_dps - offsets
         # Most samples sit on the nominal grid; the loop is split only where the period
-        # changes (jitter beyond 5 %, a gap, and back to nominal after it), so that the
+        # changes (jitter beyond PERIOD_TOLERANCE, a gap, and back after it), so that the
         # per-sample Python work stays at the library calls.
         nominal = self._nominal_dt
         # Across a long gap (dropped packets) the gyro says nothing about the missing
