@@ -196,6 +196,26 @@ def reject(stats: DecodeStats, warn: RateLimitedLog, message: str) -> list[Frame
     return []
 
 
+def screen(stats: DecodeStats, warn: RateLimitedLog, char: str, expected: str,
+           data: bytes | bytearray, min_bytes: int = 0) -> bool:
+    """Count a notification and say whether the decoder should parse it.
+
+    A notification from another characteristic is counted as ignored; one that is
+    oversized or shorter than ``min_bytes`` is counted and logged as malformed.
+    """
+    stats.packets += 1
+    if char != expected:
+        stats.ignored += 1
+        return False
+    if len(data) > MAX_NOTIFICATION_BYTES:
+        reject(stats, warn, f"oversized notification ({len(data)} B)")
+        return False
+    if len(data) < min_bytes:
+        reject(stats, warn, f"{len(data)}-byte notification")
+        return False
+    return True
+
+
 def option(options: Mapping[str, Any], key: str, default: Any, cast: Callable[[Any], Any],
            choices: tuple[Any, ...] | None = None) -> Any:
     """A driver option with a clear error for a bad value."""

@@ -35,7 +35,6 @@ from eccentric.errors import EccentricError
 from eccentric.sources.ble.base import (
     DEG,
     G_MPS2,
-    MAX_NOTIFICATION_BYTES,
     DecodeStats,
     DriverSpec,
     Frame,
@@ -47,6 +46,7 @@ from eccentric.sources.ble.base import (
     Stream,
     Timing,
     reject,
+    screen,
 )
 
 AXES = ("ax", "ay", "az", "gx", "gy", "gz")
@@ -165,12 +165,8 @@ class Generic:
         return None
 
     def decode(self, char: str, data: bytes) -> list[Frame]:
-        self.stats.packets += 1
-        if char != self.notify:
-            self.stats.ignored += 1
+        if not screen(self.stats, self._warn, char, self.notify, data):
             return []
-        if len(data) > MAX_NOTIFICATION_BYTES:
-            return reject(self.stats, self._warn, f"oversized notification ({len(data)} B)")
         if not data.startswith(self.prefix):
             return reject(self.stats, self._warn, "packet lacks the configured prefix")
         body = data[len(self.prefix):]

@@ -17,7 +17,6 @@ import numpy as np
 from eccentric.sources.ble.base import (
     DEG,
     G_MPS2,
-    MAX_NOTIFICATION_BYTES,
     DecodeStats,
     DriverSpec,
     Frame,
@@ -31,6 +30,7 @@ from eccentric.sources.ble.base import (
     option,
     parse_bool,
     reject,
+    screen,
 )
 
 SERVICE = "326a9000-85cb-9195-d9dd-464cfbbae75a"
@@ -131,14 +131,8 @@ class MetaWear:
         return None
 
     def decode(self, char: str, data: bytes) -> list[Frame]:
-        self.stats.packets += 1
-        if char != NOTIFY:
-            self.stats.ignored += 1
+        if not screen(self.stats, self._warn, char, NOTIFY, data, min_bytes=2):
             return []
-        if len(data) > MAX_NOTIFICATION_BYTES:
-            return reject(self.stats, self._warn, f"oversized notification ({len(data)} B)")
-        if len(data) < 2:
-            return reject(self.stats, self._warn, f"{len(data)}-byte notification")
         key = (data[0], data[1])
         if key not in self._data:
             self.stats.ignored += 1  # replies to reads, other modules

@@ -18,7 +18,6 @@ import numpy as np
 
 from eccentric.sources.ble.base import (
     DEG,
-    MAX_NOTIFICATION_BYTES,
     DecodeStats,
     DeviceError,
     DriverSpec,
@@ -32,6 +31,7 @@ from eccentric.sources.ble.base import (
     Timing,
     option,
     reject,
+    screen,
 )
 
 SERVICE = "34802252-7185-4d5d-b431-630e7050e8f0"
@@ -99,14 +99,8 @@ class Movesense:
         return None
 
     def decode(self, char: str, data: bytes) -> list[Frame]:
-        self.stats.packets += 1
-        if char != DATA:
-            self.stats.ignored += 1
+        if not screen(self.stats, self._warn, char, DATA, data, min_bytes=2):
             return []
-        if len(data) > MAX_NOTIFICATION_BYTES:
-            return reject(self.stats, self._warn, f"oversized notification ({len(data)} B)")
-        if len(data) < 2:
-            return reject(self.stats, self._warn, f"{len(data)}-byte notification")
         kind, ref = data[0], data[1]
         if kind == MSG_RESULT or ref != self.ref:
             self.stats.ignored += 1

@@ -16,7 +16,6 @@ import numpy as np
 from eccentric.sources.ble.base import (
     DEG,
     G_MPS2,
-    MAX_NOTIFICATION_BYTES,
     DecodeStats,
     DriverSpec,
     Frame,
@@ -29,6 +28,7 @@ from eccentric.sources.ble.base import (
     Timing,
     option,
     reject,
+    screen,
 )
 
 
@@ -84,12 +84,8 @@ class WitMotion:
         return None
 
     def decode(self, char: str, data: bytes) -> list[Frame]:
-        self.stats.packets += 1
-        if char != NOTIFY:
-            self.stats.ignored += 1
+        if not screen(self.stats, self._warn, char, NOTIFY, data):
             return []
-        if len(data) > MAX_NOTIFICATION_BYTES:
-            return reject(self.stats, self._warn, f"oversized notification ({len(data)} B)")
         data = bytes(data)
         rows: list[bytes] = []
         junk = 0
