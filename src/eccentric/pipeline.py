@@ -84,13 +84,13 @@ class Session:
         if self.reference is None:
             # Until a still period is seen, the first attitude stands in for the start pose.
             self.reference = gravity[0].copy()
-        # Cut the chunk where the calibrator proposes a new start pose, so a proposal
-        # takes effect at the same sample however the stream was chunked.
         # At rest the accelerometer measures gravity directly; the attitude filter only
         # converges to it (and is snapped to it within 0.5°, see fusion.RESYNC_DEG).
         acc_dir = chunk.acc_mps2 / np.maximum(
             np.linalg.norm(chunk.acc_mps2, axis=1, keepdims=True), 1e-9)
         proposals = self.calibrator.update(chunk.t_s, acc_dir, still)
+        # Cut the chunk where a proposed start pose is taken, so it takes effect at the
+        # same sample however the stream was chunked.
         lo = 0
         for k, cal in proposals:
             moved_deg = float(tilt_from_reference_deg(cal.reference[None, :],
@@ -125,21 +125,20 @@ class Session:
         rate = tilt_rate_dps(g, gyro[lo:hi], self.reference, angle)
         frame = MotionFrame(chunk.t_s[lo:hi], chunk.acc_mps2[lo:hi], gyro[lo:hi], g,
                             still[lo:hi], angle, rate, gaps)
-        events = self._decided(self.detector.update(frame), float(frame.t_s[-1]), frame)
+        events = self._decided(self.detector.update(frame), float(frame.t_s[-1]))
         if self.config.live_hz > 0:
             events.extend(self._live(frame))
         return events
 
     def finish(self) -> list[Event]:
         t_end = self._last_t if self._last_t is not None else 0.0
-        events = self._decided(self.detector.finish(), t_end, None)
+        events = self._decided(self.detector.finish(), t_end)
         events.extend(self.sets.close(t_end))
         events.append({"type": "status", "event": "end", "t_s": round(t_end, 3),
                        **self.timeline.stats.as_dict()})
         return events
 
-    def _decided(self, outputs: list[Rep | NonRep], t_s: float,
-                 frame: MotionFrame | None) -> list[Event]:
+    def _decided(self, outputs: list[Rep | NonRep], t_s: float) -> list[Event]:
         events: list[Event] = []
         for out in outputs:
             if isinstance(out, NonRep):
