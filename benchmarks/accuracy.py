@@ -48,7 +48,8 @@ def row(name: str, m: Summary) -> str:
     return (f"{name:22} {m.files:5d} {m.sets:5d} {fmt(m.exact_set_pct):>7} "
             f"{fmt(m.within1_set_pct):>6} {m.f1:6.3f} {fmt(m.boundary_mae_ms, 0):>9} "
             f"{fmt(m.break_angle_mae_deg, 2):>8} {m.break_n:>5} {m.break_missing:>4} "
-            f"{fmt(ecc, 0):>8} {fmt(m.latency_p95_s, 2):>7} {fmt(m.latency_max_s, 2):>7}")
+            f"{fmt(ecc, 0):>8} {fmt(m.latency_p95_s, 2):>7} {fmt(m.latency_max_s, 2):>7} "
+            f"{fmt(m.gap_latency_max_s, 2):>7}")
 
 
 def main() -> int:
@@ -73,7 +74,7 @@ def main() -> int:
         return 0
     head = (f"{'group':22} {'files':>5} {'sets':>5} {'exact%':>7} {'±1 %':>6} {'F1':>6} "
             f"{'bound.ms':>9} {'break°':>8} {'n':>5} {'miss':>4} {'ecc ms':>8} "
-            f"{'lat95 s':>7} {'latmax':>7}")
+            f"{'lat95 s':>7} {'latmax':>7} {'gap max':>7}")
     for label, groups in results.items():
         print(f"\n{label} (simulated)")
         print(head)
@@ -83,7 +84,8 @@ def main() -> int:
             print(f"  count off: {line}")
     print("\nbound.ms = phase-boundary MAE; break° = break-point-angle MAE over n reps with a "
           "break in both (miss = true break, none reported); lat = decision delay after the "
-          "true rep end, stream time, reps without data gaps")
+          "true rep end, stream time, reps without data gaps; gap max = the same for reps "
+          "held up by a data gap (ending in one, or start pose lost in one)")
     print(f"({time.perf_counter() - t0:.0f} s)")
     return 0
 

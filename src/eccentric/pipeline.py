@@ -23,6 +23,8 @@ from eccentric.orientation.segment_angle import (
     tilt_from_reference_deg,
     tilt_rate_dps,
 )
+from eccentric.pose_recovery import FLAG as AFTER_GAP_FLAG
+from eccentric.pose_recovery import AfterGapBuffer, with_reference
 from eccentric.sets import SetTracker
 from eccentric.timeline import Gap, TimelineGuard
 
@@ -63,6 +65,7 @@ class Session:
         self.calibrated = not self.profile.needs_still_start
         self._last_t: float | None = None
         self._next_live_t = -np.inf
+        self._after_gap = AfterGapBuffer()
 
     @property
     def reps(self) -> int:
@@ -75,6 +78,8 @@ class Session:
              "end_s": round(g.end_s, 3), "gap_s": round(g.duration_s, 3)}
             for g in gaps
         ]
+        if self.profile.needs_still_start:
+            self._after_gap.on_gaps(gaps)
         if len(chunk) == 0:
             return events
         gravity, gyro, still = self.attitude.process(chunk)
@@ -104,7 +109,9 @@ class Session:
             lo = k + 1
             if not self.detector.busy:
                 self.reference = cal.reference
-                if not self.calibrated or moved_deg > REBASE_DEG:
+                if self._after_gap.active and self.calibrated and moved_deg > REBASE_DEG:
+                    events.extend(self._recover_after_gap(cal.t_s))
+                elif not self.calibrated or moved_deg > REBASE_DEG:
                     # The proposal's own sample was judged with the old reference.
                     self.detector.on_recalibrated(float(np.nextafter(cal.t_s, np.inf)))
                 self.calibrated = True
@@ -125,10 +132,31 @@ class Session:
         rate = tilt_rate_dps(g, gyro[lo:hi], self.reference, angle)
         frame = MotionFrame(chunk.t_s[lo:hi], chunk.acc_mps2[lo:hi], gyro[lo:hi], g,
                             still[lo:hi], angle, rate, gaps)
-        events = self._decided(self.detector.update(frame), float(frame.t_s[-1]))
+        self._after_gap.add(frame)
+        outputs = self.detector.update(frame)
+        if any(isinstance(o, Rep) for o in outputs):
+            self._after_gap.clear()  # the pose in use produced a rep: it was the right one
+        events = self._decided(outputs, float(frame.t_s[-1]))
         if self.config.live_hz > 0:
             events.extend(self._live(frame))
         return events
+
+    def _recover_after_gap(self, t_s: float) -> list[Event]:
+        """The start pose was learnt again after a long gap, before any rep since: judge
+        the frames since the gap again, from the new pose, with a fresh detector, which
+        then carries on (see pose_recovery). Only its reps are reported; what it rejects
+        was already reported by the detector it replaces, from the old pose."""
+        assert self.reference is not None
+        detector = make_detector(self.profile, self.config.rate_hz)
+        reps: list[Rep | NonRep] = []
+        for frame in self._after_gap.take():
+            for out in detector.update(with_reference(frame, self.reference)):
+                if isinstance(out, Rep):
+                    out.flags.append(AFTER_GAP_FLAG)
+                    out.decided_s = t_s
+                    reps.append(out)
+        self.detector = detector
+        return self._decided(reps, t_s)
 
     def finish(self) -> list[Event]:
         t_end = self._last_t if self._last_t is not None else 0.0

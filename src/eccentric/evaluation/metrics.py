@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from eccentric.pose_recovery import FLAG as AFTER_GAP_FLAG
+
 MIN_IOU = 0.5
 
 
@@ -97,10 +99,13 @@ def score_file(name: str, detected: list[dict[str, Any]], labels: list[dict[str,
             if t.get(f) is not None and d.get(f) is not None:
                 score.duration_errors_s.setdefault(f, []).append(abs(float(d[f]) - float(t[f])))
         if d.get("decided_s") is not None:
-            # A rep that ends inside a data gap can only be decided when data resumes;
-            # its delay measures the link, not the detector, and is kept apart.
+            # A rep that ends inside a data gap can only be decided when data resumes,
+            # and one whose start pose was lost in a gap only once the pose is learnt
+            # again (pose_recovery): their delay measures the link, not the detector,
+            # and is kept apart.
             lat = float(d["decided_s"]) - float(t["end_s"])
-            if any(str(f).startswith("gap:") for f in d.get("flags", [])):
+            flags = [str(f) for f in d.get("flags", [])]
+            if AFTER_GAP_FLAG in flags or any(f.startswith("gap:") for f in flags):
                 score.gap_latencies_s.append(lat)
             else:
                 score.latencies_s.append(lat)
@@ -124,6 +129,7 @@ class Summary:
     duration_mae_ms: dict[str, float]
     latency_max_s: float | None
     latency_p95_s: float | None
+    gap_latency_max_s: float | None = None  # reps held up by a data gap (see above)
 
 
 def _mean(xs: list[float]) -> float | None:
@@ -163,4 +169,5 @@ def summarise(scores: list[FileScore]) -> Summary:
         duration_mae_ms={k: 1000.0 * (sum(v) / len(v)) for k, v in durs.items() if v},
         latency_max_s=lat[-1] if lat else None,
         latency_p95_s=lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else None,
+        gap_latency_max_s=max((x for s in scores for x in s.gap_latencies_s), default=None),
     )
