@@ -18,14 +18,18 @@ import numpy as np
 import numpy.typing as npt
 
 from eccentric.chunk import STANDARD_GRAVITY_MPS2, FloatArray
+from eccentric.orientation.vectors import cross_rows, row_norms
 
 _DEG = 180.0 / math.pi
 
 
 def tilt_from_reference_deg(gravity: FloatArray, reference: FloatArray) -> FloatArray:
     """Angle (deg) between each unit gravity vector (n,3) and the unit reference (3,)."""
-    cos = np.clip(gravity @ reference, -1.0, 1.0)
-    return np.arccos(cos) * _DEG
+    # Array methods rather than np.clip, np.cumsum, ... in the per-chunk code here and
+    # in fusion.py: the same operations without the function wrappers' overhead.
+    cos = (gravity @ reference).clip(-1.0, 1.0)
+    out: FloatArray = np.arccos(cos) * _DEG
+    return out
 
 
 def tilt_rate_dps(gravity: FloatArray, gyro_rads: FloatArray, reference: FloatArray,
@@ -37,14 +41,18 @@ def tilt_rate_dps(gravity: FloatArray, gyro_rads: FloatArray, reference: FloatAr
     clipped to |g × ω|, the rate at which the gravity direction moves at all. Using the
     gyro rather than differencing the angle adds no filter lag.
     """
-    gx, gy, gz = gravity[:, 0], gravity[:, 1], gravity[:, 2]
-    wx, wy, wz = gyro_rads[:, 0], gyro_rads[:, 1], gyro_rads[:, 2]
-    # np.cross is general but slow for small chunks; spelled out it is several times faster.
-    cross = np.stack((gy * wz - gz * wy, gz * wx - gx * wz, gx * wy - gy * wx), axis=1)
+    cross = cross_rows(gravity, gyro_rads)
     moving = np.sqrt(np.einsum("ij,ij->i", cross, cross)) * _DEG
     sin_t = np.sin(angle_deg / _DEG)
     raw = -(cross @ reference) * _DEG / np.maximum(sin_t, 1e-6)
-    return np.clip(raw, -moving, moving)
+    out: FloatArray = raw.clip(-moving, moving)
+    return out
+
+
+def equal_runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """[start, stop) of each run of equal values in a non-empty mask, in order."""
+    change = (mask[1:] != mask[:-1]).nonzero()[0] + 1
+    return list(itertools.pairwise([0, *change.tolist(), len(mask)]))
 
 
 def still_mask(acc_mps2: FloatArray, gyro_rads: FloatArray, max_rate_dps: float = 4.5,
@@ -72,17 +80,31 @@ class StillDetector:
 
     def __init__(self, rate_hz: float, window_s: float = 0.25) -> None:
         self.width = max(1, round(window_s * rate_hz))
-        self._tail = np.zeros((0, 6))
+        self._acc_tail = np.zeros((0, 3))
+        self._gyro_tail = np.zeros((0, 3))
 
     def update(self, acc_mps2: FloatArray, gyro_rads: FloatArray) -> npt.NDArray[np.bool_]:
-        x = np.concatenate((self._tail, np.hstack((acc_mps2, gyro_rads))))
-        c = np.cumsum(np.vstack((np.zeros((1, 6)), x)), axis=0)
-        n_new = len(acc_mps2)
-        hi = np.arange(len(x) - n_new, len(x)) + 1
-        lo = np.maximum(hi - self.width, 0)
-        mean = (c[hi] - c[lo]) / (hi - lo)[:, None]
-        self._tail = x[-(self.width - 1):] if self.width > 1 else x[:0]
-        return still_mask(mean[:, :3], mean[:, 3:])
+        # Each signal on its own: interleaving them into one (n, 6) array costs more than
+        # the window sums, and every column's running sum is the same either way.
+        acc_mean, self._acc_tail = self._trailing_mean(self._acc_tail, acc_mps2)
+        gyro_mean, self._gyro_tail = self._trailing_mean(self._gyro_tail, gyro_rads)
+        return still_mask(acc_mean, gyro_mean)
+
+    def _trailing_mean(self, tail: FloatArray, new: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Mean of the last ``width`` rows up to each new row, and the tail to carry on."""
+        x = np.concatenate((tail, new))
+        c = np.concatenate((np.zeros((1, x.shape[1])), x)).cumsum(axis=0)
+        # c[i] sums x[:i]; the new rows' windows end at rows first..len(x) of c.
+        first = len(x) - len(new) + 1
+        if first >= self.width:
+            # A full window behind every new row (always, once the tail is filled):
+            # plain slices instead of gathering rows by index.
+            mean = (c[first:] - c[first - self.width:len(c) - self.width]) / self.width
+        else:
+            hi = np.arange(first, len(c))
+            lo = np.maximum(hi - self.width, 0)
+            mean = (c[hi] - c[lo]) / (hi - lo)[:, None]
+        return mean, x[-(self.width - 1):] if self.width > 1 else x[:0]
 
 
 @dataclass
@@ -126,19 +148,19 @@ class StillCalibrator:
         the thigh by degrees).
         """
         t, g = self._t, self._g
-        cs = np.vstack((np.zeros((1, 3)), np.cumsum(g, axis=0)))
-        k = np.minimum(np.searchsorted(t, due), len(t) - 1)
-        lo = np.searchsorted(t, t[k] - self.min_still_s, side="right")
+        cs = np.concatenate((np.zeros((1, 3)), g.cumsum(axis=0)))
+        k = np.minimum(t.searchsorted(due), len(t) - 1)
+        lo = t.searchsorted(t[k] - self.min_still_s, side="right")
         q = np.maximum((k + 1 - lo) // 5, 1)
         first = cs[lo + q] - cs[lo]
         last = cs[k + 1] - cs[k + 1 - q]
         mean = cs[k + 1] - cs[lo]
         cos = np.einsum("ij,ij->i", first, last) / np.maximum(
-            np.linalg.norm(first, axis=1) * np.linalg.norm(last, axis=1), 1e-12)
-        creep = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-        ref = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+            row_norms(first)[:, 0] * row_norms(last)[:, 0], 1e-12)
+        creep = np.degrees(np.arccos(cos.clip(-1.0, 1.0)))
+        ref = mean / np.maximum(row_norms(mean), 1e-12)
         return [(int(k[j]), Calibration(ref[j], float(t[k[j]]), True))
-                for j in np.flatnonzero(creep <= MAX_CREEP_DEG)]
+                for j in (creep <= MAX_CREEP_DEG).nonzero()[0]]
 
     def update(self, t_s: FloatArray, gravity: FloatArray, still: npt.NDArray[np.bool_]
                ) -> list[tuple[int, Calibration]]:
@@ -150,9 +172,7 @@ class StillCalibrator:
         if len(t_s) == 0:
             return out
         # Walk runs of equal stillness so the loop is per run, not per sample.
-        change = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
-        bounds = np.concatenate(([0], change, [len(still)]))
-        for a, b in itertools.pairwise(bounds.tolist()):
+        for a, b in equal_runs(still):
             if not still[a]:
                 self._streak_start = None
                 self._t = self._t[:0]
@@ -169,7 +189,7 @@ class StillCalibrator:
                 out.extend((a + k - base, cal) for k, cal in self._proposals(due))
             if len(due):
                 self._next_due = float(due[-1]) + self.repeat_s
-            keep = np.searchsorted(self._t, float(self._t[-1]) - self.min_still_s - 1e-9)
+            keep = self._t.searchsorted(float(self._t[-1]) - self.min_still_s - 1e-9)
             self._t = self._t[keep:]
             self._g = self._g[keep:]
         return out
