@@ -7,16 +7,17 @@ used, so no magnetometer is needed and yaw drift is harmless.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import imufusion
 import numpy as np
 import numpy.typing as npt
 
 from eccentric.chunk import STANDARD_GRAVITY_MPS2, FloatArray, ImuChunk
-from eccentric.orientation.segment_angle import StillDetector
+from eccentric.orientation.segment_angle import StillDetector, equal_runs
+from eccentric.orientation.vectors import cross_rows, row_norms
 
 _RAD2DEG = 180.0 / math.pi
 BIAS_DECIMATION = 8
@@ -28,11 +29,34 @@ PAIR_MIN_HZ = 80.0
 
 def _turned(g: FloatArray, gyro_dps: FloatArray, dt: float) -> FloatArray:
     """Unit gravity vectors (sensor frame) after turning by the gyro over dt (first order)."""
-    w = gyro_dps * (dt / _RAD2DEG)
-    out = g + np.cross(g, w)
-    out /= np.linalg.norm(out, axis=1, keepdims=True)
-    result: FloatArray = out
-    return result
+    out = g + cross_rows(g, gyro_dps * (dt / _RAD2DEG))
+    out /= row_norms(out)
+    return out
+
+
+def _norm(v: FloatArray) -> float:
+    """Euclidean norm of a contiguous vector, as np.linalg.norm computes it."""
+    return math.sqrt(float(v.dot(v)))
+
+
+def _stacked(rows: list[npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
+    """The library's float32 3-vectors as one (m, 3) array.
+
+    Joining their bytes costs a fraction of numpy's conversion of a list of arrays,
+    which inspects every element.
+    """
+    # numpy's stubs declare the buffer protocol of arrays only for Python >= 3.12.
+    joined = b"".join(rows)  # type: ignore[arg-type]
+    return np.frombuffer(joined, dtype=np.float32).reshape(-1, 3)
+
+
+class _PairBlock(NamedTuple):
+    """Pairs whose first samples still need their turned gravity (see ``_stretch``)."""
+
+    start: int  # index of the first sample of the first pair
+    pairs: int
+    gravity_before: FloatArray  # the filter's output just before ``start``
+    dt: float
 
 
 # Gaps longer than this many periods and GAP_RESTART_MIN_S restart the attitude from
@@ -111,19 +135,19 @@ class AttitudeFilter:
         Fusion otherwise starts at identity and converges during a 3 s gain ramp, during
         which the segment angle would be meaningless; a still start pose is the norm.
         """
-        norm = float(np.linalg.norm(acc_g))
+        norm = _norm(acc_g)
         if norm < 1e-6:
             return
         a = acc_g / norm
         # Shortest rotation taking the sensor's "up" reading onto the earth z axis.
         z = np.array([0.0, 0.0, 1.0])
-        v = np.cross(a, z)
+        v = cross_rows(a[None, :], z[None, :])[0]
         c = float(a @ z)
         if c < -0.999999:
             q = np.array([0.0, 1.0, 0.0, 0.0])
         else:
             q = np.array([1.0 + c, v[0], v[1], v[2]])
-            q /= np.linalg.norm(q)
+            q /= _norm(q)
         self._ahrs.set_quaternion(q)
         self._ahrs.skip_startup()
         self._last_gravity = self._ahrs.get_gravity().copy()
@@ -140,17 +164,15 @@ class AttitudeFilter:
         still = self._still.update(acc_g * STANDARD_GRAVITY_MPS2, gyro_dps / _RAD2DEG)
         if after_gap.any():
             # Stillness before a gap says nothing about the pose after it.
-            k = int(np.flatnonzero(after_gap)[-1])
+            k = int(after_gap.nonzero()[0][-1])
             still[after_gap] = False
             self._acc_tail = self._acc_tail[:0] if k == 0 else self._acc_tail
         x = np.concatenate((self._acc_tail, acc_g))
-        csum = np.cumsum(np.vstack((np.zeros((1, 3)), x)), axis=0)
+        csum = np.concatenate((np.zeros((1, 3)), x)).cumsum(axis=0)
         off = len(self._acc_tail)
         w = self._still.width
         out: dict[int, FloatArray] = {}
-        change = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
-        bounds = np.concatenate(([0], change, [len(still)]))
-        for a, b in itertools.pairwise(bounds.tolist()):
+        for a, b in equal_runs(still):
             if not still[a]:
                 self._still_run_start = None
                 continue
@@ -159,7 +181,7 @@ class AttitudeFilter:
                 self._next_resync = self._still_run_start + RESYNC_S
             due = np.arange(self._next_resync, float(t[b - 1]) + 1e-12, RESYNC_S)
             for d in due.tolist():
-                k = min(a + int(np.searchsorted(t[a:b], d)), b - 1)
+                k = min(a + int(t[a:b].searchsorted(d)), b - 1)
                 hi = off + k + 1
                 mean = (csum[hi] - csum[max(hi - w, 0)]) / max(min(w, hi), 1)
                 out[k + 1] = mean
@@ -187,8 +209,20 @@ class AttitudeFilter:
             self._ahrs.set_sample_period(period_s)
             self._filter_period = period_s
 
+    def _run(self, gyro_dps: FloatArray, acc_g: FloatArray) -> npt.NDArray[np.float32]:
+        """Update the filter with each row in turn; the gravity estimate after each (m, 3).
+
+        This is the per-sample loop, so it is kept to the library calls. Fusion computes
+        in float32 and casts each float64 argument to a new array on every call: casting
+        the whole block here gives it the same values for about half the cost per call.
+        """
+        update = self._ahrs.update_no_magnetometer  # returns the filter itself
+        return _stacked([update(w, a).get_gravity()
+                         for w, a in zip(gyro_dps.astype(np.float32), acc_g.astype(np.float32),
+                                         strict=True)])
+
     def _stretch(self, gyro_dps: FloatArray, acc_g: FloatArray, dt: float, lo: int, hi: int,
-                 gravity: FloatArray, *, ends_chunk: bool) -> None:
+                 gravity: FloatArray, blocks: list[_PairBlock], *, ends_chunk: bool) -> None:
         """Run the filter over samples [lo, hi), which share the sample period ``dt``.
 
         Above PAIR_MIN_HZ the filter is updated once per *pair* of samples with their
@@ -199,19 +233,18 @@ class AttitudeFilter:
         chunks (``_pending``); an odd sample before a break in the stream (gap, period
         change, resync) is fed on its own. Either way its output is the turned value, so
         chunking never changes the result.
+
+        Nothing else reads the turned first samples of whole pairs, so they are left to
+        ``_turn_first_samples`` (appended to ``blocks``), once per chunk; a lone sample
+        is turned here because the next stretch may start from it.
         """
-        update = self._ahrs.update_no_magnetometer
-        get_gravity = self._ahrs.get_gravity
         if self._pending is not None and (hi <= lo or not self._pair):
             self._flush_pending()
         if hi <= lo:
             return
         if not self._pair:
             self._set_period(dt)
-            for i, (w, a) in enumerate(zip(list(gyro_dps[lo:hi]), list(acc_g[lo:hi]),
-                                           strict=True)):
-                update(w, a)
-                gravity[lo + i] = get_gravity()
+            gravity[lo:hi] = self._run(gyro_dps[lo:hi], acc_g[lo:hi])
             self._last_gravity = gravity[hi - 1].copy()
             return
         i = lo
@@ -219,8 +252,8 @@ class AttitudeFilter:
             w0, a0, dt0 = self._pending
             self._pending = None
             self._set_period(dt0 + dt)
-            update(0.5 * (w0 + gyro_dps[i]), 0.5 * (a0 + acc_g[i]))
-            gravity[i] = get_gravity()
+            self._ahrs.update_no_magnetometer(0.5 * (w0 + gyro_dps[i]), 0.5 * (a0 + acc_g[i]))
+            gravity[i] = self._ahrs.get_gravity()
             self._last_gravity = gravity[i].copy()
             i += 1
         m = (hi - i) // 2
@@ -228,18 +261,8 @@ class AttitudeFilter:
             w2 = 0.5 * (gyro_dps[i:i + 2 * m:2] + gyro_dps[i + 1:i + 2 * m:2])
             a2 = 0.5 * (acc_g[i:i + 2 * m:2] + acc_g[i + 1:i + 2 * m:2])
             self._set_period(2.0 * dt)
-            second: list[FloatArray] = []
-            keep = second.append
-            for w, a in zip(list(w2), list(a2), strict=True):
-                update(w, a)
-                keep(get_gravity())
-            gravity[i + 1:i + 2 * m:2] = second
-            # First sample of each pair: the previous output turned by its gyro sample.
-            g_before = np.empty((m, 3))
-            g_before[0] = self._last_gravity
-            if m > 1:
-                g_before[1:] = gravity[i + 1:i + 2 * m - 2:2]
-            gravity[i:i + 2 * m:2] = _turned(g_before, gyro_dps[i:i + 2 * m:2], dt)
+            gravity[i + 1:i + 2 * m:2] = self._run(w2, a2)
+            blocks.append(_PairBlock(i, m, self._last_gravity, dt))
             i += 2 * m
             self._last_gravity = gravity[i - 1].copy()
         if i < hi:
@@ -249,6 +272,33 @@ class AttitudeFilter:
             self._last_gravity = gravity[i].copy()
             if not ends_chunk:
                 self._flush_pending()
+
+    @staticmethod
+    def _turn_first_samples(gravity: FloatArray, gyro_dps: FloatArray,
+                            blocks: list[_PairBlock]) -> None:
+        """First sample of each pair: the previous output turned by its own gyro sample."""
+        if not blocks:
+            return
+        # Gathered block by block with strided slices (a few per chunk), which copy
+        # rows several times faster than indexing them one by one.
+        before: list[FloatArray] = []
+        gyro: list[FloatArray] = []
+        for b in blocks:
+            end = b.start + 2 * b.pairs
+            # A block's first pair follows whatever came before it (a resync, a restart,
+            # the previous chunk); each later pair follows the second sample of the one
+            # before it.
+            before += [b.gravity_before[None, :], gravity[b.start + 1:end - 2:2]]
+            gyro.append(gyro_dps[b.start:end:2])
+        g = np.concatenate(before)
+        # The same arithmetic as _turned(g, gyro, dt), with each block's dt.
+        step = np.repeat([b.dt / _RAD2DEG for b in blocks], [b.pairs for b in blocks])
+        out = g + cross_rows(g, np.concatenate(gyro) * step[:, None])
+        out /= row_norms(out)
+        k = 0
+        for b in blocks:
+            gravity[b.start:b.start + 2 * b.pairs:2] = out[k:k + b.pairs]
+            k += b.pairs
 
     def _flush_pending(self) -> None:
         """Feed a lone first-of-pair sample on its own (a break follows it)."""
@@ -269,7 +319,8 @@ class AttitudeFilter:
         gyro_dps = chunk.gyro_rads * _RAD2DEG
         acc_g = chunk.acc_mps2 * (1.0 / STANDARD_GRAVITY_MPS2)
         t = chunk.t_s
-        dts = np.diff(t, prepend=t[0] - self._nominal_dt if self._last_t is None else self._last_t)
+        t_prev = t[0] - self._nominal_dt if self._last_t is None else self._last_t
+        dts = t - np.concatenate(([t_prev], t[:-1]))
         # Sample-clock jitter within a quarter period is integrated at the nominal period:
         # the error is ω·Δt (0.25° at 100 °/s and 100 Hz, and it averages out), and
         # every period change splits the fast loop.
@@ -279,12 +330,17 @@ class AttitudeFilter:
         # The bias estimate moves slowly (it averages over ≥ 1 s still periods), so it is
         # updated on every BIAS_DECIMATION-th sample only, which saves ~2 µs per sample.
         # The phase of the decimation runs across chunks, so chunking changes nothing.
+        first = (-self._samples_seen) % BIAS_DECIMATION
+        learnt: list[npt.NDArray[np.float32]] = []
+        # float32 rows for the same reason as in _run.
+        for w in gyro_dps[first::BIAS_DECIMATION].astype(np.float32):
+            self._bias.update(w)
+            learnt.append(self._bias.get_offset())
         offsets = np.empty((n, 3))
-        offsets[:] = self._offset_dps
-        bias = self._bias
-        for i in range((-self._samples_seen) % BIAS_DECIMATION, n, BIAS_DECIMATION):
-            bias.update(gyro_dps[i])
-            offsets[i:i + BIAS_DECIMATION] = bias.get_offset()
+        offsets[:first] = self._offset_dps
+        if learnt:
+            # Each estimate holds until the next update.
+            offsets[first:] = np.repeat(_stacked(learnt), BIAS_DECIMATION, axis=0)[:n - first]
         self._offset_dps = offsets[-1].copy()
         self._samples_seen += n
         gyro_dps = gyro_dps - offsets
@@ -297,17 +353,17 @@ class AttitudeFilter:
         # 100 °/s Nordic fall into a 40° attitude error. Such samples restart the
         # attitude from gravity.
         restart = dts > max(GAP_RESTART_FACTOR * nominal, GAP_RESTART_MIN_S)
-        wanted = np.where(np.abs(dts - nominal) > tolerance,
-                          np.clip(dts, 1e-4, 1.0), nominal)
+        wanted = np.where(np.abs(dts - nominal) > tolerance, dts.clip(1e-4, 1.0), nominal)
         wanted[restart] = nominal
         prev = np.concatenate(([self._data_period], wanted[:-1]))
-        changes = np.flatnonzero((wanted != prev) | restart).tolist()
+        changes = ((wanted != prev) | restart).nonzero()[0].tolist()
         resync, still = self._resync_points(t, acc_g, gyro_dps, restart)
         gravity = np.empty((n, 3))
+        blocks: list[_PairBlock] = []
         lo = 0
         for k in sorted({*changes, *resync, n}):
             self._stretch(gyro_dps, acc_g, float(wanted[lo]) if lo < n else nominal,
-                          lo, k, gravity, ends_chunk=k == n)
+                          lo, k, gravity, blocks, ends_chunk=k == n)
             if k in resync:
                 self._maybe_resync(gravity[k - 1], resync[k])
             if k == n:
@@ -315,10 +371,11 @@ class AttitudeFilter:
             if restart[k]:
                 self._start_from(acc_g[k])
             lo = k
+        self._turn_first_samples(gravity, gyro_dps, blocks)
         self._data_period = float(wanted[-1])
         gyro_out = gyro_dps
         self._last_t = float(t[-1])
-        norms = np.linalg.norm(gravity, axis=1, keepdims=True)
+        norms = row_norms(gravity)
         gravity /= np.where(norms > 0, norms, 1.0)
         gyro_out *= 1.0 / _RAD2DEG
         return gravity, gyro_out, still
