@@ -35,7 +35,7 @@ def rotation_axis(gyro_dps: FloatArray, tilt_rate_dps: FloatArray, lo: int, hi: 
     if hi <= lo:
         return None
     r = tilt_rate_dps[lo:hi + 1]
-    peak = float(np.max(r, initial=0.0))
+    peak = float(r.max(initial=0.0))
     sel = r > max(5.0, 0.2 * peak)
     if not sel.any():
         return None
@@ -113,6 +113,9 @@ class ExcursionDetector:
         return []
 
     # -- online state machine -------------------------------------------------------
+    # It runs on every frame, several per chunk: array methods (x.nonzero()[0],
+    # x.searchsorted()) rather than np.flatnonzero and np.searchsorted give the same
+    # results without the function wrappers' overhead.
 
     def _scan(self, i: int) -> list[Rep | NonRep]:
         p = self.profile
@@ -121,7 +124,7 @@ class ExcursionDetector:
         out: list[Rep | NonRep] = []
         while i < n:
             if self._state == "idle":
-                hits = np.flatnonzero(angle[i:] > p.onset_deg)
+                hits = (angle[i:] > p.onset_deg).nonzero()[0]
                 if hits.size == 0:
                     return out
                 i += int(hits[0])
@@ -131,7 +134,7 @@ class ExcursionDetector:
                 self._peak_deg = float(angle[i])
                 continue
             if self._state == "locked":
-                hits = np.flatnonzero(angle[i:] < 0.5 * p.onset_deg)
+                hits = (angle[i:] < 0.5 * p.onset_deg).nonzero()[0]
                 if hits.size == 0:
                     return out
                 i += int(hits[0])
@@ -141,14 +144,14 @@ class ExcursionDetector:
                 run_peak = np.maximum.accumulate(np.maximum(angle[i:], self._peak_deg))
                 level = np.maximum(0.5 * p.onset_deg,
                                    p.return_fraction * run_peak)
-                hits = np.flatnonzero(angle[i:] < level)
+                hits = (angle[i:] < level).nonzero()[0]
                 settled = self._settled_at(i)
                 if settled is not None and (hits.size == 0 or settled < i + int(hits[0])):
                     out.append(self._give_up(settled, "repositioned"))
                     i = settled + 1
                     continue
                 if p.max_angle_deg is not None:
-                    over = np.flatnonzero(angle[i:] > p.max_angle_deg)
+                    over = (angle[i:] > p.max_angle_deg).nonzero()[0]
                     if over.size and (hits.size == 0 or over[0] < hits[0]):
                         self._peak_deg = float(run_peak[over[0]])
                         out.append(self._give_up(i + int(over[0]), "out_of_range"))
@@ -165,7 +168,7 @@ class ExcursionDetector:
                 self._axis = rotation_axis(self._gyro_dps, rate, self._search_base_index(),
                                            peak_i)
                 ax_rate = self._axis_rate()
-                self._back_peak_dps = float(np.max(-ax_rate[peak_i:k + 1], initial=0.0))
+                self._back_peak_dps = float((-ax_rate[peak_i:k + 1]).max(initial=0.0))
                 self._state = "returning"
                 i = k
                 continue
@@ -173,7 +176,7 @@ class ExcursionDetector:
             ax_rate = self._axis_rate()
             vb = np.maximum.accumulate(np.maximum(-ax_rate[i:], self._back_peak_dps))
             thr = np.maximum(p.boundary_min_dps, p.boundary_peak_fraction * vb)
-            hits = np.flatnonzero(ax_rate[i:] > -thr)
+            hits = (ax_rate[i:] > -thr).nonzero()[0]
             if hits.size == 0:
                 self._back_peak_dps = float(vb[-1])
                 settled = self._settled_at(i)
@@ -191,11 +194,11 @@ class ExcursionDetector:
 
     def _index_of_peak(self, upto: int) -> int:
         lo = self._search_base_index()
-        return lo + int(np.argmax(self._angle[lo:upto + 1]))
+        return lo + int(self._angle[lo:upto + 1].argmax())
 
     def _search_base_index(self) -> int:
         lo_t = max(self._base_t, self._trigger_t - LOOKBACK_S)
-        return int(np.searchsorted(self._t, lo_t, side="left"))
+        return int(self._t.searchsorted(lo_t, side="left"))
 
     def _axis_rate(self) -> FloatArray:
         """Angular rate about the rep's axis (°/s); the tilt rate when there is none."""
@@ -217,16 +220,16 @@ class ExcursionDetector:
         while j < n:
             if not still[j]:
                 self._still_since = None
-                nxt = np.flatnonzero(still[j:])
+                nxt = still[j:].nonzero()[0]
                 if nxt.size == 0:
                     return None
                 j += int(nxt[0])
                 continue
             if self._still_since is None:
                 self._still_since = float(t[j])
-            moving = np.flatnonzero(~still[j:])
+            moving = (~still[j:]).nonzero()[0]
             end = j + int(moving[0]) if moving.size else n
-            k = j + int(np.searchsorted(t[j:end], self._still_since + need))
+            k = j + int(t[j:end].searchsorted(self._still_since + need))
             if k < end:
                 self._still_since = None
                 return k
@@ -260,10 +263,10 @@ class ExcursionDetector:
         t = self._t
         # If the way out vanished into a data gap, the rep starts where the data stopped:
         # searching further back would find older, unrelated movement.
-        trigger_i = int(np.searchsorted(t, self._trigger_t))
+        trigger_i = int(t.searchsorted(self._trigger_t))
         hidden = [g for g in self._gaps if t[base_i] < g.end_s <= t[trigger_i]]
         if hidden:
-            base_i = max(base_i, int(np.searchsorted(t, hidden[-1].start_s)))
+            base_i = max(base_i, int(t.searchsorted(hidden[-1].start_s)))
         # Ended away from the start pose (e.g. a push-up return that stalls and is then
         # finished slowly): wait to be back before another rep can start.
         self._state = "idle" if self._angle[end_i] < self.profile.onset_deg else "locked"
@@ -359,7 +362,7 @@ class ExcursionDetector:
         else:
             keep_from_t = max(self._base_t, float(self._t[-1]) - LOOKBACK_S) \
                 if len(self._t) else 0.0
-        k = int(np.searchsorted(self._t, keep_from_t, side="left"))
+        k = int(self._t.searchsorted(keep_from_t, side="left"))
         if k > 0:
             self._t = self._t[k:]
             self._angle = self._angle[k:]

@@ -24,7 +24,9 @@ def smooth_centered(values: FloatArray, width: int) -> FloatArray:
     if width <= 1 or len(values) < width:
         return values.copy()
     kernel = np.ones(width) / width
-    padded = np.pad(values, width // 2, mode="edge")
+    half = width // 2
+    # np.pad(values, half, mode="edge") without its general machinery (~40 µs a call).
+    padded = np.concatenate((values[:1].repeat(half), values, values[-1:].repeat(half)))
     out: FloatArray = np.convolve(padded, kernel, mode="valid")
     return out
 
