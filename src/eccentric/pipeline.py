@@ -23,6 +23,7 @@ from eccentric.orientation.segment_angle import (
     tilt_from_reference_deg,
     tilt_rate_dps,
 )
+from eccentric.orientation.vectors import row_norms
 from eccentric.pose_recovery import FLAG as AFTER_GAP_FLAG
 from eccentric.pose_recovery import AfterGapBuffer, with_reference
 from eccentric.sets import SetTracker
@@ -91,8 +92,7 @@ class Session:
             self.reference = gravity[0].copy()
         # At rest the accelerometer measures gravity directly; the attitude filter only
         # converges to it (and is snapped to it within 0.5°, see fusion.RESYNC_DEG).
-        acc_dir = chunk.acc_mps2 / np.maximum(
-            np.linalg.norm(chunk.acc_mps2, axis=1, keepdims=True), 1e-9)
+        acc_dir = chunk.acc_mps2 / np.maximum(row_norms(chunk.acc_mps2), 1e-9)
         proposals = self.calibrator.update(chunk.t_s, acc_dir, still)
         # Cut the chunk where a proposed start pose is taken, so it takes effect at the
         # same sample however the stream was chunked.
