@@ -27,8 +27,10 @@ PERIOD_TOLERANCE = 0.25
 PAIR_MIN_HZ = 80.0
 
 
-def _turned(g: FloatArray, gyro_dps: FloatArray, dt: float) -> FloatArray:
-    """Unit gravity vectors (sensor frame) after turning by the gyro over dt (first order)."""
+def _turned(g: FloatArray, gyro_dps: FloatArray, dt: float | FloatArray) -> FloatArray:
+    """Unit gravity vectors (sensor frame) after turning by the gyro over dt (first order).
+
+    ``dt`` (s) is one period for all rows or an (m, 1) column, one per row."""
     out = g + cross_rows(g, gyro_dps * (dt / _RAD2DEG))
     out /= row_norms(out)
     return out
@@ -290,11 +292,8 @@ class AttitudeFilter:
             # before it.
             before += [b.gravity_before[None, :], gravity[b.start + 1:end - 2:2]]
             gyro.append(gyro_dps[b.start:end:2])
-        g = np.concatenate(before)
-        # The same arithmetic as _turned(g, gyro, dt), with each block's dt.
-        step = np.repeat([b.dt / _RAD2DEG for b in blocks], [b.pairs for b in blocks])
-        out = g + cross_rows(g, np.concatenate(gyro) * step[:, None])
-        out /= row_norms(out)
+        dt = np.repeat([b.dt for b in blocks], [b.pairs for b in blocks])[:, None]
+        out = _turned(np.concatenate(before), np.concatenate(gyro), dt)
         k = 0
         for b in blocks:
             gravity[b.start:b.start + 2 * b.pairs:2] = out[k:k + b.pairs]
