@@ -25,7 +25,7 @@ from eccentric.orientation.segment_angle import (
 )
 from eccentric.orientation.vectors import row_norms
 from eccentric.pose_recovery import FLAG as AFTER_GAP_FLAG
-from eccentric.pose_recovery import AfterGapBuffer, with_reference
+from eccentric.pose_recovery import AfterGapBuffer
 from eccentric.sets import SetTracker
 from eccentric.timeline import Gap, TimelineGuard
 
@@ -127,11 +127,8 @@ class Session:
     def _run_detector(self, chunk: ImuChunk, gravity: np.ndarray, gyro: np.ndarray,
                       still: np.ndarray, gaps: list[Gap], lo: int, hi: int) -> list[Event]:
         assert self.reference is not None
-        g = gravity[lo:hi]
-        angle = tilt_from_reference_deg(g, self.reference)
-        rate = tilt_rate_dps(g, gyro[lo:hi], self.reference, angle)
-        frame = MotionFrame(chunk.t_s[lo:hi], chunk.acc_mps2[lo:hi], gyro[lo:hi], g,
-                            still[lo:hi], angle, rate, gaps)
+        frame = measured_frame(chunk.t_s[lo:hi], chunk.acc_mps2[lo:hi], gyro[lo:hi],
+                               gravity[lo:hi], still[lo:hi], gaps, self.reference)
         self._after_gap.add(frame)
         outputs = self.detector.update(frame)
         if any(isinstance(o, Rep) for o in outputs):
@@ -150,7 +147,9 @@ class Session:
         detector = make_detector(self.profile, self.config.rate_hz)
         reps: list[Rep | NonRep] = []
         for frame in self._after_gap.take():
-            for out in detector.update(with_reference(frame, self.reference)):
+            again = measured_frame(frame.t_s, frame.acc_mps2, frame.gyro_rads, frame.gravity,
+                                   frame.still, frame.gaps, self.reference)
+            for out in detector.update(again):
                 if isinstance(out, Rep):
                     out.flags.append(AFTER_GAP_FLAG)
                     out.decided_s = t_s
@@ -193,6 +192,16 @@ class Session:
                         "phase": self.detector.phase, "reps": self.sets.total_reps})
             self._next_live_t = t + step
         return out
+
+
+def measured_frame(t_s: np.ndarray, acc_mps2: np.ndarray, gyro_rads: np.ndarray,
+                   gravity: np.ndarray, still: np.ndarray, gaps: list[Gap],
+                   reference: np.ndarray) -> MotionFrame:
+    """Attitude → what a detector sees: segment angle (deg) and its rate (°/s) from the
+    start pose ``reference`` (unit gravity direction in the sensor frame)."""
+    angle = tilt_from_reference_deg(gravity, reference)
+    rate = tilt_rate_dps(gravity, gyro_rads, reference, angle)
+    return MotionFrame(t_s, acc_mps2, gyro_rads, gravity, still, angle, rate, gaps)
 
 
 def _stream_time(event: Event) -> float:

@@ -17,9 +17,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from eccentric.chunk import FloatArray
 from eccentric.detectors.base import MotionFrame
-from eccentric.orientation.segment_angle import tilt_from_reference_deg, tilt_rate_dps
 from eccentric.timeline import Gap
 
 # The attitude filter restarts from the accelerometer after gaps this long (see
@@ -69,14 +67,6 @@ class AfterGapBuffer:
         parts = self._parts
         self.clear()
         return parts
-
-
-def with_reference(frame: MotionFrame, reference: FloatArray) -> MotionFrame:
-    """The same frame with its segment angle and rate measured from ``reference``."""
-    angle = tilt_from_reference_deg(frame.gravity, reference)
-    rate = tilt_rate_dps(frame.gravity, frame.gyro_rads, reference, angle)
-    return MotionFrame(frame.t_s, frame.acc_mps2, frame.gyro_rads, frame.gravity,
-                       frame.still, angle, rate, frame.gaps)
 
 
 def _slice(frame: MotionFrame, keep: npt.NDArray[np.bool_]) -> MotionFrame:
