@@ -67,15 +67,6 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-@pytest.fixture
-def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
-    (tmp_path / "mosquitto").mkdir()
-    broker = Mosquitto(tmp_path / "mosquitto").start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
-
 
 def replay(port: int, path: Path, tmp_path: Path, n: int,
            speed: str = SPEED) -> subprocess.Popen[bytes]:

@@ -10,17 +10,6 @@ import pytest
 from eccentric.broker.embedded import EmbeddedBroker
 from eccentric.sinks.mqtt.config import MqttConfig
 from eccentric.sinks.mqtt.sink import MqttSink
-from tests.mqtt.brokers import Mosquitto
-
-
-@pytest.fixture
-def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
-    (tmp_path / "mosquitto").mkdir()
-    broker = Mosquitto(tmp_path / "mosquitto").start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 @pytest.fixture
