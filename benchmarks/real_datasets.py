@@ -66,7 +66,8 @@ class Result:
     count: int
     detector_cpu_s: float
     samples: int
-    latencies_s: list[float] = field(default_factory=list)
+    latencies_s: list[float] = field(default_factory=list)  # reps decided after the lock
+    warmup_latencies_s: list[float] = field(default_factory=list)  # replayed at the lock
 
     @property
     def error(self) -> int:
@@ -172,15 +173,26 @@ def run_set(s: SetData, chunk_s: float) -> Result:
     det.finish = timed(det.finish)  # type: ignore[method-assign]
     count = 0
     latencies: list[float] = []
+    warmup: list[float] = []
     for c in iter_chunks(s.chunk, chunk_s):
         for ev in session.process(c):
             if ev["type"] == "rep":
                 count += 1
-                latencies.append(ev["decided_s"] - ev["end_s"])
+                lat = ev["decided_s"] - ev["end_s"]
+                (warmup if "warmup" in ev["flags"] else latencies).append(lat)
     for ev in session.finish():
         if ev["type"] == "rep":
             count += 1
-    return Result(s, count, spent[0], len(s.chunk), latencies)
+    return Result(s, count, spent[0], len(s.chunk), latencies, warmup)
+
+
+def percentiles(xs: list[float]) -> dict[str, float | int | None]:
+    """Median, 95th percentile and maximum (s) of decision latencies, and their count."""
+    if not xs:
+        return {"n": 0, "p50_s": None, "p95_s": None, "max_s": None}
+    p50, p95 = np.percentile(xs, [50.0, 95.0])
+    return {"n": len(xs), "p50_s": round(float(p50), 2), "p95_s": round(float(p95), 2),
+            "max_s": round(float(max(xs)), 2)}
 
 
 def summary(results: list[Result]) -> dict[str, Any]:
@@ -191,6 +203,7 @@ def summary(results: list[Result]) -> dict[str, Any]:
     samples = sum(r.samples for r in results)
     cpu = sum(r.detector_cpu_s for r in results)
     lat = [x for r in results for x in r.latencies_s]
+    warm = [x for r in results for x in r.warmup_latencies_s]
     return {
         "sets": n,
         "exact_pct": round(100.0 * float(np.mean(err == 0)), 1),
@@ -198,7 +211,8 @@ def summary(results: list[Result]) -> dict[str, Any]:
         "mae_reps": round(float(np.mean(np.abs(err))), 3),
         "bias_reps": round(float(np.mean(err)), 3),
         "detector_us_per_sample": round(1e6 * cpu / max(samples, 1), 2),
-        "median_decision_latency_s": round(float(np.median(lat)), 2) if lat else None,
+        "decision_latency": percentiles(lat),
+        "warmup_decision_latency": percentiles(warm),
     }
 
 
@@ -221,8 +235,11 @@ def print_table(title: str, results: list[Result]) -> None:
               f"{e['mae_reps']:6.2f} {e['bias_reps']:+6.2f}")
     print(f"  {'ALL':28} {s['sets']:4d} {s['exact_pct']:8.1f} {s['within1_pct']:6.1f} "
           f"{s['mae_reps']:6.2f} {s['bias_reps']:+6.2f}")
-    print(f"  detector alone: {s['detector_us_per_sample']:.2f} µs/sample (CPU); median "
-          f"decision latency after rep end: {s['median_decision_latency_s']} s")
+    lat, warm = s["decision_latency"], s["warmup_decision_latency"]
+    print(f"  detector alone: {s['detector_us_per_sample']:.2f} µs/sample (CPU)")
+    print(f"  decision latency after the rep's end (s): p50 {lat['p50_s']}, p95 {lat['p95_s']}, "
+          f"max {lat['max_s']} over {lat['n']} reps; warm-up reps (decided at the lock): "
+          f"p50 {warm['p50_s']}, max {warm['max_s']} over {warm['n']}")
     wrong = [r for r in results if r.error != 0]
     if wrong:
         print("  miscounted: " + ", ".join(

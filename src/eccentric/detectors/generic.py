@@ -14,26 +14,32 @@ Method (streaming, bounded state, deterministic, no wall clock):
    projection on the principal axis, PCA) repeats once per T, not twice (rotation is
    preferred; acceleration is the fallback for segments that hardly rotate). A period is
    doubled when twice the lag correlates clearly better (two humps per repetition).
-3. **Counting.** The dominant component minus its centred one-period moving mean (which
-   removes posture drift) feeds a hysteresis turning-point tracker ("zig-zag"): a swing
+3. **Counting.** The dominant component minus its trailing one-period moving mean (which
+   removes posture drift without look-ahead) feeds a hysteresis turning-point tracker
+   ("zig-zag"), updated every 0.2 s: a swing
    counts when it reaches 40 % of the set's typical swing, in the detrended and in the
    plain component, so fidgets and partial movements do not count. Turning points of one
    kind closer than 0.6 T are merged (two humps in one rep). The first turning point of a
    bout is the rest side; each rest -> far -> rest triple is a rep, and a far turning point
-   whose return is cut off by the end of the stream still counts.
+   whose return is cut off by the end of the stream still counts. A rep is emitted as
+   soon as its return arrives (see below), not when the next turning point confirms it;
+   which reps count does not depend on that timing.
 4. **Warm-up.** Until the lock nothing is decided but the window is kept; at the lock the
    buffered part of the bout is replayed (reps flagged ``warmup``), so no rep is lost.
    At the end of the stream a short set is judged on what there is.
 
-Rep fields: ``start_s``/``end_s`` are where the dominant component leaves / re-enters the
-rest zone (within 10 % of the swing of the rest turning point). The cycle is split at the
-far turning point. By convention the first half (moving away from the start pose) is
+Rep fields: ``start_s`` is where the dominant component leaves the rest zone (within 10 %
+of the swing of the rest turning point); ``end_s`` is where the return arrives: back in
+that zone, or, for a return that stops short, 60 % of the way back with its speed down to
+10 % of its peak. The cycle is split at the far point (the component's extreme between
+the two). By convention the first half (moving away from the start pose) is
 reported as ``concentric_s`` and phase ``out``, the return as ``eccentric_s`` and phase
 ``back``: for an unknown movement nobody knows which half loads the muscle eccentrically.
 ``rom_deg`` is the peak-to-peak rotation (degrees) about the dominant rotation axis within
 the rep, from the integrated, band-passed gyro. ``extra`` adds ``cycle_s``, ``period_s``
-and ``signal`` (rotation / acceleration). Decisions come 0.5-1.5 cycles after a rep ends
-(half a period of detrending look-ahead, the turning-point confirmation, the 1 s hop).
+and ``signal`` (rotation / acceleration). Once counting, a rep is decided within one
+0.2 s step of its end. The reps before the lock can only be decided at the lock
+(typically 3-5 s after their end), when the movement has shown it repeats.
 """
 
 from __future__ import annotations
@@ -74,9 +80,12 @@ PERIOD_MIN_S = 0.6
 PERIOD_MAX_S = 8.0
 # Analysis window: two of the longest periods, the least an autocorrelation needs.
 WINDOW_S = 2.0 * PERIOD_MAX_S
-# Input is processed in hops of this length (s): rep decisions wait at most this long,
-# and the fixed cost of each numpy call is spread over 25-100 samples.
+# The period, axes and lock are (re)analysed in hops of this length (s), so the fixed
+# cost of each analysis is spread over 25-100 samples.
 HOP_S = 1.0
+# Turning points and rep decisions are updated in steps of this length (s): it bounds how
+# long a decided rep waits to be emitted, well inside the 0.5 s latency target.
+STEP_S = 0.2
 # While counting, the period and axes are re-estimated every REFRESH_HOPS hops; before
 # that, locking is attempted every LOCK_EVERY_HOPS hops (warm-up reps are replayed, so
 # this only delays the first decisions, it loses nothing).
@@ -121,6 +130,11 @@ PLATEAU_FRACTION = MERGE_FRACTION
 RAW_FRACTION = 1.0
 # Rep boundaries: leave/enter the rest zone at this fraction of the swing.
 ZONE_FRACTION = 0.1
+# A return that stops short of the rest zone has arrived when it has covered this much of
+# the swing and its speed has dropped to this fraction of its peak (the usual kinematic
+# offset is 5 % of peak speed; 10 % because the speed here is a 25 Hz difference).
+ARRIVE_FRACTION = 0.6
+STOP_FRACTION = 0.1
 # Below these ranges a feature is treated as noise: 8 deg of rotation, 0.8 m/s^2
 # (about 0.08 g) of acceleration; both are ~10x the noise of consumer IMUs after filtering.
 FLOOR_ROTATION_RAD = math.radians(8.0)
@@ -284,6 +298,13 @@ def robust_range(x: FloatArray) -> float:
 # ---------------------------------------------------------------------------------------
 # Streaming pieces.
 # ---------------------------------------------------------------------------------------
+
+def _stamp(outputs: list[Rep | NonRep], t_s: float) -> None:
+    """Record the stream time (s) of the newest sample each decision needed."""
+    for o in outputs:
+        if o.decided_s is None:
+            o.decided_s = t_s
+
 
 @dataclass(slots=True)
 class Turn:
@@ -465,6 +486,7 @@ class _Bout:
     swings: list[float]
     rest_kind: int = 0
     n_turns: int = 0  # turning points seen in this bout
+    emitted: bool = False  # the rep of turns[0:2] was already emitted on its return
 
 
 class GenericRepCounter:
@@ -484,8 +506,11 @@ class GenericRepCounter:
         self.work_hz = self.rate_hz / self.decimation
         self._b, self._a = feature_filter(self.work_hz)
         self.window_n = round(WINDOW_S * self.work_hz)
-        self.hop_n = max(1, round(HOP_S * self.work_hz))
-        self._hop_raw = self.hop_n * self.decimation
+        self.step_n = max(1, round(STEP_S * self.work_hz))
+        # A hop is a whole number of steps, so the analysis always sees complete steps.
+        self.steps_per_hop = max(1, round(HOP_S / STEP_S))
+        self.hop_n = self.step_n * self.steps_per_hop
+        self._step_raw = self.step_n * self.decimation
         self._raw: list[FloatArray] = []  # input rows [t, gyro xyz, acc xyz] not yet used
         self._raw_n = 0
         self._reset_filters()
@@ -496,6 +521,7 @@ class GenericRepCounter:
         self._floor_n = 0  # ring rows before this index belong to an earlier bout
         self._last_turn_t = -math.inf
         self._hops = 0
+        self._steps = 0
         self._zig_next = 0  # next ring row the zig-zag has not seen
         self._hop_ranges: list[tuple[float, float]] = []  # per hop: rotation, acc range
         self._gaps: list[tuple[float, float]] = []  # recent gaps, to flag reps
@@ -543,7 +569,9 @@ class GenericRepCounter:
         for a, b in itertools.pairwise(bounds):
             if a in resets:
                 # A long hole: decide the bout before it and start afresh after it.
-                out.extend(self._close())
+                closed = self._close()
+                _stamp(closed, float(rows[a, 0]))  # known once data resumes
+                out.extend(closed)
                 self._reset_filters()
             self._raw.append(rows[a:b])
             self._raw_n += b - a
@@ -572,14 +600,16 @@ class GenericRepCounter:
         all per-sample work happens here, vectorised over a hop.
         """
         out: list[Rep | NonRep] = []
-        if self._raw_n < self._hop_raw and not (final and self._raw_n > 0):
+        if self._raw_n < self._step_raw and not (final and self._raw_n > 0):
             return out
         raw = self._raw[0] if len(self._raw) == 1 else np.concatenate(self._raw, axis=0)
         start = 0
-        while self._raw_n - start >= self._hop_raw or (final and self._raw_n > start):
-            block = raw[start:start + self._hop_raw]
+        while self._raw_n - start >= self._step_raw or (final and self._raw_n > start):
+            block = raw[start:start + self._step_raw]
             start += len(block)
-            out.extend(self._hop(self._features(block)))
+            decided = self._step(self._features(block))
+            _stamp(decided, float(block[-1, 0]))
+            out.extend(decided)
         self._raw = [raw[start:]] if start < self._raw_n else []
         self._raw_n -= start
         return out
@@ -625,25 +655,33 @@ class GenericRepCounter:
         out[:, 11:14] = dec[:, 4:7]
         return out
 
-    def _hop(self, block: FloatArray) -> list[Rep | NonRep]:
+    def _step(self, block: FloatArray) -> list[Rep | NonRep]:
+        """One tracking step of decimated rows; every ``steps_per_hop`` steps, a hop."""
         self._ring.push(block)
+        self._steps += 1
+        out: list[Rep | NonRep] = []
+        if self._steps % self.steps_per_hop == 0:
+            self._hop(float(block[-1, 0]), out)
+        elif self._bout is not None:
+            self._track(self._bout, out)
+        return out
+
+    def _hop(self, t_now: float, out: list[Rep | NonRep]) -> None:
+        """Analysis hop: noise-floor ranges, lock attempts, period refresh, bout end."""
         self._hops += 1
-        ranges = np.ptp(block[:, 1:7], axis=0).tolist()
+        ranges = np.ptp(self._ring.window(self.hop_n)[:, 1:7], axis=0).tolist()
         self._hop_ranges.append((max(ranges[:3]), max(ranges[3:])))
         del self._hop_ranges[:-(self.window_n // self.hop_n + 1)]
-        t_now = float(block[-1, 0])
-        out: list[Rep | NonRep] = []
         bout = self._bout
         if bout is None:
             if self._hops % LOCK_EVERY_HOPS == 0:
                 self._try_lock(t_now, out)
-            return out
+            return
         if self._hops % REFRESH_HOPS == 0:
             self._refresh(bout)
         self._track(bout, out)
         if t_now - self._last_turn_t > max(UNLOCK_PERIODS * bout.period_s, UNLOCK_MIN_S):
             out.extend(self._end_bout())
-        return out
 
     def _bout_window(self) -> FloatArray:
         """The analysis window, without rows that belonged to an earlier bout."""
@@ -804,37 +842,30 @@ class GenericRepCounter:
     def _track(self, bout: _Bout, out: list[Rep | NonRep], *, final: bool = False) -> None:
         """Feed the zig-zag with the detrended dominant component and emit final reps.
 
-        The component is the locked feature projected on its axis, minus its centred
+        The component is the locked feature projected on its axis, minus its trailing
         moving average over one period: that removes everything slower than the
-        repetition (posture changes, filter transients) and keeps the cycle itself. The
-        centred average needs half a period of look-ahead, so the zig-zag runs that much
-        behind the newest sample (all of it at the end of a bout).
+        repetition (posture changes, filter transients) and keeps the cycle itself. Over
+        a steady cycle a one-period average does not depend on where the period starts,
+        so the trailing average needs no look-ahead; only the first period of a bout,
+        which has no full period behind it, uses the bout's first full-period average.
         """
         ring = self._ring
-        half = round(0.5 * bout.period_s * self.work_hz)
+        width = 2 * round(0.5 * bout.period_s * self.work_hz) + 1
         start = max(ring.oldest(), self._floor_n)
         first = max(self._zig_next, start)
-        last = ring.count - 1 if final else ring.count - 1 - half
-        if last < first:
+        last = ring.count - 1
+        if last < first or (ring.count - start < width and not final):
             return
-        lo = max(first - half, start)
+        lo = max(first - width + 1, start)
         seg = ring.since(lo)
         cols = slice(1 + 3 * bout.signal, 4 + 3 * bout.signal)
         x = seg[:, cols] @ bout.axis
         raw_cols = slice(8 + 3 * bout.signal, 11 + 3 * bout.signal)
         csum = np.cumsum(np.concatenate(([0.0], x)))
-        width = 2 * half + 1
-        if lo == first - half and last + half <= ring.count - 1:
-            # Interior: every sample has its full window (one vectorised difference).
-            d = x[half: half + last - first + 1] - (csum[width:] - csum[:-width]) / width
-        else:
-            # Bout start or end: slide the window to stay inside the data instead of
-            # shrinking it, i.e. hold the first/last full-period mean. A shrinking window
-            # would bend a flat rest at the very end into a spurious swing.
-            idx = np.arange(first - lo, last - lo + 1)
-            w = min(width, len(x))
-            a = np.clip(idx - half, 0, len(x) - w)
-            d = x[idx] - (csum[a + w] - csum[a]) / w
+        idx = np.arange(first - lo, last - lo + 1)
+        w = min(width, len(x))
+        a = np.clip(idx - w + 1, 0, len(x) - w)
+        d = x[idx] - (csum[a + w] - csum[a]) / w
         idx_t = seg[first - lo: last - lo + 1, 0]
         ring.set_column(first, 7, d)
         self._zig_next = last + 1
@@ -861,11 +892,12 @@ class GenericRepCounter:
         self._last_turn_t = turn.t_s
 
     def _settle(self, bout: _Bout, out: list[Rep | NonRep], *, final: bool) -> None:
-        """Merge double humps, then emit each rest → far → rest triple that is final.
+        """Merge double humps, then emit each rep as soon as it is decided.
 
-        ``turns`` always starts on the rest side: [rest, far, rest, far, ...]. A far turn
-        is final once the next far turn is known to be at least MERGE_FRACTION periods
-        later (or the bout is over).
+        ``turns`` always starts on the rest side: [rest, far, rest, far, ...]. A rep is
+        emitted as soon as its return re-enters the rest zone (see _returned), which is
+        its end; otherwise once its far turn is final: the next far turn is known to be
+        at least MERGE_FRACTION periods later, or the bout is over.
         """
         turns = bout.turns
         merge_s = MERGE_FRACTION * bout.period_s
@@ -873,24 +905,53 @@ class GenericRepCounter:
             if len(turns) >= 4 and turns[3].t_s - turns[1].t_s < merge_s:
                 a, b = turns[1], turns[3]
                 keep = a if (a.value - b.value) * a.kind >= 0 else b
-                turns[1:4] = [keep]
+                turns[1:4] = [keep]  # an emitted rep stays emitted: the humps were one rep
                 continue
-            if len(turns) >= 3:
-                cand = self._zig.candidate
-                later = cand is not None and cand[0] - turns[1].t_s >= merge_s
-                if len(turns) >= 4 or final or later:
-                    if self._moved(bout, turns[0], turns[1], turns[2]):
-                        out.append(self._make_rep(bout, turns[0], turns[1], turns[2]))
-                    else:
-                        out.append(NonRep("partial", turns[0].t_s, turns[2].t_s, 0.0))
-                    del turns[:2]
-                    continue
-                break
-            if final:  # [rest, far]: the return was cut off by the end of the bout
-                if self._moved(bout, turns[0], turns[1], None):
-                    out.append(self._make_rep(bout, turns[0], turns[1], None))
+            cand = self._zig.candidate
+            later = cand is not None and cand[0] - turns[1].t_s >= merge_s
+            if len(turns) >= 4 or final or (len(turns) == 3 and later):
+                rest_b = turns[2] if len(turns) >= 3 else None
+                if bout.emitted:
+                    pass
+                elif self._moved(bout, turns[0], turns[1], rest_b):
+                    out.append(self._make_rep(bout, turns[0], turns[1], rest_b))
+                elif rest_b is not None:
+                    out.append(NonRep("partial", turns[0].t_s, rest_b.t_s, 0.0))
+                bout.emitted = False
                 del turns[:2]
+                continue
+            if not bout.emitted:
+                end_s = self._returned(bout, turns[0], turns[1])
+                if end_s is not None and self._moved(bout, turns[0], turns[1], None):
+                    out.append(self._make_rep(bout, turns[0], turns[1], None, end_s=end_s))
+                    bout.emitted = True
             break
+
+    def _returned(self, bout: _Bout, rest: Turn, far: Turn) -> float | None:
+        """Time (s) the return from ``far`` arrived, or None if it has not yet.
+
+        Judged on the undetrended feature (the plain gyro integral or the accelerometer
+        on the bout's axis), which shows the limb's own path: a trailing detrend moves
+        within a rep whose size differs from the one before. The return has arrived when
+        it is back within ZONE_FRACTION of the swing from ``rest`` (or beyond), or when it
+        is ARRIVE_FRACTION of the way back and its speed has fallen to STOP_FRACTION of
+        its peak (a return that ends short of the previous rest level).
+        """
+        rows = self._ring.since(far.n)
+        rows = rows[: max(0, self._zig_next - (self._ring.count - len(rows)))]
+        axis = bout.axis
+        far_v = float(far.raw @ axis)
+        swing = abs(far_v - float(rest.raw @ axis))
+        if len(rows) < 2 or swing <= 0.0:
+            return None
+        raw_cols = slice(8 + 3 * bout.signal, 11 + 3 * bout.signal)
+        back = (rows[:, raw_cols] @ axis - far_v) * (-far.kind)  # distance returned
+        speed = np.diff(back)
+        peak = np.maximum.accumulate(speed)
+        done = (back[1:] >= (1.0 - ZONE_FRACTION) * swing) | (
+            (back[1:] >= ARRIVE_FRACTION * swing) & (speed <= STOP_FRACTION * peak))
+        hit = np.flatnonzero(done)
+        return float(rows[hit[0] + 1, 0]) if hit.size else None
 
     def _moved(self, bout: _Bout, rest_a: Turn, far: Turn, rest_b: Turn | None) -> bool:
         """Did the limb itself swing, not only the detrended component?
@@ -925,7 +986,10 @@ class GenericRepCounter:
 
     # -- rep construction ---------------------------------------------------------------------
 
-    def _make_rep(self, bout: _Bout, rest_a: Turn, far: Turn, rest_b: Turn | None) -> Rep:
+    def _make_rep(self, bout: _Bout, rest_a: Turn, far: Turn, rest_b: Turn | None, *,
+                  end_s: float | None = None) -> Rep:
+        """A rep from its turning points; ``end_s`` when it was decided on its return
+        into the rest zone, before the next rest turn was known."""
         flags: list[str] = []
         if rest_a.n < self._ring.oldest():
             flags.append("start_outside_window")
@@ -944,11 +1008,19 @@ class GenericRepCounter:
             near_b = np.flatnonzero(np.abs(s[i_far: i_b + 1] - rest_b.value) <= thr_b)
             end_s = float(t[i_far + near_b[0]]) if near_b.size else rest_b.t_s
             seg_end = i_b
+        elif end_s is not None:
+            seg_end = min(int(np.searchsorted(t, end_s)), len(rows) - 1)
         else:
             flags.append("return_not_seen")  # the stream or bout ended first
             end_s = float(t[-1])
             seg_end = len(rows) - 1
-        far_s = far.t_s
+        # The far point is the extreme of the band-passed component itself between the
+        # rep's ends: a trailing detrend that changes within the rep (a rep larger or
+        # slower than the one before) shifts the detrended turn off the true extreme.
+        i_a = int(np.searchsorted(t, start_s))
+        cols = slice(1 + 3 * bout.signal, 4 + 3 * bout.signal)
+        comp = (rows[i_a: seg_end + 1, cols] @ bout.axis) * far.kind
+        far_s = float(t[i_a + int(np.argmax(comp))]) if comp.size else far.t_s
         rot = rows[: seg_end + 1, 1:4] @ bout.rot_axis
         rom_deg = float(np.ptp(rot)) * _RAD2DEG if rot.size else 0.0
         if any(g0 < end_s and g1 > start_s for g0, g1 in self._gaps):
