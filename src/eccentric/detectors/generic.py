@@ -80,6 +80,9 @@ PERIOD_MIN_S = 0.6
 PERIOD_MAX_S = 8.0
 # Analysis window: two of the longest periods, the least an autocorrelation needs.
 WINDOW_S = 2.0 * PERIOD_MAX_S
+# The causal feature filters run over at most this many steps at once (memory bound for
+# very long input chunks).
+FEATURE_STEPS = 64
 # The period, axes and lock are (re)analysed in hops of this length (s), so the fixed
 # cost of each analysis is spread over 25-100 samples.
 HOP_S = 1.0
@@ -594,24 +597,29 @@ class GenericRepCounter:
     # -- hop processing -------------------------------------------------------------------
 
     def _drain(self, *, final: bool) -> list[Rep | NonRep]:
-        """Process whole hops of buffered input (and, if ``final``, the remainder).
+        """Process whole steps of buffered input (and, if ``final``, the remainder).
 
-        Hops are counted in samples, never in chunks, so any chunking gives the same output;
-        all per-sample work happens here, vectorised over a hop.
+        Steps are counted in samples, never in chunks, so any chunking gives the same
+        output. The causal feature filters run over many steps at once (their state
+        carries over exactly); the turning-point tracking then goes step by step.
         """
         out: list[Rep | NonRep] = []
-        if self._raw_n < self._step_raw and not (final and self._raw_n > 0):
+        usable = self._raw_n if final else self._raw_n - self._raw_n % self._step_raw
+        if usable <= 0:
             return out
         raw = self._raw[0] if len(self._raw) == 1 else np.concatenate(self._raw, axis=0)
-        start = 0
-        while self._raw_n - start >= self._step_raw or (final and self._raw_n > start):
-            block = raw[start:start + self._step_raw]
-            start += len(block)
-            decided = self._step(self._features(block))
-            _stamp(decided, float(block[-1, 0]))
-            out.extend(decided)
-        self._raw = [raw[start:]] if start < self._raw_n else []
-        self._raw_n -= start
+        piece = FEATURE_STEPS * self._step_raw  # bounds the temporary feature array
+        for p0 in range(0, usable, piece):
+            p1 = min(p0 + piece, usable)
+            feats = self._features(raw[p0:p1])
+            for i in range(0, len(feats), self.step_n):
+                decided = self._step(feats[i:i + self.step_n])
+                # Stamped with the newest input sample the step consumed.
+                _stamp(decided, float(raw[min(p0 + (i + self.step_n) * self.decimation,
+                                              p1) - 1, 0]))
+                out.extend(decided)
+        self._raw = [raw[usable:]] if usable < self._raw_n else []
+        self._raw_n -= usable
         return out
 
     def _features(self, raw: FloatArray) -> FloatArray:
@@ -649,8 +657,10 @@ class GenericRepCounter:
         # Unfiltered companions for the swing check of the zig-zag: the plain integral
         # of the gyro (no high-pass, so no settling after a set; its drift over the few
         # seconds between two turns is negligible) and the accelerometer itself.
-        out[:, 8:11] = np.cumsum(dec[:, 1:4], axis=0) * (1.0 / self.work_hz)
-        out[:, 8:11] += self._theta
+        # Summed onto the running total sample by sample, so the result does not depend
+        # on where the input was split.
+        steps = np.concatenate([self._theta[None, :], dec[:, 1:4] * (1.0 / self.work_hz)])
+        out[:, 8:11] = np.cumsum(steps, axis=0)[1:]
         self._theta = out[-1, 8:11].copy()
         out[:, 11:14] = dec[:, 4:7]
         return out
@@ -862,10 +872,14 @@ class GenericRepCounter:
         x = seg[:, cols] @ bout.axis
         raw_cols = slice(8 + 3 * bout.signal, 11 + 3 * bout.signal)
         csum = np.cumsum(np.concatenate(([0.0], x)))
-        idx = np.arange(first - lo, last - lo + 1)
         w = min(width, len(x))
-        a = np.clip(idx - w + 1, 0, len(x) - w)
-        d = x[idx] - (csum[a + w] - csum[a]) / w
+        off = first - lo
+        if off >= w - 1:  # every sample has a full period behind it: one difference
+            d = x[off:] - (csum[off + 1:] - csum[off + 1 - w: len(x) + 1 - w]) / w
+        else:
+            idx = np.arange(off, len(x))
+            a = np.clip(idx - w + 1, 0, len(x) - w)
+            d = x[idx] - (csum[a + w] - csum[a]) / w
         idx_t = seg[first - lo: last - lo + 1, 0]
         ring.set_column(first, 7, d)
         self._zig_next = last + 1
