@@ -16,9 +16,9 @@ Method (streaming, bounded state, deterministic, no wall clock):
    doubled when twice the lag correlates clearly better (two humps per repetition).
 3. **Counting.** The dominant component minus its trailing one-period moving mean (which
    removes posture drift without look-ahead) feeds a hysteresis turning-point tracker
-   ("zig-zag"), updated every 0.2 s: a swing
-   counts when it reaches 40 % of the set's typical swing, in the detrended and in the
-   plain component, so fidgets and partial movements do not count. Turning points of one
+   ("zig-zag"), updated every 0.2 s: a swing counts when it reaches 40 % of the set's
+   typical swing, in the detrended and in the plain component, so fidgets and partial
+   movements do not count. Turning points of one
    kind closer than 0.6 T are merged (two humps in one rep). The first turning point of a
    bout is the rest side; each rest -> far -> rest triple is a rep, and a far turning point
    whose return is cut off by the end of the stream still counts. A rep is emitted as
@@ -909,9 +909,9 @@ class GenericRepCounter:
         """Merge double humps, then emit each rep as soon as it is decided.
 
         ``turns`` always starts on the rest side: [rest, far, rest, far, ...]. A rep is
-        emitted as soon as its return re-enters the rest zone (see _returned), which is
-        its end; otherwise once its far turn is final: the next far turn is known to be
-        at least MERGE_FRACTION periods later, or the bout is over.
+        emitted as soon as its return arrives (see _returned), which is its end;
+        otherwise once its far turn is final: the next far turn is known to be at least
+        MERGE_FRACTION periods later, or the bout is over.
         """
         turns = bout.turns
         merge_s = MERGE_FRACTION * bout.period_s
