@@ -952,7 +952,6 @@ class GenericRepCounter:
         its peak (a return that ends short of the previous rest level).
         """
         rows = self._ring.since(far.n)
-        rows = rows[: max(0, self._zig_next - (self._ring.count - len(rows)))]
         axis = bout.axis
         far_v = float(far.raw @ axis)
         swing = abs(far_v - float(rest.raw @ axis))
