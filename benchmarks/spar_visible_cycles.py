@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
+from eccentric.detectors.generic import ZigZag
+
 RATE_HZ = 50.0  # SPAR README: evenly spaced at 50 Hz
 TRUE_REPS = 20  # the protocol count of every file
 
@@ -46,22 +48,10 @@ def dominant_rotation(gyro_rads: np.ndarray, rate_hz: float) -> np.ndarray:
 
 
 def turning_points(x: np.ndarray, delta: float) -> list[int]:
-    """Indices of alternating extremes that are at least ``delta`` apart (zig-zag)."""
-    turns: list[int] = []
-    hi = lo = 0
-    mode = 0  # 0 undecided, +1 seeking a max, -1 seeking a min
-    for i in range(1, len(x)):
-        if mode >= 0 and x[i] > x[hi]:
-            hi = i
-        if mode <= 0 and x[i] < x[lo]:
-            lo = i
-        if mode >= 0 and x[hi] - x[i] >= delta:
-            turns.append(hi)
-            mode, lo = -1, i
-        elif mode <= 0 and x[i] - x[lo] >= delta:
-            turns.append(lo)
-            mode, hi = 1, i
-    return turns
+    """Indices of alternating extremes at least ``delta`` apart: the counter's own
+    zig-zag, fed the whole finished signal, without its pause rule."""
+    t = np.arange(len(x), dtype=np.float64)
+    return [turn.n for turn in ZigZag().feed(t, x, 0, delta, math.inf)]
 
 
 def visible_cycles(x: np.ndarray, hysteresis: float) -> tuple[float, int, float, float]:
