@@ -6,6 +6,7 @@ orientation and detection; a 2-hour session uses no more memory than a 2-minute 
 
     python benchmarks/replay_speed.py                 # synthetic Nordic sets, 100 Hz
     python benchmarks/replay_speed.py RECORDING ...   # real files in the recording format
+    python benchmarks/replay_speed.py RECORDING ... --exercise auto   # another detector
 """
 
 from __future__ import annotations
@@ -122,14 +123,15 @@ def main() -> int:
     ap.add_argument("--long-minutes", type=float, default=120.0)
     ap.add_argument("--in-memory", dest="from_file", action="store_false",
                     help="feed chunks from memory instead of a recording file")
+    ap.add_argument("--exercise", help="with paths: this detector instead of the file's own")
     args = ap.parse_args()
     if args.paths:
         print(f"{'file':40} {'stream s':>9} {'cpu s':>7} {'× real time':>12} {'reps':>5}")
         for p in args.paths:
             reader = RecordingReader(p)
             h = reader.header
-            stream_s, cpu, reps, _ = run_stream(reader.chunks(merge_s=MERGE_S), h.exercise,
-                                                h.rate_hz)
+            stream_s, cpu, reps, _ = run_stream(reader.chunks(merge_s=MERGE_S),
+                                                args.exercise or h.exercise, h.rate_hz)
             print(f"{Path(p).name[:40]:40} {stream_s:9.1f} {cpu:7.2f} {stream_s / cpu:12.0f} "
                   f"{reps:5d}")
         return 0
