@@ -21,9 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from eccentric.commands.evaluate import evaluate_file  # noqa: E402
+from eccentric.app.commands.evaluate import evaluate_file  # noqa: E402
 from eccentric.evaluation.metrics import FileScore, Summary, summarise  # noqa: E402
-from eccentric.simulator.manifest import generate  # noqa: E402
+from eccentric.sim.manifest import generate  # noqa: E402
 
 
 def score_folder(paths: list[Path], label: str) -> tuple[dict[str, list[FileScore]], list[str]]:

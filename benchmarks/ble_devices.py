@@ -37,10 +37,10 @@ from typing import Any
 
 import numpy as np
 
-from eccentric.simulator.bluez.bus import PrivateBus
-from eccentric.simulator.bluez.server import encode_recording
-from eccentric.simulator.bluez.sessions import short_set
-from eccentric.simulator.session import write_session
+from eccentric.sim.bluez.bus import PrivateBus
+from eccentric.sim.bluez.server import encode_recording
+from eccentric.sim.bluez.short_sets import short_set
+from eccentric.sim.recording import write_session
 
 SENSORS = {"metawear": "metamotion", "witmotion": "witmotion"}
 DATA_CHAR = {"metawear": "326a9006-85cb-9195-d9dd-464cfbbae75a",
@@ -83,7 +83,7 @@ def run_once(kind: str, n: int, recording: Path, tmp: Path, mqtt: str | None
                 "recording": str(recording)} for i in range(n)]
     (work / "scenario.json").write_text(json.dumps({"devices": devices}))
     with PrivateBus() as bus:
-        emu = subprocess.Popen([sys.executable, "-m", "eccentric.simulator.bluez",
+        emu = subprocess.Popen([sys.executable, "-m", "eccentric.sim.bluez",
                                 str(work / "scenario.json"), "--log", str(work / "emu.jsonl")],
                                env=bus.env(), stdout=subprocess.PIPE, text=True)
         assert emu.stdout is not None

@@ -30,9 +30,9 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from eccentric.events import Phase, Rep, rep_event
-from eccentric.sinks.mqtt.config import MqttConfig
-from eccentric.sinks.mqtt.sink import MqttSink
+from eccentric.core.events import Phase, Rep, rep_event
+from eccentric.mqtt.config import MqttConfig
+from eccentric.mqtt.sink import MqttSink
 
 TARGET_P99_MS = 50.0
 

@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT))
 
 from tests.synthetic import imu_from_angle, nordic_angle, rotation  # noqa: E402
 
-from eccentric.chunk import ImuChunk, concat  # noqa: E402
-from eccentric.pipeline import Session, SessionConfig  # noqa: E402
-from eccentric.recording_format import RecordingHeader  # noqa: E402
-from eccentric.sinks.recording_writer import RecordingWriter  # noqa: E402
-from eccentric.sources.recording import RecordingReader  # noqa: E402
+from eccentric.core.chunk import ImuChunk, concat  # noqa: E402
+from eccentric.io.recording_format import RecordingHeader  # noqa: E402
+from eccentric.io.recording_reader import RecordingReader  # noqa: E402
+from eccentric.io.recording_writer import RecordingWriter  # noqa: E402
+from eccentric.session.pipeline import Session, SessionConfig  # noqa: E402
 
 
 def synthetic_chunks(duration_s: float, rate_hz: float = 100.0) -> Iterator[ImuChunk]:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eccentric.sources.recording import RecordingReader, read_all
+from eccentric.io.recording_reader import RecordingReader, read_all
 
 ROOT = Path(__file__).resolve().parents[1]
 CMU = Path("/work/shared/datasets/cmu_lowerlimb")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eccentric.chunk import STANDARD_GRAVITY_MPS2, ImuChunk
+from eccentric.core.chunk import STANDARD_GRAVITY_MPS2, ImuChunk
 
 
 def min_jerk(n: int) -> np.ndarray:

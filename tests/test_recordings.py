@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eccentric.commands.evaluate import evaluate_file
+from eccentric.app.commands.evaluate import evaluate_file
 from eccentric.evaluation.metrics import FileScore, summarise
 
 RECORDINGS = sorted((Path(__file__).parents[1] / "recordings").glob("*.jsonl.gz"))
@@ -42,8 +42,8 @@ def test_rep_f1_boundaries_break_angle_and_latency(scores: list[FileScore]) -> N
 def test_replay_is_deterministic_byte_for_byte() -> None:
     import json
 
-    from eccentric.pipeline import SessionConfig, run
-    from eccentric.sources.recording import RecordingReader
+    from eccentric.io.recording_reader import RecordingReader
+    from eccentric.session.pipeline import SessionConfig, run
 
     path = next(p for p in RECORDINGS if "nordic_thigh_polar52_dropouts" in p.name)
     outs = []

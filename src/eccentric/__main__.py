@@ -1,3 +1,3 @@
-from eccentric.cli import main
+from eccentric.app.cli import main
 
 raise SystemExit(main())

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eccentric.simulator.bluez.bus import PrivateBus
-from eccentric.simulator.bluez.sessions import short_set
-from eccentric.simulator.session import SimulatedSession, write_session
+from eccentric.sim.bluez.bus import PrivateBus
+from eccentric.sim.bluez.short_sets import short_set
+from eccentric.sim.recording import SimulatedSession, write_session
 
 REPO = Path(__file__).resolve().parents[2]
 ECCENTRIC = [sys.executable, "-m", "eccentric"]
@@ -51,7 +51,7 @@ def make_recording(tmp: Path, sensor: str, **kwargs: Any) -> tuple[Path, Simulat
 
 
 class Emulator:
-    """``python -m eccentric.simulator.bluez`` on a private bus, with its event log."""
+    """``python -m eccentric.sim.bluez`` on a private bus, with its event log."""
 
     def __init__(self, bus: PrivateBus, workdir: Path, devices: list[Device],
                  others: list[dict[str, Any]] | None = None) -> None:
@@ -64,7 +64,7 @@ class Emulator:
 
     def start(self, timeout_s: float = 30.0) -> Emulator:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "eccentric.simulator.bluez", str(self.scenario),
+            [sys.executable, "-m", "eccentric.sim.bluez", str(self.scenario),
              "--log", str(self.log)], env=self.bus.env(), stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout_s
@@ -183,7 +183,7 @@ def pipeline_events(events: list[dict[str, Any]], athlete: str | None = None
 
 def replay(path: Path, *extra: str) -> list[dict[str, Any]]:
     """``eccentric replay PATH --json`` in this process (a subprocess costs ~1 s)."""
-    from eccentric.cli import main
+    from eccentric.app.cli import main
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

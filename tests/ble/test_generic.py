@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eccentric.chunk import ImuChunk
-from eccentric.errors import EccentricError
-from eccentric.simulator.packets import generic as enc
-from eccentric.sources.ble import generic
-from eccentric.sources.ble.assemble import Assembler
-from eccentric.sources.ble.base import GattWrite
+from eccentric.ble.assemble import Assembler
+from eccentric.core.chunk import ImuChunk
+from eccentric.core.errors import EccentricError
+from eccentric.devices.base import GattWrite
+from eccentric.devices.generic import driver as generic
+from eccentric.devices.generic import encoder as enc
 
 CONFIG = tomllib.loads("""
 name = "diy_band"

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eccentric.errors import EccentricError
-from eccentric.simulator.packets import metawear as enc
-from eccentric.sources.ble import metawear as mw
-from eccentric.sources.ble.base import GattWrite
+from eccentric.core.errors import EccentricError
+from eccentric.devices.base import GattWrite
+from eccentric.devices.metawear import driver as mw
+from eccentric.devices.metawear import encoder as enc
 
 G = 9.80665
 
@@ -80,7 +80,7 @@ def test_bad_options_are_clear() -> None:
 
 def test_encoder_round_trip() -> None:
     """Our simulator's packets decode back to the same counts (both chips)."""
-    from eccentric.chunk import ImuChunk
+    from eccentric.core.chunk import ImuChunk
 
     rng = np.random.default_rng(1)
     n = 10

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eccentric.chunk import ImuChunk
-from eccentric.simulator.packets import movesense as ms_enc
-from eccentric.simulator.packets import witmotion as wit_enc
-from eccentric.sources.ble import movesense as ms
-from eccentric.sources.ble import witmotion as wit
-from eccentric.sources.ble.base import DeviceError, GattWrite, Reply
+from eccentric.core.chunk import ImuChunk
+from eccentric.devices.base import DeviceError, GattWrite, Reply
+from eccentric.devices.movesense import driver as ms
+from eccentric.devices.movesense import encoder as ms_enc
+from eccentric.devices.witmotion import driver as wit
+from eccentric.devices.witmotion import encoder as wit_enc
 
 G = 9.80665
 

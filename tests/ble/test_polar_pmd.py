@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eccentric.sources.ble import polar_pmd as pmd
-from eccentric.sources.ble.base import DeviceError, GattWrite, Reply
+from eccentric.devices.base import DeviceError, GattWrite, Reply
+from eccentric.devices.polar_pmd import driver as pmd
 
 G = 9.80665
 
@@ -229,7 +229,7 @@ def test_fuzz_truncated_valid_frames_are_counted(block: int,
                                                  cut: int) -> None:
     """A well-formed frame decodes exactly; cut short, it is rejected (counted) or, when
     the cut falls on a block boundary, it yields a prefix of the samples — never junk."""
-    from eccentric.simulator.packets.polar_pmd import compress
+    from eccentric.devices.polar_pmd.encoder import compress
 
     ints = np.asarray(samples, dtype=np.int64)
     frame = b"\x02" + (10**9).to_bytes(8, "little") + b"\x80" + compress(ints, block)

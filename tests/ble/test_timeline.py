@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eccentric.sources.ble.assemble import PairMerger
-from eccentric.sources.ble.base import Frame
-from eccentric.sources.ble.timeline import Origin, StreamTimeline
+from eccentric.ble.assemble import PairMerger
+from eccentric.ble.device_clock import Origin, StreamTimeline
+from eccentric.devices.base import Frame
 
 
 def frame(n: int, **kw: int) -> Frame:

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eccentric.errors import InputFormatError, UnitError
-from eccentric.sources.csv_import import read_csv
+from eccentric.core.errors import InputFormatError, UnitError
+from eccentric.io.csv_import import read_csv
 
 
 def write(tmp_path: Path, text: str, name: str = "a.csv") -> Path:

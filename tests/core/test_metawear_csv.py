@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eccentric.chunk import STANDARD_GRAVITY_MPS2
-from eccentric.errors import InputFormatError
-from eccentric.sources.metawear_csv import gyro_partner, read_metawear
+from eccentric.core.chunk import STANDARD_GRAVITY_MPS2
+from eccentric.core.errors import InputFormatError
+from eccentric.io.metawear_csv import gyro_partner, read_metawear
 
 T0_MS = 1547219408431
 

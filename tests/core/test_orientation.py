@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from eccentric.chunk import ImuChunk, concat
-from eccentric.orientation.fusion import AttitudeFilter
-from eccentric.orientation.segment_angle import tilt_from_reference_deg
+from eccentric.attitude.fusion import AttitudeFilter
+from eccentric.attitude.tilt import tilt_from_reference_deg
+from eccentric.core.chunk import ImuChunk, concat
 from tests.synthetic import imu_from_angle, min_jerk, rotation
 
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from eccentric.chunk import ImuChunk
-from eccentric.pipeline import SessionConfig, run
-from eccentric.sources.csv_import import iter_chunks
+from eccentric.core.chunk import ImuChunk
+from eccentric.io.csv_import import iter_chunks
+from eccentric.session.pipeline import SessionConfig, run
 from tests.synthetic import imu_from_angle, min_jerk, nordic_angle
 
 RATE_HZ = 100.0

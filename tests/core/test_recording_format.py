@@ -5,11 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eccentric.chunk import ImuChunk
-from eccentric.errors import InputFormatError
-from eccentric.recording_format import RecordingHeader
-from eccentric.sinks.recording_writer import RecordingWriter
-from eccentric.sources.recording import RecordingReader, read_all
+from eccentric.core.chunk import ImuChunk
+from eccentric.core.errors import InputFormatError
+from eccentric.io.recording_format import RecordingHeader
+from eccentric.io.recording_reader import RecordingReader, read_all
+from eccentric.io.recording_writer import RecordingWriter
 
 
 def sample_chunk(n: int = 250, rate: float = 100.0) -> ImuChunk:

@@ -1,7 +1,7 @@
 import pytest
 
-from eccentric.errors import EccentricError
-from eccentric.tempo import Tempo, format_tempo, parse_tempo, within_target
+from eccentric.core.errors import EccentricError
+from eccentric.session.tempo import Tempo, format_tempo, parse_tempo, within_target
 
 
 def test_parse_and_format() -> None:

@@ -1,7 +1,7 @@
 import numpy as np
 
-from eccentric.chunk import ImuChunk
-from eccentric.timeline import TimelineGuard
+from eccentric.core.chunk import ImuChunk
+from eccentric.core.timing import TimelineGuard
 
 
 def chunk(t: list[float]) -> ImuChunk:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eccentric.orientation.vectors import cross_rows, row_norms
+from eccentric.attitude.vectors import cross_rows, row_norms
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 64, 500, 1175, 4097])

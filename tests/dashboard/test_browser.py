@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from eccentric.dashboard.server import DashboardConfig, DashboardServer
-from eccentric.demo.roster import RECORDINGS_DIR
+from eccentric.app.dashboard.server import DashboardConfig, DashboardServer
+from eccentric.app.demo.roster import RECORDINGS_DIR
 from tests.mqtt.brokers import Mosquitto
 from tests.mqtt.subscriber import Collector
 

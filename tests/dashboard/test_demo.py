@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from eccentric.cli import build_parser
-from eccentric.demo.player import AthletePlayer
-from eccentric.demo.roster import RECORDINGS_DIR, ROSTER, DemoAthlete, resolve
-from eccentric.errors import EccentricError
+from eccentric.app.cli import build_parser
+from eccentric.app.demo.player import AthletePlayer
+from eccentric.app.demo.roster import RECORDINGS_DIR, ROSTER, DemoAthlete, resolve
+from eccentric.core.errors import EccentricError
 from tests.mqtt.subscriber import Collector
 
 SHORT = RECORDINGS_DIR / "ball_single_right_shank_witmotion.jsonl.gz"

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from eccentric.cli import build_parser, main
-from eccentric.dashboard import launch
-from eccentric.dashboard.server import (
+from eccentric.app.cli import build_parser, main
+from eccentric.app.dashboard import launch
+from eccentric.app.dashboard.server import (
     DashboardConfig,
     DashboardError,
     DashboardServer,

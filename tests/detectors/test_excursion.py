@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from eccentric.chunk import ImuChunk
-from eccentric.detectors.excursion import LOOKBACK_S
-from eccentric.pipeline import Session, SessionConfig, run
-from eccentric.sources.csv_import import iter_chunks
+from eccentric.core.chunk import ImuChunk
+from eccentric.detect.excursion.detector import LOOKBACK_S
+from eccentric.io.csv_import import iter_chunks
+from eccentric.session.pipeline import Session, SessionConfig, run
 from tests.synthetic import imu_from_angle, min_jerk, nordic_angle, rotation
 
 MOUNT = rotation(np.array([0.3, 1.0, 0.2]), 1.1)

@@ -16,19 +16,19 @@ from typing import Any
 import numpy as np
 import pytest
 
-from eccentric.chunk import ImuChunk
-from eccentric.detectors.base import MotionFrame, NonRep
-from eccentric.detectors.generic import (
+from eccentric.core.chunk import ImuChunk
+from eccentric.core.events import Rep
+from eccentric.core.timing import Gap
+from eccentric.detect.base import MotionFrame, NonRep
+from eccentric.detect.cycles.counter import (
     GenericRepCounter,
     fundamental_score,
     octave_check,
     pick_period,
     vector_autocorrelation,
 )
-from eccentric.events import Rep
-from eccentric.pipeline import Session, SessionConfig
-from eccentric.sources.csv_import import iter_chunks
-from eccentric.timeline import Gap
+from eccentric.io.csv_import import iter_chunks
+from eccentric.session.pipeline import Session, SessionConfig
 from tests.synthetic import imu_from_angle, min_jerk, rotation
 
 ROOT = Path(__file__).resolve().parents[2]

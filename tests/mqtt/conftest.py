@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from eccentric.broker.embedded import EmbeddedBroker
-from eccentric.sinks.mqtt.config import MqttConfig
-from eccentric.sinks.mqtt.sink import MqttSink
+from eccentric.app.broker import EmbeddedBroker
+from eccentric.mqtt.config import MqttConfig
+from eccentric.mqtt.sink import MqttSink
 
 
 @pytest.fixture

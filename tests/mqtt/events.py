@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eccentric.events import Phase, Rep, rep_event
+from eccentric.core.events import Phase, Rep, rep_event
 
 
 def rep(n: int, *, set_number: int = 1, session: str = "s1") -> dict[str, Any]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from eccentric.sinks.mqtt.config import MqttConfig
-from eccentric.sinks.mqtt.sink import MqttSink
+from eccentric.mqtt.config import MqttConfig
+from eccentric.mqtt.sink import MqttSink
 from tests.mqtt.events import rep, set_summary
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from eccentric.sinks.mqtt.commands import ChooseExercise
+from eccentric.mqtt.commands import ChooseExercise
 from tests.mqtt import contract
 from tests.mqtt.brokers import Mosquitto
 from tests.mqtt.conftest import SinkFactory

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from eccentric.broker.embedded import EmbeddedBroker
+from eccentric.app.broker import EmbeddedBroker
 from tests.mqtt import contract
 from tests.mqtt.brokers import Mosquitto
 from tests.mqtt.conftest import SinkFactory
@@ -112,7 +112,7 @@ def test_late_subscriber_sees_retained_state_and_last_set(mosquitto: Mosquitto,
 def test_raw_imu_only_when_enabled(mosquitto: Mosquitto, make_sink: SinkFactory) -> None:
     import numpy as np
 
-    from eccentric.chunk import ImuChunk
+    from eccentric.core.chunk import ImuChunk
 
     t = np.arange(450) / 100.0
     chunk = ImuChunk.from_arrays(t, np.tile([0.0, 0.0, 9.81], (450, 1)),

@@ -14,10 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eccentric.events import SCHEMA_VERSION
-from eccentric.schemas import SCHEMA_FILES, load, validator
-from eccentric.sinks.mqtt.args import add_broker_arguments, config_from_args
-from eccentric.sinks.mqtt.commands import (
+from eccentric.core.events import SCHEMA_VERSION
+from eccentric.mqtt.args import add_broker_arguments, config_from_args
+from eccentric.mqtt.commands import (
     Calibrate,
     ChooseExercise,
     CommandError,
@@ -26,11 +25,12 @@ from eccentric.sinks.mqtt.commands import (
     parse_command,
     result_payload,
 )
-from eccentric.sinks.mqtt.config import MqttConfig, MqttConfigError, parse_broker_url, resolve
-from eccentric.sinks.mqtt.discovery import discovery_messages
-from eccentric.sinks.mqtt.payloads import encode, iso_utc, wrap_event
-from eccentric.sinks.mqtt.queue import DiskQueue, QueueLockedError
-from eccentric.sinks.mqtt.topics import Topics, ha_id, sanitize_base, sanitize_segment
+from eccentric.mqtt.config import MqttConfig, MqttConfigError, parse_broker_url, resolve
+from eccentric.mqtt.discovery import discovery_messages
+from eccentric.mqtt.payloads import encode, iso_utc, wrap_event
+from eccentric.mqtt.queue import DiskQueue, QueueLockedError
+from eccentric.mqtt.topics import Topics, ha_id, sanitize_base, sanitize_segment
+from eccentric.schemas import SCHEMA_FILES, load, validator
 from tests.mqtt import contract
 from tests.mqtt.events import live, rep, set_summary
 

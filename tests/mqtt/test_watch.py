@@ -9,8 +9,8 @@ import time
 import pytest
 from rich.console import Console
 
-from eccentric.commands import watch
-from eccentric.sinks.mqtt.payloads import encode, wrap_event
+from eccentric.app.commands import watch
+from eccentric.mqtt.payloads import encode, wrap_event
 from tests.mqtt.brokers import Mosquitto
 from tests.mqtt.conftest import SinkFactory
 from tests.mqtt.events import live, rep, set_summary
@@ -40,14 +40,14 @@ def test_state_deduplicates_and_renders() -> None:
 
 
 def _run_watch(argv: list[str]) -> int:
-    from eccentric.cli import build_parser
+    from eccentric.app.cli import build_parser
 
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 
 
 def test_cli_registers_watch() -> None:
-    from eccentric.cli import build_parser
+    from eccentric.app.cli import build_parser
 
     args = build_parser().parse_args(["watch", "--duration", "1"])
     assert args.func is watch.run
@@ -57,7 +57,7 @@ def test_watch_command_against_mosquitto(mosquitto: Mosquitto, make_sink: SinkFa
                                          capsys: pytest.CaptureFixture[str]) -> None:
     sink = make_sink(mosquitto.url)
 
-    from eccentric.cli import build_parser
+    from eccentric.app.cli import build_parser
 
     build_parser()  # import every command module now, not while the reps go out
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eccentric.simulator.options import SessionOptions
-from eccentric.simulator.session import SimulatedSession, simulate
+from eccentric.sim.options import SessionOptions
+from eccentric.sim.recording import SimulatedSession, simulate
 
 
 @pytest.fixture(scope="session")

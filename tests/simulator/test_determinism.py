@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from eccentric.errors import EccentricError
-from eccentric.simulator import command
-from eccentric.simulator.manifest import generate, load_manifest
-from eccentric.simulator.options import SessionOptions
-from eccentric.simulator.session import simulate, write_session
-from eccentric.sources.recording import RecordingReader
+from eccentric.app.commands import simulate as command
+from eccentric.core.errors import EccentricError
+from eccentric.io.recording_reader import RecordingReader
+from eccentric.sim.manifest import generate, load_manifest
+from eccentric.sim.options import SessionOptions
+from eccentric.sim.recording import simulate, write_session
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "recordings" / "manifest.json"

@@ -7,13 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from eccentric.chunk import STANDARD_GRAVITY_MPS2
-from eccentric.errors import EccentricError
-from eccentric.simulator.clock import SampleClock, gaps, glitch_order, packet_loss, sample_times
-from eccentric.simulator.devices import DEVICES, get_device
-from eccentric.simulator.imu_model import quantise
-from eccentric.simulator.options import SessionOptions
-from eccentric.simulator.session import simulate
+from eccentric.core.chunk import STANDARD_GRAVITY_MPS2
+from eccentric.core.errors import EccentricError
+from eccentric.devices.sensors import DEVICES, get_device
+from eccentric.sim.clock import SampleClock, gaps, glitch_order, packet_loss, sample_times
+from eccentric.sim.imu_model import quantise
+from eccentric.sim.options import SessionOptions
+from eccentric.sim.recording import simulate
 
 
 def test_polar_h10_is_refused_because_it_has_no_gyro() -> None:

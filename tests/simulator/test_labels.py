@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from eccentric.simulator.kinematics_nordic import NordicBody, NordicRepPlan, nordic_rep
-from eccentric.simulator.labels import Motion, nordic_rep_label
-from eccentric.simulator.session import SimulatedSession
+from eccentric.sim.kinematics.nordic import NordicBody, NordicRepPlan, nordic_rep
+from eccentric.sim.labels import Motion, nordic_rep_label
+from eccentric.sim.recording import SimulatedSession
 
 NORDIC_PHASES = ["eccentric_controlled", "eccentric_fall", "bottom", "concentric"]
 BALL_PHASES = ["concentric", "hold", "eccentric"]
@@ -143,7 +143,7 @@ def test_ball_session_labels(ball_session: SimulatedSession) -> None:
 
 def test_header_says_simulated(ball_session: SimulatedSession) -> None:
     h = ball_session.header
-    assert h.simulated is not None and h.simulated["simulator"] == "eccentric.simulator"
+    assert h.simulated is not None and h.simulated["simulator"] == "eccentric.sim"
     assert h.simulated["seed"] == 22 and "options" in h.simulated["params"]
     assert h.side == "right" and h.exercise == "ball_leg_curl_single"
     assert "SIMULATED" in h.notes

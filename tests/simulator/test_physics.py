@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from eccentric.chunk import STANDARD_GRAVITY_MPS2
-from eccentric.simulator.imu_model import (
+from eccentric.core.chunk import STANDARD_GRAVITY_MPS2
+from eccentric.sim.imu_model import (
     TissueParams,
     ideal_sensor,
     mounting_rotation,
@@ -15,8 +15,8 @@ from eccentric.simulator.imu_model import (
     segment_rotation,
     tissue_motion,
 )
-from eccentric.simulator.profiles import min_jerk
-from eccentric.simulator.session import SimulatedSession
+from eccentric.sim.motion import min_jerk
+from eccentric.sim.recording import SimulatedSession
 
 
 def _pitch_motion(pitch: np.ndarray, dt: float, lever: np.ndarray, r_bs: np.ndarray):

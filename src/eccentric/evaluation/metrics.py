@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from eccentric.pose_recovery import FLAG as AFTER_GAP_FLAG
+from eccentric.session.pose_recovery import FLAG as AFTER_GAP_FLAG
 
 MIN_IOU = 0.5
 

@@ -1,0 +1,75 @@
+"""``eccentric count``: rep counts and per-rep events for CSV files or recordings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from eccentric.app.commands.common import (
+    FAST_CHUNK_S,
+    add_csv_arguments,
+    add_exercise_arguments,
+    expand_paths,
+    session_config,
+)
+from eccentric.core.errors import EccentricError
+from eccentric.io.open_input import open_source
+from eccentric.session.pipeline import run as run_pipeline
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("count", help="count reps in CSV files or recordings",
+                       description="Count repetitions. CSV columns: t (s, optional with --rate), "
+                                   "ax,ay,az and gx,gy,gz (or wx,wy,wz).")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    add_csv_arguments(p)
+    add_exercise_arguments(p, default=None)
+    p.add_argument("--json", action="store_true", help="one JSON object per input file")
+    p.set_defaults(func=run)
+
+
+def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    src = open_source(path, rate_hz=args.rate, acc_unit=args.acc_unit, gyro_unit=args.gyro_unit,
+                      chunk_s=FAST_CHUNK_S)
+    if src.header.sensor == "csv" and args.exercise is None:
+        args = argparse.Namespace(**{**vars(args), "exercise": "auto"})
+    config = session_config(args, src.header, Path(path))
+    events = run_pipeline(src.chunks, config)
+    reps = [e for e in events if e["type"] == "rep"]
+    return {"file": str(path), "exercise": config.exercise, "reps": len(reps),
+            "rep_events": reps, "sets": [e for e in events if e["type"] == "set"]}
+
+
+def _mean(events: list[dict[str, Any]], key: str) -> str:
+    vals = [e[key] for e in events if isinstance(e.get(key), (int, float))]
+    return f"{sum(vals) / len(vals):.2f}" if vals else "–"
+
+
+def run(args: argparse.Namespace) -> int:
+    failures = 0
+    results = []
+    for path in expand_paths(args.files):
+        try:
+            result = count_file(str(path), args)
+        except EccentricError as exc:
+            print(f"eccentric count: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        if args.json:
+            print(json.dumps(result, separators=(",", ":")), flush=True)
+        results.append(result)
+    if not args.json and results:
+        table = Table("file", "exercise", "reps", "sets", "mean ecc s", "mean con s")
+        for r in results:
+            table.add_row(r["file"], r["exercise"], str(r["reps"]), str(len(r["sets"])),
+                          _mean(r["rep_events"], "eccentric_s"),
+                          _mean(r["rep_events"], "concentric_s"))
+        Console().print(table)
+    return 1 if failures else 0

@@ -1,0 +1,111 @@
+"""``eccentric replay``: stream a recording through the live pipeline, deterministically."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eccentric.app.commands.common import FAST_CHUNK_S, add_exercise_arguments, session_config
+from eccentric.core.errors import EccentricError
+from eccentric.io.console_sink import ConsoleSink
+from eccentric.io.csv_import import iter_chunks
+from eccentric.io.jsonl_sink import JsonLinesSink
+from eccentric.io.open_input import open_source
+from eccentric.mqtt.args import add_broker_arguments, open_sink_from_args
+from eccentric.session.pipeline import Session
+from eccentric.session.sink import Sink
+
+# Stream time per piece in a paced replay (s): 20 pieces a second keeps a 10–25 Hz live
+# stream smooth.
+PACED_PIECE_S = 0.05
+
+if TYPE_CHECKING:
+    from eccentric.mqtt.sink import MqttSink
+
+
+def parse_speed(text: str) -> float | None:
+    """``max`` (as fast as possible) or a positive factor of real time."""
+    if text == "max":
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"speed must be a number or 'max', not {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError("speed must be positive")
+    return v
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("replay", help="replay a recording through the pipeline")
+    p.add_argument("path", metavar="PATH", help="recording (.jsonl or .jsonl.gz)")
+    add_exercise_arguments(p, default=None)
+    p.add_argument("--speed", type=parse_speed, default=None, metavar="X|max",
+                   help="pace: a factor of real time (1 = as recorded) or max (default)")
+    p.add_argument("--json", action="store_true", help="print events as JSON lines")
+    p.add_argument("--live-hz", type=float, default=0.0,
+                   help="also emit live angle/phase events at this rate (default off)")
+    add_broker_arguments(p)  # MQTT publishing (sinks/mqtt): --broker URL|embedded, ...
+    p.set_defaults(func=run)
+
+
+def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
+           live_hz: float = 0.0) -> Session:
+    """Run one recording into the sinks, paced by ``args.speed``; returns the session."""
+    src = open_source(path, chunk_s=FAST_CHUNK_S if args.speed is None else 0.0)
+    session = Session(session_config(args, src.header, path, live_hz=live_hz))
+    speed: float | None = args.speed
+    wall0 = time.monotonic()
+    t0: float | None = None
+    # Paced replays go in small pieces, as a sensor would deliver them, so live events
+    # are spread over time instead of arriving in one burst per file line. The events
+    # themselves do not depend on the piece size.
+    chunks = src.chunks if speed is None else (
+        piece for c in src.chunks for piece in iter_chunks(c, PACED_PIECE_S))
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        if speed is not None:
+            t0 = float(chunk.t_s[0]) if t0 is None else t0
+            due = wall0 + (float(chunk.t_s[-1]) - t0) / speed
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        for ev in session.process(chunk):
+            for s in sinks:
+                s.publish_event(ev)
+    for ev in session.finish():
+        for s in sinks:
+            s.publish_event(ev)
+    return session
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    sinks: list[Sink] = [JsonLinesSink(sys.stdout) if args.json else ConsoleSink()]
+    try:
+        live_hz = args.live_hz
+        mqtt = _open_mqtt(args, path)
+        if mqtt is not None:
+            sinks.append(mqtt)
+            live_hz = live_hz or mqtt.config.live_hz  # gauges need the live stream
+        replay(path, args, sinks, live_hz=live_hz)
+    except EccentricError as exc:
+        print(f"eccentric replay: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        for s in sinks:
+            s.close()
+    return 0
+
+
+def _open_mqtt(args: argparse.Namespace, path: Path) -> MqttSink | None:
+    """The MQTT sink when a broker is configured (flag, env or config file), else None."""
+    header = open_source(path).header  # recordings read their header line only
+    return open_sink_from_args(args, athlete=args.athlete or header.athlete,
+                               sensor=header.sensor)

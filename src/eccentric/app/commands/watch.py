@@ -1,0 +1,225 @@
+"""``eccentric watch``: live reps, phases and set summaries from MQTT in the terminal.
+
+For anyone without a dashboard: subscribes to ``<base>/#`` and redraws a table a few
+times a second. Rep and set events are de-duplicated by ``id``, as every subscriber of
+eccentric's at-least-once delivery should.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from eccentric.mqtt.args import add_connection_arguments, config_from_args
+from eccentric.mqtt.config import MqttConfig
+
+if TYPE_CHECKING:  # paho is imported by run(), not when the CLI builds its parser
+    import paho.mqtt.client as mqtt
+
+RECENT_REPS = 8
+SEEN_IDS = 10_000  # de-duplication memory; a session has far fewer reps
+
+
+@dataclass
+class AthleteView:
+    status: dict[str, Any] = field(default_factory=dict)
+    live: dict[str, Any] = field(default_factory=dict)
+    last_set: dict[str, Any] | None = None
+    reps: int = 0
+
+
+@dataclass
+class WatchState:
+    """What the screen shows, fed from MQTT messages (thread-safe)."""
+
+    base: str
+    athlete_filter: str | None = None
+    bridge: str = "unknown"
+    athletes: dict[str, AthleteView] = field(default_factory=dict)
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_REPS))
+    sets: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=4))
+    duplicates: int = 0
+    _seen: deque[str] = field(default_factory=lambda: deque(maxlen=SEEN_IDS))
+    _seen_set: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _first_time(self, event_id: str) -> bool:
+        if event_id in self._seen_set:
+            self.duplicates += 1
+            return False
+        if len(self._seen) == self._seen.maxlen:
+            self._seen_set.discard(self._seen[0])
+        self._seen.append(event_id)
+        self._seen_set.add(event_id)
+        return True
+
+    def feed(self, topic: str, payload: bytes) -> dict[str, Any] | None:
+        """Apply one message; returns the decoded event when it is new (for --json)."""
+        rest = topic[len(self.base) + 1:] if topic.startswith(self.base + "/") else None
+        if rest is None:
+            return None
+        with self._lock:
+            if rest == "bridge/state":
+                self.bridge = payload.decode("utf-8", "replace")
+                return {"type": "bridge", "state": self.bridge}
+            athlete, _, leaf = rest.partition("/")
+            if self.athlete_filter and athlete != self.athlete_filter:
+                return None
+            if leaf not in ("status", "rep", "set", "live"):
+                return None
+            try:
+                data = json.loads(payload)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return None
+            if not isinstance(data, dict):
+                return None
+            view = self.athletes.setdefault(athlete, AthleteView())
+            if leaf == "status":
+                view.status = data
+            elif leaf == "live":
+                view.live = data
+            elif leaf == "rep":
+                if not self._first_time(str(data.get("id"))):
+                    return None
+                view.reps = max(view.reps, int(data.get("rep") or 0))
+                self.recent.append(data)
+            else:
+                if not self._first_time(str(data.get("id"))):
+                    return None
+                view.last_set = data
+                self.sets.append(data)
+            return data
+
+    def render(self) -> Group:
+        with self._lock:
+            return Group(self._athlete_table(), self._rep_table(), self._set_table())
+
+    def _athlete_table(self) -> Table:
+        t = Table(title=f"{self.base} (bridge {self.bridge})", expand=False)
+        for col in ("athlete", "sensor", "online", "phase", "angle °", "reps", "battery %",
+                    "stale"):
+            t.add_column(col)
+        for name, v in sorted(self.athletes.items()):
+            s, live = v.status, v.live
+            t.add_row(name, str(s.get("sensor") or live.get("sensor") or "-"),
+                      _yes_no(s.get("online")), str(live.get("phase", "-")),
+                      _num(live.get("angle_deg"), 1), str(max(v.reps, int(live.get("reps") or 0))),
+                      _num(s.get("battery_pct"), 0),
+                      "yes" if s.get("stale") else "no")
+        return t
+
+    def _rep_table(self) -> Table:
+        t = Table(title="recent reps")
+        for col in ("athlete", "rep", "set", "tempo", "eccentric s", "concentric s", "ROM °",
+                    "on target", "flags"):
+            t.add_column(col)
+        for r in self.recent:
+            t.add_row(str(r.get("athlete", "")), str(r.get("rep", "")), str(r.get("set", "")),
+                      str(r.get("tempo", "")), _num(r.get("eccentric_s"), 1),
+                      _num(r.get("concentric_s"), 1), _num(r.get("rom_deg"), 0),
+                      _yes_no(r.get("within_target_tempo")), ",".join(r.get("flags") or []))
+        return t
+
+    def _set_table(self) -> Table:
+        t = Table(title="set summaries")
+        for col in ("athlete", "set", "exercise", "reps", "eccentric s mean", "duration s"):
+            t.add_column(col)
+        for s in self.sets:
+            start, end = s.get("start_s"), s.get("end_s")
+            duration = end - start if isinstance(start, int | float) and isinstance(
+                end, int | float) else None
+            t.add_row(str(s.get("athlete", "")), str(s.get("set", "")),
+                      str(s.get("exercise", "")), str(s.get("reps", "")),
+                      _num(s.get("eccentric_s_mean"), 2), _num(duration, 1))
+        return t
+
+
+def _num(value: Any, digits: int) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, int | float) else "-"
+
+
+def _yes_no(value: Any) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("watch", help="show live reps and sets from an MQTT broker")
+    add_connection_arguments(p)
+    p.add_argument("--athlete", help="only this athlete (as in the topic)")
+    p.add_argument("--duration", type=float, metavar="S",
+                   help="stop after S seconds (default: until Ctrl-C)")
+    p.add_argument("--json", action="store_true",
+                   help="print new events as JSON lines instead of a table")
+    p.set_defaults(func=run)
+
+
+def _config(args: argparse.Namespace) -> MqttConfig:
+    config, requested = config_from_args(args)
+    if not requested:
+        # No broker configured anywhere: the embedded demo broker's address.
+        config = replace(config, broker="mqtt://127.0.0.1:1883")
+    return config
+
+
+def run(args: argparse.Namespace) -> int:
+    from eccentric.mqtt.client import build_client
+
+    config = _config(args)
+    address = config.address()
+    state = WatchState(config.base, args.athlete)
+    out = Console(file=sys.stdout)
+    err = Console(file=sys.stderr)
+    connected = threading.Event()
+
+    def on_connect(client: mqtt.Client, u: Any, f: Any, reason: Any, p: Any) -> None:
+        if not reason.is_failure:
+            client.subscribe(f"{config.base}/#", 1)
+            connected.set()
+        else:
+            err.print(f"eccentric watch: broker refused the connection: {reason}")
+
+    def on_message(client: mqtt.Client, u: Any, message: mqtt.MQTTMessage) -> None:
+        event = state.feed(message.topic, bytes(message.payload))
+        if args.json and event is not None:
+            print(json.dumps(event, separators=(",", ":")), flush=True)
+
+    protocol = "5" if config.protocol == "5" else "3.1.1"  # both brokers speak 3.1.1
+    client_id = f"eccentric-watch-{socket.gethostname()}-{os.getpid()}"
+    client = build_client(config, address, client_id, protocol, reconnect=True)
+    client.on_connect = on_connect
+    client.on_message = on_message
+    client.reconnect_delay_set(1, 10)
+    client.connect_async(address.host, address.port, config.keepalive_s)
+    client.loop_start()  # paho reconnects by itself; nothing here is durable
+    deadline = None if args.duration is None else time.monotonic() + args.duration
+    try:
+        if not connected.wait(5.0 if deadline is None else min(5.0, args.duration)):
+            err.print(f"eccentric watch: waiting for {address.url} ...")
+        if args.json or not out.is_terminal:
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.1)
+            if not args.json:
+                out.print(state.render())  # piped: one final table, no redraws
+        else:
+            with Live(state.render(), console=out, refresh_per_second=8) as live:
+                while deadline is None or time.monotonic() < deadline:
+                    time.sleep(0.125)
+                    live.update(state.render())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return 0

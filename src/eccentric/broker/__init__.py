@@ -1,1 +1,0 @@
-"""Brokers eccentric can run itself (so a newcomer needs none installed)."""

@@ -1,0 +1,74 @@
+"""What every detector sees (a MotionFrame) and what it must offer the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from eccentric.core.chunk import FloatArray
+from eccentric.core.events import Rep
+from eccentric.core.timing import Gap
+
+
+@dataclass(frozen=True, slots=True)
+class MotionFrame:
+    """One chunk after orientation. Angles in degrees, rates in °/s, gyro in rad/s.
+
+    ``angle_deg`` is the segment inclination from the calibrated start pose and
+    ``rate_dps`` its signed time derivative (positive = moving away from the start).
+    """
+
+    t_s: FloatArray
+    acc_mps2: FloatArray
+    gyro_rads: FloatArray
+    gravity: FloatArray
+    still: npt.NDArray[np.bool_]
+    angle_deg: FloatArray
+    rate_dps: FloatArray
+    gaps: list[Gap] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.t_s.shape[0])
+
+
+@dataclass(slots=True)
+class NonRep:
+    """Movement that looked like a start but is not a rep (partial, aborted, timeout)."""
+
+    reason: str
+    start_s: float
+    end_s: float
+    peak_angle_deg: float
+    # Stream time of the decision (defaults to end_s).
+    decided_s: float | None = None
+
+
+class Detector(Protocol):
+    """A streaming detector: bounded state, deterministic, fed frames in order."""
+
+    exercise: str
+
+    def update(self, frame: MotionFrame) -> list[Rep | NonRep]:
+        """Consume one frame; return reps (and rejected attempts) decided in it."""
+        ...
+
+    def finish(self) -> list[Rep | NonRep]:
+        """End of stream: decide whatever can still be decided."""
+        ...
+
+    def on_recalibrated(self, t_s: float) -> None:
+        """The start pose was re-learnt at ``t_s``: angles before it are not comparable."""
+        ...
+
+    @property
+    def busy(self) -> bool:
+        """True while inside a rep; the start-pose calibration must not move then."""
+        ...
+
+    @property
+    def phase(self) -> str:
+        """Current phase name for live displays (e.g. ``idle``, ``eccentric``)."""
+        ...

@@ -1,0 +1,373 @@
+"""Streaming detector for exercises that move one segment away from a still start pose
+and back: Nordic curls (thigh/trunk lean), ball leg curls (shank rotation), and any
+profile of that shape. Profiles (eccentric.exercises.profiles) supply every threshold.
+
+Online, a small state machine on the segment angle decides *that* a rep happened
+(idle → out → returning → decided). Once decided, the buffered samples of that rep are
+segmented by the pure function in ``phases.py``. State is bounded: the buffer holds at
+most ``lookback + max_rep_s`` seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from eccentric.core.chunk import FloatArray
+from eccentric.core.events import Phase, Rep
+from eccentric.core.timing import Gap
+from eccentric.detect.base import MotionFrame, NonRep
+from eccentric.detect.excursion.phases import ExcursionBoundaries, segment_excursion
+from eccentric.exercises.profiles import ExerciseProfile
+
+State = Literal["idle", "out", "returning", "locked"]
+
+def rotation_axis(gyro_dps: FloatArray, tilt_rate_dps: FloatArray, lo: int, hi: int
+                  ) -> FloatArray | None:
+    """Unit axis (sensor frame) the segment turned about on its way out, or None.
+
+    The mean gyro vector over the clearly-moving outward samples. Projecting the gyro on
+    it gives the movement's angular rate without the tilt rate's ill-conditioning near
+    the start pose (where the direction of a tiny tilt is mostly noise).
+    """
+    if hi <= lo:
+        return None
+    r = tilt_rate_dps[lo:hi + 1]
+    peak = float(r.max(initial=0.0))
+    sel = r > max(5.0, 0.2 * peak)
+    if not sel.any():
+        return None
+    v = gyro_dps[lo:hi + 1][sel].sum(axis=0)
+    norm = float(np.linalg.norm(v))
+    if norm < 1e-9:
+        return None
+    axis: FloatArray = v / norm
+    return axis
+
+
+# Shortest believable way out or back (s): even an explosive curl takes ~0.3 s.
+MIN_MOVE_S = 0.2
+
+# How far before the onset trigger the start search may reach (s). The slowest leans
+# (~3 °/s) take ~3.5 s to pass a 10° onset, so 6 s keeps their true start in view.
+LOOKBACK_S = 6.0
+
+
+class ExcursionDetector:
+    def __init__(self, profile: ExerciseProfile, rate_hz: float) -> None:
+        self.profile = profile
+        self.exercise = profile.name
+        self.rate_hz = rate_hz
+        self._t: FloatArray = np.zeros(0)
+        self._angle: FloatArray = np.zeros(0)
+        self._rate: FloatArray = np.zeros(0)
+        self._still: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self._gyro_dps: FloatArray = np.zeros((0, 3))
+        # Rotation axis of the current rep in the sensor frame (unit, outward-positive),
+        # and of the last counted rep: the strap holds the sensor, so reps share it.
+        self._axis: FloatArray | None = None
+        self._rep_axis: FloatArray | None = None
+        self._still_since: float | None = None
+        self._state: State = "idle"
+        self._peak_deg = 0.0
+        self._back_peak_dps = 0.0
+        self._trigger_t = 0.0
+        self._base_t = -np.inf  # the previous rep's end: the next rep cannot start before it
+        self._gaps: list[Gap] = []
+
+    @property
+    def busy(self) -> bool:
+        return self._state in ("out", "returning")
+
+    @property
+    def phase(self) -> str:
+        if self._state == "out":
+            return "eccentric" if self.profile.eccentric == "out" else "concentric"
+        if self._state == "returning":
+            return "concentric" if self.profile.eccentric == "out" else "eccentric"
+        return "idle"
+
+    def on_recalibrated(self, t_s: float) -> None:
+        self._base_t = max(self._base_t, t_s)
+
+    def update(self, frame: MotionFrame) -> list[Rep | NonRep]:
+        if len(frame) == 0:
+            return []
+        self._gaps.extend(frame.gaps)
+        first_new = len(self._t)
+        self._t = np.concatenate((self._t, frame.t_s))
+        self._angle = np.concatenate((self._angle, frame.angle_deg))
+        self._rate = np.concatenate((self._rate, frame.rate_dps))
+        self._still = np.concatenate((self._still, frame.still))
+        self._gyro_dps = np.concatenate((self._gyro_dps, np.degrees(frame.gyro_rads)))
+        out = self._scan(first_new)
+        self._trim()
+        return out
+
+    def finish(self) -> list[Rep | NonRep]:
+        if self._state == "returning" and len(self._t):
+            # The stream ended while the segment was coming back: decide with what we have.
+            return self._decide(len(self._t) - 1)
+        return []
+
+    # -- online state machine -------------------------------------------------------
+    # It runs on every frame, several per chunk: array methods (x.nonzero()[0],
+    # x.searchsorted()) rather than np.flatnonzero and np.searchsorted give the same
+    # results without the function wrappers' overhead.
+
+    def _scan(self, i: int) -> list[Rep | NonRep]:
+        p = self.profile
+        angle, rate, t = self._angle, self._rate, self._t
+        n = len(t)
+        out: list[Rep | NonRep] = []
+        while i < n:
+            if self._state == "idle":
+                hits = (angle[i:] > p.onset_deg).nonzero()[0]
+                if hits.size == 0:
+                    return out
+                i += int(hits[0])
+                self._state = "out"
+                self._still_since = None
+                self._trigger_t = float(t[i])
+                self._peak_deg = float(angle[i])
+                continue
+            if self._state == "locked":
+                hits = (angle[i:] < 0.5 * p.onset_deg).nonzero()[0]
+                if hits.size == 0:
+                    return out
+                i += int(hits[0])
+                self._state = "idle"
+                continue
+            if self._state == "out":
+                run_peak = np.maximum.accumulate(np.maximum(angle[i:], self._peak_deg))
+                level = np.maximum(0.5 * p.onset_deg,
+                                   p.return_fraction * run_peak)
+                hits = (angle[i:] < level).nonzero()[0]
+                settled = self._settled_at(i)
+                if settled is not None and (hits.size == 0 or settled < i + int(hits[0])):
+                    out.append(self._give_up(settled, "repositioned"))
+                    i = settled + 1
+                    continue
+                if p.max_angle_deg is not None:
+                    over = (angle[i:] > p.max_angle_deg).nonzero()[0]
+                    if over.size and (hits.size == 0 or over[0] < hits[0]):
+                        self._peak_deg = float(run_peak[over[0]])
+                        out.append(self._give_up(i + int(over[0]), "out_of_range"))
+                        i += int(over[0]) + 1
+                        continue
+                if hits.size == 0:
+                    self._peak_deg = float(run_peak[-1])
+                    if float(t[-1]) - self._trigger_t > p.max_rep_s:
+                        out.append(self._give_up(n - 1, "timeout"))
+                    return out
+                k = i + int(hits[0])
+                self._peak_deg = float(run_peak[hits[0]])
+                peak_i = self._index_of_peak(k)
+                self._axis = rotation_axis(self._gyro_dps, rate, self._search_base_index(),
+                                           peak_i)
+                ax_rate = self._axis_rate()
+                self._back_peak_dps = float((-ax_rate[peak_i:k + 1]).max(initial=0.0))
+                self._state = "returning"
+                i = k
+                continue
+            # returning: the rep ends where the return speed falls below its threshold
+            ax_rate = self._axis_rate()
+            vb = np.maximum.accumulate(np.maximum(-ax_rate[i:], self._back_peak_dps))
+            thr = np.maximum(p.boundary_min_dps, p.boundary_peak_fraction * vb)
+            hits = (ax_rate[i:] > -thr).nonzero()[0]
+            if hits.size == 0:
+                self._back_peak_dps = float(vb[-1])
+                settled = self._settled_at(i)
+                if settled is not None:
+                    out.append(self._give_up(settled, "repositioned"))
+                    i = settled + 1
+                    continue
+                if float(t[-1]) - self._trigger_t > p.max_rep_s:
+                    out.append(self._give_up(n - 1, "timeout"))
+                return out
+            end_i = i + int(hits[0])
+            out.extend(self._decide(end_i))
+            i = end_i + 1
+        return out
+
+    def _index_of_peak(self, upto: int) -> int:
+        lo = self._search_base_index()
+        return lo + int(self._angle[lo:upto + 1].argmax())
+
+    def _search_base_index(self) -> int:
+        lo_t = max(self._base_t, self._trigger_t - LOOKBACK_S)
+        return int(self._t.searchsorted(lo_t, side="left"))
+
+    def _axis_rate(self) -> FloatArray:
+        """Angular rate about the rep's axis (°/s); the tilt rate when there is none."""
+        if self._axis is None:
+            return self._rate
+        out: FloatArray = self._gyro_dps @ self._axis
+        return out
+
+    def _settled_at(self, i: int) -> int | None:
+        """First index ≥ i where the segment has been still for max_still_in_rep_s.
+
+        The start of a still run that reaches the end of the buffer is carried over to
+        the next frame in ``_still_since``.
+        """
+        still, t = self._still, self._t
+        need = self.profile.max_still_in_rep_s
+        n = len(still)
+        j = i
+        while j < n:
+            if not still[j]:
+                self._still_since = None
+                nxt = still[j:].nonzero()[0]
+                if nxt.size == 0:
+                    return None
+                j += int(nxt[0])
+                continue
+            if self._still_since is None:
+                self._still_since = float(t[j])
+            moving = (~still[j:]).nonzero()[0]
+            end = j + int(moving[0]) if moving.size else n
+            k = j + int(t[j:end].searchsorted(self._still_since + need))
+            if k < end:
+                self._still_since = None
+                return k
+            if end == n:
+                return None
+            j = end
+        return None
+
+    def _give_up(self, at: int, reason: str) -> NonRep:
+        """Drop an attempt that never came back (timeout) or settled elsewhere."""
+        # Locked until the angle is back near the start pose, which the next still
+        # calibration (at most a fraction of a second away when settled) brings about.
+        self._state = "locked"
+        self._still_since = None
+        self._axis = None
+        nr = NonRep(reason, self._trigger_t, float(self._t[at]), self._peak_deg)
+        self._base_t = float(self._t[at])
+        return nr
+
+    # -- decision and segmentation --------------------------------------------------
+
+    def _decide(self, end_i: int) -> list[Rep | NonRep]:
+        out = self._decide_at(end_i)
+        for o in out:
+            o.decided_s = float(self._t[end_i])
+        return out
+
+    def _decide_at(self, end_i: int) -> list[Rep | NonRep]:
+        p = self.profile
+        base_i = self._search_base_index()
+        t = self._t
+        # If the way out vanished into a data gap, the rep starts where the data stopped:
+        # searching further back would find older, unrelated movement.
+        trigger_i = int(t.searchsorted(self._trigger_t))
+        hidden = [g for g in self._gaps if t[base_i] < g.end_s <= t[trigger_i]]
+        if hidden:
+            base_i = max(base_i, int(t.searchsorted(hidden[-1].start_s)))
+        # Ended away from the start pose (e.g. a push-up return that stalls and is then
+        # finished slowly): wait to be back before another rep can start.
+        self._state = "idle" if self._angle[end_i] < self.profile.onset_deg else "locked"
+        self._base_t = float(t[end_i])
+        excursion = self._peak_deg
+        if excursion < p.min_rom_deg:
+            self._axis = None
+            return [NonRep("partial", self._trigger_t, float(t[end_i]), excursion)]
+        br = p.break_point
+        b = segment_excursion(
+            t, self._angle, self._axis_rate(), base_i=base_i, end_search_i=end_i,
+            start_min_dps=p.boundary_min_dps if br is not None else 0.0,
+            min_dps=p.boundary_min_dps, fraction=p.boundary_peak_fraction,
+            returned_fraction=p.return_fraction,
+            break_rule=(br.rate_dps, br.accel_dps2, br.accel_window_s, br.hold_s) if br else None,
+        )
+        if float(t[b.end_i] - t[b.start_i]) < p.min_rep_s:
+            self._axis = None
+            return [NonRep("too_fast", float(t[b.start_i]), float(t[b.end_i]), excursion)]
+        # A way out hidden in a data gap leaves no trustworthy axis to compare.
+        out_gap = bool(hidden) or any(
+            g.end_s > float(t[base_i]) and g.start_s < float(t[b.far_start_i])
+            for g in self._gaps)
+        if self._axis is not None and self._rep_axis is not None and not out_gap and \
+                float(self._axis @ self._rep_axis) < -0.5:
+            # Same hinge, opposite way: sitting back on the heels tilts the thigh as far
+            # as a Nordic lean does, but backwards.
+            self._axis = None
+            return [NonRep("reverse_direction", float(t[b.start_i]), float(t[b.end_i]),
+                           excursion)]
+        if not out_gap and \
+                min(t[b.far_start_i] - t[b.start_i], t[b.end_i] - t[b.far_end_i]) < MIN_MOVE_S:
+            # No measurable way out or back: the angle jumped (a knock, a re-grip of the
+            # sensor), it did not travel.
+            self._axis = None
+            return [NonRep("no_movement", float(t[b.start_i]), float(t[b.end_i]), excursion)]
+        rep = self._make_rep(b)
+        if self._axis is not None and not out_gap:
+            self._rep_axis = self._axis
+        self._axis = None
+        return [rep]
+
+    def _make_rep(self, b: ExcursionBoundaries) -> Rep:
+        p = self.profile
+        t, angle = self._t, self._angle
+        t0, t_far0, t_far1, t1 = (float(t[i]) for i in (b.start_i, b.far_start_i,
+                                                        b.far_end_i, b.end_i))
+        out_s, far_s, back_s = t_far0 - t0, t_far1 - t_far0, t1 - t_far1
+        start_angle = float(angle[b.start_i])
+        far_angle = float(np.max(angle[b.far_start_i:b.far_end_i + 1]))
+        rom = float(angle[b.peak_i]) - start_angle
+        flags = [f"gap:{g.start_s:.2f}-{g.end_s:.2f}" for g in self._gaps
+                 if g.end_s > t0 and g.start_s < t1]
+        if p.eccentric == "out":
+            phases: list[Phase] = []
+            brk_t: float | None = None
+            brk_angle: float | None = None
+            gap_in_lowering = any(g.end_s > t0 and g.start_s < t_far0 for g in self._gaps)
+            if gap_in_lowering:
+                # Packets lost while lowering: the break may lie inside the hole, and a
+                # guessed angle is worse than none.
+                flags.append("break_unknown_gap")
+            if b.break_i is not None and not gap_in_lowering:
+                brk_t = float(t[b.break_i])
+                # Lean from the calibrated upright pose, as published (0 = upright).
+                brk_angle = float(angle[b.break_i])
+                phases += [Phase("eccentric_controlled", t0, brk_t),
+                           Phase("eccentric_fall", brk_t, t_far0)]
+            else:
+                phases.append(Phase("eccentric_controlled", t0, t_far0))
+            phases += [Phase("bottom", t_far0, t_far1), Phase("concentric", t_far1, t1)]
+            return Rep(
+                exercise=p.name, start_s=t0, end_s=t1, eccentric_s=out_s, concentric_s=back_s,
+                phases=phases, rom_deg=rom, bottom_pause_s=far_s,
+                controlled_eccentric_s=(brk_t - t0) if brk_t is not None else out_s,
+                break_angle_deg=brk_angle, break_t_s=brk_t,
+                bottom_angle_deg=far_angle, peak_lowering_dps=b.out_peak_dps,
+                flags=flags,
+            ) if p.break_point is not None else Rep(
+                exercise=p.name, start_s=t0, end_s=t1, eccentric_s=out_s, concentric_s=back_s,
+                phases=phases, rom_deg=rom, hold_s=far_s, flags=flags)
+        return Rep(
+            exercise=p.name, start_s=t0, end_s=t1, eccentric_s=back_s, concentric_s=out_s,
+            phases=[Phase("concentric", t0, t_far0), Phase("hold", t_far0, t_far1),
+                    Phase("eccentric", t_far1, t1)],
+            rom_deg=rom, hold_s=far_s, flags=flags,
+        )
+
+    def _trim(self) -> None:
+        """Keep only what a future decision can need (bounded memory)."""
+        if self._state in ("out", "returning"):
+            keep_from_t = max(self._base_t, self._trigger_t - LOOKBACK_S)
+        else:
+            keep_from_t = max(self._base_t, float(self._t[-1]) - LOOKBACK_S) \
+                if len(self._t) else 0.0
+        k = int(self._t.searchsorted(keep_from_t, side="left"))
+        if k > 0:
+            self._t = self._t[k:]
+            self._angle = self._angle[k:]
+            self._rate = self._rate[k:]
+            self._still = self._still[k:]
+            self._gyro_dps = self._gyro_dps[k:]
+        if self._gaps and len(self._t):
+            self._gaps = [g for g in self._gaps if g.end_s >= self._t[0]]

@@ -1,0 +1,141 @@
+"""Pure phase segmentation of one excursion (start pose → far position → start pose).
+
+Arrays in, indices and durations out. The boundary convention is the kinematic one
+used throughout (docs/accuracy.md): a movement starts/ends where the segment's angular
+speed crosses max(``min_dps``, ``fraction`` × that movement's peak speed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from eccentric.core.chunk import FloatArray
+
+
+def _mean_dt(t_s: FloatArray) -> float:
+    """Mean sample spacing (s); robust enough for window sizes, cheap for every rep."""
+    return float(t_s[-1] - t_s[0]) / (len(t_s) - 1) if len(t_s) > 1 else 0.01
+
+
+def smooth_centered(values: FloatArray, width: int) -> FloatArray:
+    """Centered moving average (odd ``width`` samples; edges use the shorter window)."""
+    if width <= 1 or len(values) < width:
+        return values.copy()
+    kernel = np.ones(width) / width
+    half = width // 2
+    # np.pad(values, half, mode="edge") without its general machinery (~40 µs a call).
+    padded = np.concatenate((values[:1].repeat(half), values, values[-1:].repeat(half)))
+    out: FloatArray = np.convolve(padded, kernel, mode="valid")
+    return out
+
+
+@dataclass(frozen=True)
+class ExcursionBoundaries:
+    """Sample indices into the rep buffer; ``break_i`` is None when no break was found."""
+
+    start_i: int
+    far_start_i: int
+    far_end_i: int
+    end_i: int
+    peak_i: int
+    out_peak_dps: float
+    back_peak_dps: float
+    break_i: int | None
+
+
+def _last_below(x: FloatArray, lo: int, hi: int, thr: float) -> int:
+    """Index after the last sample in [lo, hi] with x < thr (lo if none is below)."""
+    seg = x[lo:hi + 1] < thr
+    idx = np.flatnonzero(seg)
+    return lo if idx.size == 0 else min(lo + int(idx[-1]) + 1, hi)
+
+
+def _first_below(x: FloatArray, lo: int, hi: int, thr: float) -> int:
+    """First index in [lo, hi] with x < thr (hi if none)."""
+    idx = np.flatnonzero(x[lo:hi + 1] < thr)
+    return hi if idx.size == 0 else lo + int(idx[0])
+
+
+def find_break(t_s: FloatArray, rate_dps: FloatArray, lo: int, hi: int, *,
+               rate_thr_dps: float, accel_thr_dps2: float, accel_window_s: float,
+               hold_s: float = 0.0) -> int | None:
+    """First index in [lo, hi] lowering faster than ``rate_thr_dps`` while accelerating
+    faster than ``accel_thr_dps2`` (rate smoothed and differentiated over
+    ``accel_window_s``), with both holding for at least ``hold_s``."""
+    if hi <= lo:
+        return None
+    dt = _mean_dt(t_s)
+    width = max(1, round(accel_window_s / dt)) | 1
+    r = smooth_centered(rate_dps, width)
+    half = max(1, width // 2)
+    n = len(r)
+    i = np.arange(lo, hi + 1)
+    a = np.clip(i + half, 0, n - 1)
+    b = np.clip(i - half, 0, n - 1)
+    accel = (r[a] - r[b]) / np.maximum(t_s[a] - t_s[b], 1e-6)
+    ok = (r[i] > rate_thr_dps) & (accel > accel_thr_dps2)
+    need = max(1, round(hold_s / dt))
+    if need > 1:
+        # Runs of consecutive hits; the break is the first sample of the first long run.
+        run = np.convolve(ok.astype(np.int32), np.ones(need, dtype=np.int32), mode="valid")
+        starts = np.flatnonzero(run == need)
+        return None if starts.size == 0 else int(i[starts[0]])
+    hit = np.flatnonzero(ok)
+    return None if hit.size == 0 else int(i[hit[0]])
+
+
+def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArray, *,
+                      base_i: int, end_search_i: int, start_min_dps: float, min_dps: float,
+                      fraction: float, smooth_s: float = 0.05,
+                      returned_fraction: float = 0.25,
+                      break_rule: tuple[float, float, float, float] | None = None,
+                      ) -> ExcursionBoundaries:
+    """Segment one rep inside ``[base_i, end_search_i]`` of the buffers.
+
+    ``base_i`` is where the segment was last at rest in the start pose (or the end of
+    the previous rep); ``start_min_dps`` is the onset threshold for the outward movement
+    (Nordic leans use a fixed 3 °/s because the lean is much slower than the fall).
+    ``break_rule`` is (rate °/s, accel °/s², smoothing window s, hold s) for the Nordic
+    break point.
+    """
+    dt = _mean_dt(t_s)
+    width = max(1, round(smooth_s / dt)) | 1
+    r = smooth_centered(rate_dps, width)
+    hi = end_search_i
+    peak_i = base_i + int(np.argmax(angle_deg[base_i:hi + 1]))
+    # Outward movement: fastest point before the peak angle.
+    vout_i = base_i + int(np.argmax(r[base_i:peak_i + 1]))
+    out_peak = float(max(r[vout_i], 0.0))
+    out_thr = max(min_dps, fraction * out_peak)
+    start_thr = start_min_dps if start_min_dps > 0 else out_thr
+    # Anchor the start search where the angle was still close to its resting value.
+    base_angle = float(np.min(angle_deg[base_i:vout_i + 1]))
+    near = np.flatnonzero(angle_deg[base_i:vout_i + 1] <= base_angle + 2.0)
+    anchor = base_i + int(near[-1]) if near.size else base_i
+    start_i = _last_below(r, base_i, anchor, start_thr)
+    far_start_i = _first_below(r, vout_i, hi, out_thr)
+    # Return movement: fastest point (most negative rate) after the far position.
+    back_part = -r[far_start_i:hi + 1]
+    vback_i = far_start_i + int(np.argmax(back_part)) if back_part.size else far_start_i
+    back_peak = float(max(-r[vback_i], 0.0))
+    back_thr = max(min_dps, fraction * back_peak)
+    far_end_i = _last_below(-r, far_start_i, vback_i, back_thr)
+    # The rep ends where the return fades once back near the start pose (within
+    # ``returned_fraction`` of the excursion), not where a stalled return pauses.
+    start_angle = float(angle_deg[start_i])
+    excursion = float(angle_deg[peak_i]) - start_angle
+    back_home = angle_deg[vback_i:hi + 1] - start_angle <= returned_fraction * excursion
+    slow = -r[vback_i:hi + 1] < back_thr
+    hits = np.flatnonzero(back_home & slow)
+    # No such sample before the search end means the smoothed rate still reads just
+    # above threshold where the raw one dropped below it: end at the search end.
+    end_i = vback_i + int(hits[0]) if hits.size else hi
+    brk: int | None = None
+    if break_rule is not None:
+        brk = find_break(t_s, rate_dps, start_i, far_start_i, rate_thr_dps=break_rule[0],
+                         accel_thr_dps2=break_rule[1], accel_window_s=break_rule[2],
+                         hold_s=break_rule[3])
+    return ExcursionBoundaries(start_i, far_start_i, max(far_end_i, far_start_i), end_i,
+                               peak_i, out_peak, back_peak, brk)

@@ -1,1 +1,0 @@
-"""Detectors: turn the segment-angle stream into reps, phases, holds and sets."""

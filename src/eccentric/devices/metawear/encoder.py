@@ -1,0 +1,50 @@
+"""MetaWear notifications: packed accelerometer (``03 1C``) and gyro (``13 07``) data,
+three int16 samples each, as a BMI160 board streams them (firmware_notes/metawear.md).
+
+BMI270 boards use registers ``03 05`` and ``13 05`` for the packed data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eccentric.core.chunk import ImuChunk
+from eccentric.devices.packets import (
+    IntArray,
+    Packet,
+    acc_counts,
+    by_time,
+    gyro_counts,
+    packets_of,
+    runs,
+)
+
+NOTIFY = "326a9006-85cb-9195-d9dd-464cfbbae75a"
+REGISTERS = {"bmi160": {"acc": (0x04, 0x1C), "gyro": (0x05, 0x07)},
+             "bmi270": {"acc": (0x04, 0x05), "gyro": (0x04, 0x05)}}
+MODULE = {"acc": 0x03, "gyro": 0x13}
+
+
+def stream(kind: str, t_s: np.ndarray, counts: IntArray, rate_hz: float,
+           chip: str) -> list[Packet]:
+    single, packed = REGISTERS[chip][kind]
+    out: list[Packet] = []
+    for a, b in runs(t_s, rate_hz):
+        for i, j in packets_of(a, b, 3):
+            reg = packed if j - i == 3 else single
+            if reg == single:  # a leftover sample or two: one notification each
+                for k in range(i, j):
+                    data = bytes([MODULE[kind], single]) + counts[k].astype("<i2").tobytes()
+                    out.append(Packet(float(t_s[k]), NOTIFY, data))
+                continue
+            data = bytes([MODULE[kind], reg]) + counts[i:j].astype("<i2").tobytes()
+            out.append(Packet(float(t_s[j - 1]), NOTIFY, data))
+    return out
+
+
+def encode(chunk: ImuChunk, *, acc_lsb_g: float, gyro_lsb_dps: float, rate_hz: float,
+           chip: str = "bmi160") -> list[Packet]:
+    acc = stream("acc", chunk.t_s, acc_counts(chunk.acc_mps2, acc_lsb_g), rate_hz, chip)
+    gyro = stream("gyro", chunk.t_s, gyro_counts(chunk.gyro_rads, gyro_lsb_dps), rate_hz,
+                  chip)
+    return by_time(acc, gyro)

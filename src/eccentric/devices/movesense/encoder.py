@@ -1,0 +1,32 @@
+"""Movesense GSP ``/Meas/IMU6`` updates: uint32 ms stamp of the first sample, N
+accelerometer then N gyro float32 vectors (m/s², °/s), split into a DATA (type 2) and a
+DATA_PART2 (type 3) notification when longer than the link allows (the firmware
+sample's MTU is 161, i.e. 158-byte notifications)."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from eccentric.core.chunk import ImuChunk
+from eccentric.devices.packets import Packet, packets_of, runs
+
+DATA = "34800002-7185-4d5d-b431-630e7050e8f0"
+
+
+def encode(chunk: ImuChunk, *, rate_hz: float, per_update: int = 8, ref: int = 99,
+           max_bytes: int = 158, base_ms: int = 0) -> list[Packet]:
+    out: list[Packet] = []
+    for a, b in runs(chunk.t_s, rate_hz):
+        for i, j in packets_of(a, b, per_update):
+            stamp = base_ms + round(float(chunk.t_s[i]) * 1000.0)
+            acc = chunk.acc_mps2[i:j].astype("<f4").tobytes()
+            gyro = np.degrees(chunk.gyro_rads[i:j]).astype("<f4").tobytes()
+            payload = struct.pack("<I", stamp) + acc + gyro
+            room = max_bytes - 2
+            t = float(chunk.t_s[j - 1])
+            out.append(Packet(t, DATA, bytes([2, ref]) + payload[:room]))
+            if len(payload) > room:
+                out.append(Packet(t, DATA, bytes([3, ref]) + payload[room:]))
+    return out

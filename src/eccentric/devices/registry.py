@@ -1,0 +1,54 @@
+"""The one table of sensor families: kind → driver spec.
+
+Adding a sensor family means adding its folder under ``devices/`` and one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from eccentric.core.errors import EccentricError
+from eccentric.devices.base import Driver, DriverSpec
+from eccentric.devices.generic import driver as generic
+from eccentric.devices.metawear import driver as metawear
+from eccentric.devices.movesense import driver as movesense
+from eccentric.devices.polar_pmd import driver as polar_pmd
+from eccentric.devices.witmotion import driver as witmotion
+
+FAMILIES: dict[str, DriverSpec] = {
+    spec.kind: spec for spec in (
+        generic.DRIVER_SPEC,
+        metawear.DRIVER_SPEC,
+        movesense.DRIVER_SPEC,
+        polar_pmd.DRIVER_SPEC,
+        witmotion.DRIVER_SPEC,
+    )
+}
+
+def specs() -> dict[str, DriverSpec]:
+    """kind → spec, for every sensor family."""
+    return FAMILIES
+
+
+def get_spec(kind: str) -> DriverSpec:
+    known = specs()
+    if kind not in known:
+        raise EccentricError(f"unknown device kind {kind!r}; known: {', '.join(sorted(known))}")
+    return known[kind]
+
+
+def create(kind: str, options: Mapping[str, Any]) -> Driver:
+    return get_spec(kind).create(options)
+
+
+def classify(name: str | None, service_uuids: list[str],
+             extra: list[DriverSpec] | None = None) -> DriverSpec | None:
+    """The driver family an advertisement belongs to (configured generic drivers
+    first, since a DIY band may reuse a vendor's UUIDs), or None."""
+    for spec in [*(extra or []), *specs().values()]:
+        if spec.kind == "generic" and spec.match is None:
+            continue  # the generic driver only matches through a configuration file
+        if spec.matches(name, service_uuids):
+            return spec
+    return None

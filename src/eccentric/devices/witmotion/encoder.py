@@ -1,0 +1,20 @@
+"""WitMotion ``55 61`` packets, one sample each: int16 acc (±16 g), gyro (±2000 °/s) and
+the three angles. The emulated device does no fusion, so the angles are zero."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eccentric.core.chunk import ImuChunk
+from eccentric.devices.packets import Packet, acc_counts, gyro_counts
+
+NOTIFY = "0000ffe4-0000-1000-8000-00805f9a34fb"
+
+
+def encode(chunk: ImuChunk) -> list[Packet]:
+    acc = acc_counts(chunk.acc_mps2, 16.0 / 32768.0)
+    gyro = gyro_counts(chunk.gyro_rads, 2000.0 / 32768.0)
+    rows = np.concatenate([acc, gyro, np.zeros((len(chunk), 3), dtype=np.int64)], axis=1)
+    raw = rows.astype("<i2")
+    return [Packet(float(t), NOTIFY, b"\x55\x61" + r.tobytes())
+            for t, r in zip(chunk.t_s, raw, strict=True)]

@@ -1,0 +1,49 @@
+"""Human-readable console sink (rich): one line per rep, a panel per set."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from eccentric.core.events import Event
+
+
+def _fmt(v: object, unit: str, nd: int = 1) -> str:
+    return "–" if not isinstance(v, (int, float)) else f"{v:.{nd}f}{unit}"
+
+
+class ConsoleSink:
+    def __init__(self, console: Console | None = None, athlete: str = "") -> None:
+        self.console = console or Console()
+        self.athlete = athlete
+
+    def publish_event(self, ev: Event) -> None:
+        who = f"[dim]{self.athlete}[/] " if self.athlete else ""
+        if ev["type"] == "rep":
+            parts = [f"ecc {_fmt(ev.get('eccentric_s'), ' s')}",
+                     f"con {_fmt(ev.get('concentric_s'), ' s')}"]
+            if "hold_s" in ev:
+                parts.append(f"hold {_fmt(ev['hold_s'], ' s')}")
+            if "break_angle_deg" in ev:
+                parts.append(f"break {_fmt(ev['break_angle_deg'], '°')}")
+            parts.append(f"ROM {_fmt(ev.get('rom_deg'), '°', 0)}")
+            if ev.get("side"):
+                parts.append(str(ev["side"]))
+            mark = "" if ev.get("within_target_tempo", True) else " [red]off tempo[/]"
+            self.console.print(
+                f"{who}[bold]set {ev['set']} rep {ev['rep_in_set']}[/] "
+                f"[cyan]{ev['tempo']}[/]  " + "  ".join(parts) + mark)
+        elif ev["type"] == "set":
+            trend = ", ".join(f"{k} {v:+.0f}%" for k, v in ev.get("trend_pct", {}).items())
+            self.console.print(
+                f"{who}[green]set {ev['set']} done[/]: {ev['reps']} reps, "
+                f"ecc {_fmt(ev.get('eccentric_s_mean'), ' s')} ± "
+                f"{_fmt(ev.get('eccentric_s_sd'), ' s')}" + (f"  trend: {trend}" if trend else ""))
+        elif ev["type"] == "nonrep":
+            self.console.print(
+                f"{who}[dim]not counted ({ev['reason']}) at {ev['start_s']:.1f} s[/]")
+        elif ev["type"] == "status" and ev.get("event") == "gap":
+            self.console.print(
+                f"{who}[yellow]data gap {ev['gap_s']:.2f} s at {ev['start_s']:.1f} s[/]")
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,49 @@
+"""Open any supported input as (metadata, chunk stream): recordings or plain CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from eccentric.core.chunk import ImuChunk
+from eccentric.io.csv_import import iter_chunks, read_csv
+from eccentric.io.recording_format import RecordingHeader
+from eccentric.io.recording_reader import RecordingReader
+
+
+@dataclass
+class OpenedSource:
+    header: RecordingHeader
+    chunks: Iterator[ImuChunk]
+    reader: RecordingReader | None = None
+
+
+def is_recording(path: Path) -> bool:
+    return path.name.endswith((".jsonl", ".jsonl.gz"))
+
+
+def open_source(path: str | Path, *, rate_hz: float | None = None,
+                acc_unit: str | None = None, gyro_unit: str | None = None,
+                chunk_s: float = 0.0) -> OpenedSource:
+    """Recordings describe themselves; CSV needs the units (and rate without a t column).
+
+    ``chunk_s`` > 0 asks for chunks of about that length (faster when pacing does not
+    matter); 0 keeps the file's own chunking (≤ 1 s), as a paced replay wants.
+    """
+    p = Path(path)
+    if is_recording(p):
+        reader = RecordingReader(p)
+        if isinstance(reader.header.sensor_info.get("ble"), dict):
+            # A raw BLE capture: re-decode its notifications with the driver it names.
+            from eccentric.ble.capture import capture_chunks
+
+            return OpenedSource(reader.header, capture_chunks(reader, merge_s=chunk_s), reader)
+        return OpenedSource(reader.header, reader.chunks(merge_s=chunk_s), reader)
+    from eccentric.core.errors import InputFormatError
+
+    if acc_unit is None or gyro_unit is None:
+        raise InputFormatError(f"{p}: a CSV file needs --acc-unit and --gyro-unit")
+    data = read_csv(p, rate_hz=rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit)
+    header = RecordingHeader(sensor="csv", placement="unknown", rate_hz=data.rate_hz)
+    return OpenedSource(header, iter_chunks(data.chunk, chunk_s if chunk_s > 0 else 0.5))

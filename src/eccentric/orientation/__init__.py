@@ -1,1 +1,0 @@
-"""Orientation: sensor attitude (fusion) and the body segment's inclination from it."""

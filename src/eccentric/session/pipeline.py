@@ -1,0 +1,223 @@
+"""The one streaming path shared by live sessions and replays.
+
+    chunk → TimelineGuard → AttitudeFilter → segment angle → Detector → SetTracker → events
+
+Every stage keeps bounded state, so memory does not grow with session length, and no
+stage reads a clock: the same chunks always give the same events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from eccentric.attitude.fusion import AttitudeFilter
+from eccentric.attitude.tilt import (
+    StillCalibrator,
+    tilt_from_reference_deg,
+    tilt_rate_dps,
+)
+from eccentric.attitude.vectors import row_norms
+from eccentric.core.chunk import ImuChunk
+from eccentric.core.events import Event, Rep
+from eccentric.core.timing import Gap, TimelineGuard
+from eccentric.detect.base import Detector, MotionFrame, NonRep
+from eccentric.exercises.profiles import ExerciseProfile, get_profile, make_detector
+from eccentric.session.pose_recovery import FLAG as AFTER_GAP_FLAG
+from eccentric.session.pose_recovery import AfterGapBuffer
+from eccentric.session.sets import SetTracker
+
+# A re-learnt start pose that moved less than this keeps older angles comparable, so
+# the detector may still look back across it (e.g. for a rep's true start).
+REBASE_DEG = 2.0
+# Proposals closer than this to the current start pose (deg) are noise and ignored.
+MIN_UPDATE_DEG = 0.2
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Who and what; ``live_hz`` > 0 adds throttled ``live`` events for gauges."""
+
+    exercise: str = "auto"
+    rate_hz: float = 100.0
+    athlete: str = "athlete"
+    session_id: str = "session"
+    side: str | None = None
+    target_tempo: str | None = None
+    live_hz: float = 0.0
+
+
+class Session:
+    """Feed chunks in stream order with :meth:`process`; call :meth:`finish` at the end."""
+
+    def __init__(self, config: SessionConfig) -> None:
+        self.config = config
+        self.profile: ExerciseProfile = get_profile(config.exercise)
+        self.detector: Detector = make_detector(self.profile, config.rate_hz)
+        self.timeline = TimelineGuard(config.rate_hz)
+        self.attitude = AttitudeFilter(config.rate_hz)
+        self.calibrator = StillCalibrator(self.profile.calibration_still_s)
+        self.sets = SetTracker(self.profile, session_id=config.session_id,
+                               target_tempo=config.target_tempo or self.profile.target_tempo,
+                               side=config.side)
+        self.reference: np.ndarray | None = None
+        self.calibrated = not self.profile.needs_still_start
+        self._last_t: float | None = None
+        self._next_live_t = -np.inf
+        self._after_gap = AfterGapBuffer()
+
+    @property
+    def reps(self) -> int:
+        return self.sets.total_reps
+
+    def process(self, chunk: ImuChunk) -> list[Event]:
+        chunk, gaps = self.timeline.process(chunk)
+        events: list[Event] = [
+            {"type": "status", "event": "gap", "start_s": round(g.start_s, 3),
+             "end_s": round(g.end_s, 3), "gap_s": round(g.duration_s, 3)}
+            for g in gaps
+        ]
+        if self.profile.needs_still_start:
+            self._after_gap.on_gaps(gaps)
+        if len(chunk) == 0:
+            return events
+        gravity, gyro, still = self.attitude.process(chunk)
+        for g in gaps:
+            # A still streak does not survive a gap: the pose may have changed inside it.
+            still[np.searchsorted(chunk.t_s, g.end_s)] = False
+        if self.reference is None:
+            # Until a still period is seen, the first attitude stands in for the start pose.
+            self.reference = gravity[0].copy()
+        # At rest the accelerometer measures gravity directly; the attitude filter only
+        # converges to it (and is snapped to it within 0.5°, see fusion.RESYNC_DEG).
+        acc_dir = chunk.acc_mps2 / np.maximum(row_norms(chunk.acc_mps2), 1e-9)
+        proposals = self.calibrator.update(chunk.t_s, acc_dir, still)
+        # Cut the chunk where a proposed start pose is taken, so it takes effect at the
+        # same sample however the stream was chunked.
+        lo = 0
+        for k, cal in proposals:
+            moved_deg = float(tilt_from_reference_deg(cal.reference[None, :],
+                                                      self.reference)[0])
+            if self.calibrated and moved_deg < MIN_UPDATE_DEG:
+                # Same pose within noise: nothing to change, so no need to cut here.
+                continue
+            if k + 1 > lo and self.calibrated:
+                events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, k + 1))
+                gaps = []
+            lo = k + 1
+            if not self.detector.busy:
+                self.reference = cal.reference
+                if self._after_gap.active and self.calibrated and moved_deg > REBASE_DEG:
+                    events.extend(self._recover_after_gap(cal.t_s))
+                elif not self.calibrated or moved_deg > REBASE_DEG:
+                    # The proposal's own sample was judged with the old reference.
+                    self.detector.on_recalibrated(float(np.nextafter(cal.t_s, np.inf)))
+                self.calibrated = True
+        if len(chunk) > lo and self.calibrated:
+            events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, len(chunk)))
+        t_end = float(chunk.t_s[-1])
+        events.extend(self.sets.tick(t_end, busy=self.detector.busy))
+        self._last_t = t_end
+        # Stream-time order, so that how the input was chunked never changes the output.
+        events.sort(key=_stream_time)
+        return events
+
+    def _run_detector(self, chunk: ImuChunk, gravity: np.ndarray, gyro: np.ndarray,
+                      still: np.ndarray, gaps: list[Gap], lo: int, hi: int) -> list[Event]:
+        assert self.reference is not None
+        frame = measured_frame(chunk.t_s[lo:hi], chunk.acc_mps2[lo:hi], gyro[lo:hi],
+                               gravity[lo:hi], still[lo:hi], gaps, self.reference)
+        self._after_gap.add(frame)
+        outputs = self.detector.update(frame)
+        if any(isinstance(o, Rep) for o in outputs):
+            self._after_gap.clear()  # the pose in use produced a rep: it was the right one
+        events = self._decided(outputs, float(frame.t_s[-1]))
+        if self.config.live_hz > 0:
+            events.extend(self._live(frame))
+        return events
+
+    def _recover_after_gap(self, t_s: float) -> list[Event]:
+        """The start pose was learnt again after a long gap, before any rep since: judge
+        the frames since the gap again, from the new pose, with a fresh detector, which
+        then carries on (see pose_recovery). Only its reps are reported; what it rejects
+        was already reported by the detector it replaces, from the old pose."""
+        assert self.reference is not None
+        detector = make_detector(self.profile, self.config.rate_hz)
+        reps: list[Rep | NonRep] = []
+        for frame in self._after_gap.take():
+            again = measured_frame(frame.t_s, frame.acc_mps2, frame.gyro_rads, frame.gravity,
+                                   frame.still, frame.gaps, self.reference)
+            for out in detector.update(again):
+                if isinstance(out, Rep):
+                    out.flags.append(AFTER_GAP_FLAG)
+                    out.decided_s = t_s
+                    reps.append(out)
+        self.detector = detector
+        return self._decided(reps, t_s)
+
+    def finish(self) -> list[Event]:
+        t_end = self._last_t if self._last_t is not None else 0.0
+        events = self._decided(self.detector.finish(), t_end)
+        events.extend(self.sets.close(t_end))
+        events.append({"type": "status", "event": "end", "t_s": round(t_end, 3),
+                       **self.timeline.stats.as_dict()})
+        return events
+
+    def _decided(self, outputs: list[Rep | NonRep], t_s: float) -> list[Event]:
+        events: list[Event] = []
+        for out in outputs:
+            if isinstance(out, NonRep):
+                events.append({"type": "nonrep", "reason": out.reason,
+                               "start_s": round(out.start_s, 3), "end_s": round(out.end_s, 3),
+                               "peak_angle_deg": round(out.peak_angle_deg, 1),
+                               "decided_s": round(out.decided_s if out.decided_s is not None
+                                                  else out.end_s, 3)})
+            else:
+                events.extend(self.sets.add_rep(
+                    out, decided_s=out.decided_s if out.decided_s is not None else t_s))
+        return events
+
+    def _live(self, frame: MotionFrame) -> list[Event]:
+        out: list[Event] = []
+        step = 1.0 / self.config.live_hz
+        for i in np.flatnonzero(frame.t_s >= self._next_live_t):
+            t = float(frame.t_s[i])
+            if t < self._next_live_t:
+                continue
+            out.append({"type": "live", "t_s": round(t, 3),
+                        "angle_deg": round(float(frame.angle_deg[i]), 1),
+                        "rate_dps": round(float(frame.rate_dps[i]), 1),
+                        "phase": self.detector.phase, "reps": self.sets.total_reps})
+            self._next_live_t = t + step
+        return out
+
+
+def measured_frame(t_s: np.ndarray, acc_mps2: np.ndarray, gyro_rads: np.ndarray,
+                   gravity: np.ndarray, still: np.ndarray, gaps: list[Gap],
+                   reference: np.ndarray) -> MotionFrame:
+    """Attitude → what a detector sees: segment angle (deg) and its rate (°/s) from the
+    start pose ``reference`` (unit gravity direction in the sensor frame)."""
+    angle = tilt_from_reference_deg(gravity, reference)
+    rate = tilt_rate_dps(gravity, gyro_rads, reference, angle)
+    return MotionFrame(t_s, acc_mps2, gyro_rads, gravity, still, angle, rate, gaps)
+
+
+def _stream_time(event: Event) -> float:
+    """When an event happened on the stream clock (its decision, or the data it reports)."""
+    for key in ("decided_s", "t_s", "end_s"):
+        value = event.get(key)
+        if isinstance(value, (int, float)):
+            return float(value)
+    return 0.0
+
+
+def run(chunks: Iterable[ImuChunk], config: SessionConfig) -> list[Event]:
+    """Run a whole stream of chunks and return every event, in order."""
+    session = Session(config)
+    events: list[Event] = []
+    for chunk in chunks:
+        events.extend(session.process(chunk))
+    events.extend(session.finish())
+    return events

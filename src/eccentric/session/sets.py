@@ -1,0 +1,132 @@
+"""Group reps into sets, number them, attach tempo, and summarise each set.
+
+A set ends after ``set_end_rest_s`` without a rep (a still period), or at end of stream.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from eccentric.core.events import SCHEMA_VERSION, Event, Rep, rep_event
+from eccentric.exercises.profiles import ExerciseProfile
+from eccentric.session.tempo import Tempo, format_tempo, parse_tempo, within_target
+
+# Phase fields summarised per set (mean, SD, trend), when the exercise has them.
+SUMMARY_FIELDS = ("eccentric_s", "concentric_s", "hold_s", "controlled_eccentric_s",
+                  "break_angle_deg", "rom_deg")
+# A coach's set is rarely over 30 reps; the cap bounds memory if a stream never rests.
+MAX_REPS_KEPT_PER_SET = 200
+
+
+@dataclass
+class _OpenSet:
+    number: int
+    start_s: float
+    side: str | None
+    values: dict[str, list[float]] = field(default_factory=dict)
+    reps: int = 0
+    last_end_s: float = 0.0
+    outside_target: int = 0
+
+
+def _trend_pct(values: list[float]) -> float | None:
+    """Change from first to last rep along a least-squares line, in % of the first."""
+    if len(values) < 3:
+        return None
+    x = np.arange(len(values), dtype=float)
+    slope, intercept = np.polyfit(x, np.asarray(values), 1)
+    if abs(intercept) < 1e-9:
+        return None
+    return float(100.0 * slope * (len(values) - 1) / intercept)
+
+
+class SetTracker:
+    def __init__(self, profile: ExerciseProfile, *, session_id: str,
+                 target_tempo: str | None, side: str | None) -> None:
+        self.profile = profile
+        self.session_id = session_id
+        self.target: Tempo | None = parse_tempo(target_tempo) if target_tempo else None
+        self.side = side
+        self.total_reps = 0
+        self.sets_closed = 0
+        self._open: _OpenSet | None = None
+
+    def add_rep(self, rep: Rep, *, decided_s: float) -> list[Event]:
+        events: list[Event] = []
+        current = self._open
+        if current is not None and rep.start_s - current.last_end_s > self.profile.set_end_rest_s:
+            events.append(self._close_open(decided_s=decided_s))
+            current = None
+        if current is None:
+            current = _OpenSet(self.sets_closed + 1, rep.start_s, rep.side or self.side)
+            self._open = current
+        pause_before = rep.start_s - current.last_end_s if current.reps else 0.0
+        far_hold = rep.hold_s if rep.hold_s is not None else rep.bottom_pause_s
+        if self.profile.eccentric == "out":
+            measured = Tempo(rep.eccentric_s, far_hold, rep.concentric_s, pause_before)
+        else:
+            measured = Tempo(rep.eccentric_s, pause_before, rep.concentric_s, far_hold)
+        ok = within_target(measured, self.target) if self.target is not None else None
+        current.reps += 1
+        current.last_end_s = rep.end_s
+        self.total_reps += 1
+        if ok is False:
+            current.outside_target += 1
+        if rep.side is None and current.side is not None:
+            rep.side = current.side
+        ev = rep_event(rep, number=self.total_reps, set_number=current.number,
+                       rep_in_set=current.reps, decided_s=decided_s, session=self.session_id,
+                       tempo=format_tempo(measured), target_ok=ok)
+        for name in SUMMARY_FIELDS:
+            v = ev.get(name)
+            if isinstance(v, (int, float)) and len(current.values.setdefault(name, [])) < \
+                    MAX_REPS_KEPT_PER_SET:
+                current.values[name].append(float(v))
+        events.append(ev)
+        return events
+
+    def tick(self, t_s: float, *, busy: bool) -> list[Event]:
+        """Close the open set once the athlete has rested long enough."""
+        cur = self._open
+        rest = self.profile.set_end_rest_s
+        if cur is not None and not busy and t_s - cur.last_end_s > rest:
+            # Stamp the moment the rest became long enough, not the chunk's end, so the
+            # events do not depend on how the stream was cut into chunks.
+            return [self._close_open(decided_s=cur.last_end_s + rest)]
+        return []
+
+    def close(self, t_s: float) -> list[Event]:
+        return [self._close_open(decided_s=t_s)] if self._open is not None else []
+
+    def _close_open(self, decided_s: float | None = None) -> Event:
+        cur = self._open
+        assert cur is not None
+        self._open = None
+        self.sets_closed += 1
+        ev: Event = {
+            "type": "set",
+            "schema": SCHEMA_VERSION,
+            "id": f"{self.session_id}:set:{cur.number}",
+            "exercise": self.profile.name,
+            "set": cur.number,
+            "reps": cur.reps,
+            "start_s": round(cur.start_s, 3),
+            "end_s": round(cur.last_end_s, 3),
+        }
+        if cur.side is not None:
+            ev["side"] = cur.side
+        for name, vals in cur.values.items():
+            arr = np.asarray(vals)
+            ev[f"{name}_mean"] = round(float(arr.mean()), 3)
+            ev[f"{name}_sd"] = round(float(arr.std(ddof=1)), 3) if len(arr) > 1 else 0.0
+        trends = {name: _trend_pct(vals) for name, vals in cur.values.items()}
+        ev["trend_pct"] = {k: round(v, 1) for k, v in trends.items()
+                           if v is not None and math.isfinite(v)}
+        if self.target is not None:
+            ev["target_tempo"] = format_tempo(self.target)
+            ev["reps_outside_target"] = cur.outside_target
+        ev["decided_s"] = round(decided_s if decided_s is not None else cur.last_end_s, 3)
+        return ev

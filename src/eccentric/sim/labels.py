@@ -1,0 +1,186 @@
+"""Ground truth from the true, noise-free segment motion, by the project's conventions.
+
+Boundary convention (shared with the detectors): a movement phase starts/ends where the
+segment's angular speed crosses max(3 °/s, 5 % of that movement's peak speed); the
+return (and so the rep) ends at the first such crossing once the segment is back within
+25 % of its excursion from the start pose. The
+Nordic lean onset uses 3 °/s alone, because the controlled lean is far slower than the
+fall that follows. Break point (Eur J Sport Sci 2021, doi 10.1080/17461391.2021.2014984;
+anchors N9): the first instant of the lowering where the lowering angular velocity
+exceeds 20 °/s AND the angular acceleration exceeds 150 °/s².
+
+All functions take grid arrays (true time) and return times on the true clock; the
+session maps them onto the recording's ``t_s`` axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from eccentric.core.chunk import FloatArray
+
+MIN_BOUNDARY_DPS = 3.0
+RETURNED_FRACTION = 0.25
+PEAK_FRACTION = 0.05
+BREAK_RATE_DPS = 20.0
+BREAK_ACCEL_DPS2 = 150.0
+
+
+def threshold_dps(peak_dps: float) -> float:
+    return max(MIN_BOUNDARY_DPS, PEAK_FRACTION * peak_dps)
+
+
+def _first_above(x: FloatArray, thr: float, i0: int, i1: int) -> int:
+    """First index k in [i0, i1) with x[k] > thr, or -1."""
+    hits = np.flatnonzero(x[i0:i1] > thr)
+    return i0 + int(hits[0]) if len(hits) else -1
+
+
+def _first_below(x: FloatArray, thr: float, i0: int, i1: int) -> int:
+    hits = np.flatnonzero(x[i0:i1] < thr)
+    return i0 + int(hits[0]) if len(hits) else -1
+
+
+def _crossing_s(t: FloatArray, x: FloatArray, thr: float, k: int) -> float:
+    """Time where x crosses thr between samples k−1 and k (linear interpolation)."""
+    if k <= 0:
+        return float(t[max(k, 0)])
+    x0, x1 = float(x[k - 1]), float(x[k])
+    frac = 0.0 if x1 == x0 else (thr - x0) / (x1 - x0)
+    return float(t[k - 1] + np.clip(frac, 0.0, 1.0) * (t[k] - t[k - 1]))
+
+
+@dataclass(frozen=True)
+class Motion:
+    """True motion on the physics grid, for labelling."""
+
+    t_s: FloatArray
+    rate_dps: FloatArray  # signed sagittal rate of the sensor's segment (+ = away from start)
+    accel_dps2: FloatArray  # its derivative
+    angle_deg: FloatArray  # label angle: thigh lean (Nordic) or shank pitch (ball curl)
+    speed_dps: FloatArray  # |ω| of the segment, any axis (for fidgets)
+
+
+class LabelError(RuntimeError):
+    """A designed movement did not produce the expected crossings (a simulator bug)."""
+
+
+def _phases_out_back(m: Motion, i0: int, i1: int, onset_thr: float | None
+                     ) -> dict[str, int | float]:
+    """Indices of: out start, out end, back start, back end, and the two thresholds."""
+    w = m.rate_dps
+    k_peak_out = i0 + int(np.argmax(w[i0:i1]))
+    thr_out = threshold_dps(float(w[k_peak_out]))
+    start = _first_above(w, onset_thr if onset_thr is not None else thr_out, i0, k_peak_out + 1)
+    out_end = _first_below(w, thr_out, k_peak_out, i1)
+    if start < 0 or out_end < 0:
+        raise LabelError("outward movement has no clear start or end")
+    k_peak_back = out_end + int(np.argmax(-w[out_end:i1]))
+    thr_back = threshold_dps(float(-w[k_peak_back]))
+    back_start = _first_above(-w, thr_back, out_end, k_peak_back + 1)
+    # The rep ends where the return fades *near the start pose*: a return that stalls
+    # part-way (a hands push-up that hands over to a slow hamstring finish) has not
+    # ended until the segment is back within RETURNED_FRACTION of its excursion.
+    a0 = float(m.angle_deg[start]) if start >= 0 else 0.0
+    excursion = float(np.max(m.angle_deg[i0:i1])) - a0
+    near = np.abs(m.angle_deg - a0) <= RETURNED_FRACTION * excursion
+    slow = -w < thr_back
+    hits = np.flatnonzero(slow[k_peak_back:i1] & near[k_peak_back:i1])
+    back_end = k_peak_back + int(hits[0]) if len(hits) else _first_below(-w, thr_back,
+                                                                          k_peak_back, i1)
+    if back_start < 0:
+        raise LabelError("return movement has no clear start")
+    if back_end < 0:
+        back_end = i1 - 1
+    return {"start": start, "out_end": out_end, "back_start": back_start,
+            "back_end": back_end, "thr_out": thr_out, "thr_back": thr_back,
+            "onset_thr": onset_thr if onset_thr is not None else thr_out}
+
+
+def nordic_rep_label(m: Motion, i0: int, i1: int, to_file: Callable[[float], float],
+                     ) -> dict[str, Any]:
+    """Label one Nordic rep designed in grid samples [i0, i1)."""
+    p = _phases_out_back(m, i0, i1, MIN_BOUNDARY_DPS)
+    t, w = m.t_s, m.rate_dps
+    start, catch = int(p["start"]), int(p["out_end"])
+    ret0, ret1 = int(p["back_start"]), int(p["back_end"])
+    t_start = _crossing_s(t, w, float(p["onset_thr"]), start)
+    t_catch = _crossing_s(t, w, float(p["thr_out"]), catch)
+    t_ret0 = _crossing_s(t, -w, float(p["thr_back"]), ret0)
+    t_ret1 = _crossing_s(t, -w, float(p["thr_back"]), ret1)
+    brk_hits = np.flatnonzero((w[start:catch] > BREAK_RATE_DPS)
+                              & (m.accel_dps2[start:catch] > BREAK_ACCEL_DPS2))
+    brk = start + int(brk_hits[0]) if len(brk_hits) else -1
+    f = to_file
+    phases: list[dict[str, Any]] = []
+    if brk >= 0:
+        t_brk = float(t[brk])
+        phases.append(_phase("eccentric_controlled", f(t_start), f(t_brk)))
+        phases.append(_phase("eccentric_fall", f(t_brk), f(t_catch)))
+    else:
+        phases.append(_phase("eccentric_controlled", f(t_start), f(t_catch)))
+    phases.append(_phase("bottom", f(t_catch), f(t_ret0)))
+    phases.append(_phase("concentric", f(t_ret0), f(t_ret1)))
+    lean0 = float(m.angle_deg[start])
+    bottom = float(np.max(m.angle_deg[start:ret1 + 1]))
+    ecc = f(t_catch) - f(t_start)
+    return {
+        "start_s": _r(f(t_start)), "end_s": _r(f(t_ret1)), "phases": phases,
+        "eccentric_s": _r(ecc), "concentric_s": _r(f(t_ret1) - f(t_ret0)),
+        "rom_deg": round(bottom - lean0, 2),
+        "controlled_eccentric_s": _r(f(float(t[brk])) - f(t_start)) if brk >= 0 else _r(ecc),
+        "break_t_s": _r(f(float(t[brk]))) if brk >= 0 else None,
+        "break_angle_deg": round(float(m.angle_deg[brk]), 2) if brk >= 0 else None,
+        "bottom_angle_deg": round(bottom, 2),
+        "bottom_pause_s": _r(f(t_ret0) - f(t_catch)),
+        "peak_lowering_dps": round(float(np.max(w[start:catch + 1])), 1),
+    }
+
+
+def ball_rep_label(m: Motion, i0: int, i1: int, to_file: Callable[[float], float],
+                   ) -> dict[str, Any]:
+    """Label one ball-curl rep: concentric (curl in), hold, eccentric (roll out)."""
+    p = _phases_out_back(m, i0, i1, None)
+    t, w = m.t_s, m.rate_dps
+    start, top = int(p["start"]), int(p["out_end"])
+    out0, out1 = int(p["back_start"]), int(p["back_end"])
+    thr_in, thr_out = float(p["thr_out"]), float(p["thr_back"])
+    f = to_file
+    t0, t_top = f(_crossing_s(t, w, thr_in, start)), f(_crossing_s(t, w, thr_in, top))
+    t_ex0, t_ex1 = f(_crossing_s(t, -w, thr_out, out0)), f(_crossing_s(t, -w, thr_out, out1))
+    a0 = float(m.angle_deg[start])
+    rom = float(np.max(np.abs(m.angle_deg[start:out1 + 1] - a0)))
+    return {
+        "start_s": _r(t0), "end_s": _r(t_ex1),
+        "phases": [_phase("concentric", t0, t_top), _phase("hold", t_top, t_ex0),
+                   _phase("eccentric", t_ex0, t_ex1)],
+        "eccentric_s": _r(t_ex1 - t_ex0), "concentric_s": _r(t_top - t0),
+        "hold_s": _r(t_ex0 - t_top), "rom_deg": round(rom, 2),
+    }
+
+
+def movement_window(m: Motion, i0: int, i1: int, to_file: Callable[[float], float]
+                    ) -> tuple[float, float]:
+    """Start/end of a non-rep movement: where |ω| exceeds max(3 °/s, 5 % of its peak)."""
+    s = m.speed_dps
+    thr = threshold_dps(float(np.max(s[i0:i1])))
+    hits = np.flatnonzero(s[i0:i1] > thr)
+    if len(hits) == 0:
+        return _r(to_file(float(m.t_s[i0]))), _r(to_file(float(m.t_s[i1 - 1])))
+    a, b = i0 + int(hits[0]), i0 + int(hits[-1])
+    t_a = _crossing_s(m.t_s, s, thr, a)
+    t_b = _crossing_s(m.t_s, -s, -thr, b + 1) if b + 1 < len(s) else float(m.t_s[b])
+    return _r(to_file(t_a)), _r(to_file(t_b))
+
+
+def _phase(name: str, a: float, b: float) -> dict[str, Any]:
+    return {"name": name, "start_s": _r(a), "end_s": _r(b)}
+
+
+def _r(x: float) -> float:
+    """Times are kept to 0.1 ms: finer than any sample period, and stable in JSON."""
+    return round(float(x), 4)

@@ -1,0 +1,107 @@
+"""Session options: what a manifest entry or the command line may ask for, validated."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from eccentric.core.errors import EccentricError
+from eccentric.sim.clock import DROPOUT_LEVELS
+
+EXERCISE_PLACEMENTS: dict[str, tuple[str, ...]] = {
+    "nordic_curl": ("thigh", "trunk"),
+    "nordic_curl_band": ("thigh", "trunk"),
+    "ball_leg_curl": ("shank", "ankle"),
+    "ball_leg_curl_single": ("shank", "ankle"),
+}
+TEMPOS = ("normal", "slow", "fast")
+RETURN_MODES = ("mixed", "pull", "push", "band")
+MISALIGNMENTS = ("normal", "large")
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """Everything optional about a session. Durations in s, angles in degrees."""
+
+    reps: int = 6  # per set
+    sets: int = 1
+    rest_min_s: float = 30.0  # rest between sets is drawn from [rest_min_s, rest_max_s]
+    rest_max_s: float = 60.0
+    side: str | None = None  # single-leg side / the leg wearing the sensor; drawn if None
+    rate_hz: float | None = None  # device default if None
+    acc_range_g: float | None = None
+    gyro_range_dps: float | None = None
+    tempo: str = "normal"
+    fatigue: float = 0.3  # 0 = none … 1 = strong decline across a set
+    partial_reps: int = 0
+    aborted_starts: int = 0
+    fidgets: int = 0
+    repositions: int = 0
+    dropouts: str = "light"
+    misalignment: str = "normal"
+    return_mode: str = "mixed"
+    no_break_prob: float | None = None
+    bpa_deg: float | None = None  # fresh break-point lean; drawn if None
+    clock_error_ppm: float | None = None  # drawn from the device spec if None
+    timestamp_glitches: int = 0  # duplicate / out-of-order packets (hard case)
+    piking_deg: float = 0.0  # trunk sensor only: hip flexion reached at the bottom
+    walk_in_rest: bool | None = None  # drawn if None
+    tissue: bool = True  # soft-tissue wobble
+    bias_scale: float = 1.0  # multiplies the device's bias spreads
+    t0_s: float = 0.0  # first timestamp
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], where: str = "options") -> SessionOptions:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise EccentricError(f"{where}: unknown option(s) {', '.join(unknown)}; "
+                                 f"known: {', '.join(sorted(known))}")
+        try:
+            opts = cls(**raw)
+        except TypeError as exc:
+            raise EccentricError(f"{where}: {exc}") from exc
+        opts.validate(where)
+        return opts
+
+    def validate(self, where: str = "options") -> None:
+        def bad(msg: str) -> EccentricError:
+            return EccentricError(f"{where}: {msg}")
+
+        if not (isinstance(self.reps, int) and 1 <= self.reps <= 30):
+            raise bad(f"reps must be an integer 1–30, got {self.reps!r}")
+        if not (isinstance(self.sets, int) and 1 <= self.sets <= 6):
+            raise bad(f"sets must be an integer 1–6, got {self.sets!r}")
+        if not 10.0 <= self.rest_min_s <= self.rest_max_s <= 300.0:
+            raise bad("rest must satisfy 10 ≤ rest_min_s ≤ rest_max_s ≤ 300")
+        if self.side not in (None, "left", "right"):
+            raise bad(f"side must be left or right, got {self.side!r}")
+        if self.tempo not in TEMPOS:
+            raise bad(f"tempo must be one of {TEMPOS}")
+        if self.return_mode not in RETURN_MODES:
+            raise bad(f"return_mode must be one of {RETURN_MODES}")
+        if self.misalignment not in MISALIGNMENTS:
+            raise bad(f"misalignment must be one of {MISALIGNMENTS}")
+        if self.dropouts not in DROPOUT_LEVELS:
+            raise bad(f"dropouts must be one of {tuple(DROPOUT_LEVELS)}")
+        if not 0.0 <= self.fatigue <= 1.0:
+            raise bad("fatigue must be within 0–1")
+        for name in ("partial_reps", "aborted_starts", "fidgets", "repositions",
+                     "timestamp_glitches"):
+            v = getattr(self, name)
+            if not (isinstance(v, int) and 0 <= v <= 20):
+                raise bad(f"{name} must be an integer 0–20")
+        if not 0.0 <= self.piking_deg <= 45.0:
+            raise bad("piking_deg must be within 0–45")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_exercise(exercise: str, placement: str) -> None:
+    if exercise not in EXERCISE_PLACEMENTS:
+        raise EccentricError(f"unknown exercise {exercise!r}; the simulator knows "
+                             f"{', '.join(EXERCISE_PLACEMENTS)}")
+    if placement not in EXERCISE_PLACEMENTS[exercise]:
+        raise EccentricError(f"placement {placement!r} does not fit {exercise}; use one of "
+                             f"{', '.join(EXERCISE_PLACEMENTS[exercise])}")

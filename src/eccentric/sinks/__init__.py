@@ -1,1 +1,0 @@
-"""Sinks: where events and data leave the pipeline (JSON lines, console, MQTT, recordings)."""

@@ -1,1 +1,0 @@
-"""Sources: everything that produces timed IMU chunks (files, simulator, BLE devices)."""
