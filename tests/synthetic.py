@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2, ImuChunk
+from eccentric.core.chunk import ImuChunk
+from eccentric.core.units import STANDARD_GRAVITY_MPS2
 
 
 def min_jerk(n: int) -> np.ndarray:

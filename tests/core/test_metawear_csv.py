@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2
 from eccentric.core.errors import InputFormatError
+from eccentric.core.units import STANDARD_GRAVITY_MPS2
 from eccentric.io.metawear_csv import gyro_partner, read_metawear
 
 T0_MS = 1547219408431

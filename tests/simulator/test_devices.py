@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2
 from eccentric.core.errors import EccentricError
+from eccentric.core.units import STANDARD_GRAVITY_MPS2
 from eccentric.devices.sensors import DEVICES, get_device
 from eccentric.sim.clock import SampleClock, gaps, glitch_order, packet_loss, sample_times
 from eccentric.sim.imu_model import quantise

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2
+from eccentric.core.units import STANDARD_GRAVITY_MPS2
 from eccentric.sim.imu_model import (
     TissueParams,
     ideal_sensor,

@@ -17,9 +17,9 @@ import numpy.typing as npt
 
 from eccentric.attitude.tilt import StillDetector, equal_runs
 from eccentric.attitude.vectors import cross_rows, row_norms
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2, FloatArray, ImuChunk
+from eccentric.core.chunk import FloatArray, ImuChunk
+from eccentric.core.units import DEG_PER_RAD, STANDARD_GRAVITY_MPS2
 
-_RAD2DEG = 180.0 / math.pi
 BIAS_DECIMATION = 8
 # Relative deviation of a sample period from nominal that the filter is told about.
 PERIOD_TOLERANCE = 0.25
@@ -31,7 +31,7 @@ def _turned(g: FloatArray, gyro_dps: FloatArray, dt: float | FloatArray) -> Floa
     """Unit gravity vectors (sensor frame) after turning by the gyro over dt (first order).
 
     ``dt`` (s) is one period for all rows or an (m, 1) column, one per row."""
-    out = g + cross_rows(g, gyro_dps * (dt / _RAD2DEG))
+    out = g + cross_rows(g, gyro_dps * (dt / DEG_PER_RAD))
     out /= row_norms(out)
     return out
 
@@ -163,7 +163,7 @@ class AttitudeFilter:
         still mask). The still test and the mean use a trailing window carried across
         chunks.
         """
-        still = self._still.update(acc_g * STANDARD_GRAVITY_MPS2, gyro_dps / _RAD2DEG)
+        still = self._still.update(acc_g * STANDARD_GRAVITY_MPS2, gyro_dps / DEG_PER_RAD)
         if after_gap.any():
             # Stillness before a gap says nothing about the pose after it.
             k = int(after_gap.nonzero()[0][-1])
@@ -315,7 +315,7 @@ class AttitudeFilter:
         n = len(chunk)
         if n == 0:
             return np.empty((0, 3)), np.empty((0, 3)), np.zeros(0, dtype=bool)
-        gyro_dps = chunk.gyro_rads * _RAD2DEG
+        gyro_dps = chunk.gyro_rads * DEG_PER_RAD
         acc_g = chunk.acc_mps2 * (1.0 / STANDARD_GRAVITY_MPS2)
         t = chunk.t_s
         t_prev = t[0] - self._nominal_dt if self._last_t is None else self._last_t
@@ -376,5 +376,5 @@ class AttitudeFilter:
         self._last_t = float(t[-1])
         norms = row_norms(gravity)
         gravity /= np.where(norms > 0, norms, 1.0)
-        gyro_out *= 1.0 / _RAD2DEG
+        gyro_out *= 1.0 / DEG_PER_RAD
         return gravity, gyro_out, still

@@ -11,16 +11,14 @@ extended start.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from eccentric.attitude.vectors import cross_rows, row_norms
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2, FloatArray
-
-_DEG = 180.0 / math.pi
+from eccentric.core.chunk import FloatArray
+from eccentric.core.units import DEG_PER_RAD, STANDARD_GRAVITY_MPS2
 
 
 def tilt_from_reference_deg(gravity: FloatArray, reference: FloatArray) -> FloatArray:
@@ -28,7 +26,7 @@ def tilt_from_reference_deg(gravity: FloatArray, reference: FloatArray) -> Float
     # Array methods rather than np.clip, np.cumsum, ... in the per-chunk code here and
     # in fusion.py: the same operations without the function wrappers' overhead.
     cos = (gravity @ reference).clip(-1.0, 1.0)
-    out: FloatArray = np.arccos(cos) * _DEG
+    out: FloatArray = np.arccos(cos) * DEG_PER_RAD
     return out
 
 
@@ -42,9 +40,9 @@ def tilt_rate_dps(gravity: FloatArray, gyro_rads: FloatArray, reference: FloatAr
     gyro rather than differencing the angle adds no filter lag.
     """
     cross = cross_rows(gravity, gyro_rads)
-    moving = np.sqrt(np.einsum("ij,ij->i", cross, cross)) * _DEG
-    sin_t = np.sin(angle_deg / _DEG)
-    raw = -(cross @ reference) * _DEG / np.maximum(sin_t, 1e-6)
+    moving = np.sqrt(np.einsum("ij,ij->i", cross, cross)) * DEG_PER_RAD
+    sin_t = np.sin(angle_deg / DEG_PER_RAD)
+    raw = -(cross @ reference) * DEG_PER_RAD / np.maximum(sin_t, 1e-6)
     out: FloatArray = raw.clip(-moving, moving)
     return out
 
@@ -65,7 +63,7 @@ def still_mask(acc_mps2: FloatArray, gyro_rads: FloatArray, max_rate_dps: float 
     1.5 m/s² (~150 mg) around 1 g tolerates the zero-g offsets of cheap accelerometers
     (±40–100 mg) without letting a walking step pass.
     """
-    rate = np.sqrt(np.einsum("ij,ij->i", gyro_rads, gyro_rads)) * _DEG
+    rate = np.sqrt(np.einsum("ij,ij->i", gyro_rads, gyro_rads)) * DEG_PER_RAD
     acc_dev = np.abs(np.sqrt(np.einsum("ij,ij->i", acc_mps2, acc_mps2)) - STANDARD_GRAVITY_MPS2)
     out: npt.NDArray[np.bool_] = (rate < max_rate_dps) & (acc_dev < max_acc_dev_mps2)
     return out

@@ -14,8 +14,6 @@ from eccentric.core.errors import InputFormatError
 
 FloatArray = npt.NDArray[np.float64]
 
-STANDARD_GRAVITY_MPS2 = 9.80665
-
 
 @dataclass(frozen=True, slots=True)
 class ImuChunk:

@@ -7,13 +7,19 @@ from typing import Literal
 
 import numpy as np
 
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2, FloatArray
+from eccentric.core.chunk import FloatArray
 from eccentric.core.errors import UnitError
 
 AccUnit = Literal["g", "m/s2"]
 GyroUnit = Literal["rad/s", "deg/s"]
 ACC_UNITS: tuple[AccUnit, ...] = ("g", "m/s2")
 GYRO_UNITS: tuple[GyroUnit, ...] = ("rad/s", "deg/s")
+
+# The one definition of each constant. No sensor vendor states which g its
+# accelerometer counts in, so the standard one is used (firmware_notes, §1.5).
+STANDARD_GRAVITY_MPS2 = 9.80665
+RAD_PER_DEG = math.pi / 180.0
+DEG_PER_RAD = 180.0 / math.pi
 
 
 def acc_to_mps2(values: FloatArray, unit: str) -> FloatArray:
@@ -28,7 +34,7 @@ def gyro_to_rads(values: FloatArray, unit: str) -> FloatArray:
     if unit == "rad/s":
         return values
     if unit == "deg/s":
-        return values * (math.pi / 180.0)
+        return values * RAD_PER_DEG
     raise UnitError(f"unknown gyroscope unit {unit!r}; use one of {', '.join(GYRO_UNITS)}")
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
@@ -25,8 +24,6 @@ from eccentric.core.errors import EccentricError
 
 log = logging.getLogger(__name__)
 
-G_MPS2 = 9.80665  # standard gravity; no vendor states which g it uses (notes §1.5)
-DEG = math.pi / 180.0
 
 Stream = Literal["acc", "gyro", "imu", "mag"]
 Timing = Literal["device", "counter", "arrival"]

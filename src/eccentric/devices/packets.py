@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2, FloatArray
+from eccentric.core.chunk import FloatArray
+from eccentric.core.units import STANDARD_GRAVITY_MPS2
 
 IntArray = npt.NDArray[np.int64]
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from eccentric.core.errors import EccentricError
+from eccentric.core.units import STANDARD_GRAVITY_MPS2
 
 TimestampSource = Literal["device", "host"]
 
@@ -55,7 +56,7 @@ class DeviceSpec:
     sources: dict[str, str] = field(default_factory=dict)
 
     def acc_lsb_mps2(self, range_g: float) -> float:
-        return self.acc_lsb_g[range_g] * 9.80665
+        return self.acc_lsb_g[range_g] * STANDARD_GRAVITY_MPS2
 
     def check(self, rate_hz: float, acc_range_g: float, gyro_range_dps: float) -> None:
         """Raise EccentricError unless the device supports this configuration."""

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2, FloatArray
+from eccentric.core.chunk import FloatArray
+from eccentric.core.units import STANDARD_GRAVITY_MPS2
 from eccentric.devices.sensors import DeviceSpec
 
 GRAVITY_W_MPS2 = np.array([0.0, 0.0, -STANDARD_GRAVITY_MPS2])

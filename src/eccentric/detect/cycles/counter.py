@@ -53,6 +53,7 @@ from scipy.signal import butter, lfilter
 
 from eccentric.core.chunk import FloatArray
 from eccentric.core.events import Phase, Rep
+from eccentric.core.units import DEG_PER_RAD
 from eccentric.detect.base import MotionFrame, NonRep
 
 # ---------------------------------------------------------------------------------------
@@ -148,7 +149,6 @@ UNLOCK_MIN_S = 2.0
 # A hole in the data longer than this (s) ends the bout: what happened inside is unknown.
 GAP_RESET_S = 5.0
 
-_RAD2DEG = 180.0 / math.pi
 # Ring columns: 0 t (s); 1-3 band-passed rotation (rad); 4-6 band-passed acceleration
 # (m/s^2); 7 detrended dominant component; 8-10 plain gyro integral (rad); 11-13 raw
 # acceleration (m/s^2, gravity included).
@@ -1035,7 +1035,7 @@ class GenericRepCounter:
         comp = (rows[i_a: seg_end + 1, cols] @ bout.axis) * far.kind
         far_s = float(t[i_a + int(np.argmax(comp))]) if comp.size else far.t_s
         rot = rows[: seg_end + 1, 1:4] @ bout.rot_axis
-        rom_deg = float(np.ptp(rot)) * _RAD2DEG if rot.size else 0.0
+        rom_deg = float(np.ptp(rot)) * DEG_PER_RAD if rot.size else 0.0
         if any(g0 < end_s and g1 > start_s for g0, g1 in self._gaps):
             flags.append("gap")
         if bout.signal == _ACCELERATION:

@@ -32,9 +32,8 @@ from typing import Any
 import numpy as np
 
 from eccentric.core.errors import EccentricError
+from eccentric.core.units import RAD_PER_DEG, STANDARD_GRAVITY_MPS2
 from eccentric.devices.base import (
-    DEG,
-    G_MPS2,
     DecodeStats,
     DriverSpec,
     Frame,
@@ -51,8 +50,8 @@ from eccentric.devices.base import (
 
 AXES = ("ax", "ay", "az", "gx", "gy", "gz")
 HEADER_FIELDS = ("counter", "t_ms", "t_us", "_")
-ACC_UNITS = {"g": G_MPS2, "mg": G_MPS2 / 1000.0, "m/s2": 1.0}
-GYRO_UNITS = {"dps": DEG, "rad/s": 1.0}
+ACC_UNITS = {"g": STANDARD_GRAVITY_MPS2, "mg": STANDARD_GRAVITY_MPS2 / 1000.0, "m/s2": 1.0}
+GYRO_UNITS = {"dps": RAD_PER_DEG, "rad/s": 1.0}
 
 
 def _err(message: str) -> EccentricError:

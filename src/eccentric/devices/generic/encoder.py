@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2, ImuChunk
+from eccentric.core.chunk import ImuChunk
+from eccentric.core.units import STANDARD_GRAVITY_MPS2
 from eccentric.devices.packets import Packet, packets_of, runs
 
 ACC_UNITS = {"g": STANDARD_GRAVITY_MPS2, "mg": STANDARD_GRAVITY_MPS2 / 1000.0, "m/s2": 1.0}

@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from eccentric.core.units import RAD_PER_DEG, STANDARD_GRAVITY_MPS2
 from eccentric.devices.base import (
-    DEG,
-    G_MPS2,
     DecodeStats,
     DriverSpec,
     Frame,
@@ -82,8 +81,8 @@ class MetaWear:
         self.samples_per_packet = 3 if self.packed else 1
         self.stats = DecodeStats()
         self._warn = RateLimitedLog(f"metawear {self.sensor}")
-        self._acc_lsb = ACC_RANGES[self.acc_range_g][2] / G_MPS2  # counts per m/s²
-        self._gyro_lsb = GYRO_RANGES[self.gyro_range_dps][1] / DEG  # counts per rad/s
+        self._acc_lsb = ACC_RANGES[self.acc_range_g][2] / STANDARD_GRAVITY_MPS2  # counts per m/s²
+        self._gyro_lsb = GYRO_RANGES[self.gyro_range_dps][1] / RAD_PER_DEG  # counts per rad/s
         # (module, register) → (stream, samples per notification)
         self._data: dict[tuple[int, int], tuple[Stream, int]] = {}
         pairs: tuple[tuple[int, Stream], ...] = ((ACC, "acc"), (GYRO, "gyro"))

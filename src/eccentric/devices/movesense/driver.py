@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from eccentric.core.units import RAD_PER_DEG
 from eccentric.devices.base import (
-    DEG,
     DecodeStats,
     DeviceError,
     DriverSpec,
@@ -139,7 +139,7 @@ class Movesense:
         self._last_ms = ms
         floats = np.frombuffer(payload, dtype="<f4", offset=4).astype(np.float64)
         acc = floats[:3 * n].reshape(n, 3)
-        gyro = floats[3 * n:].reshape(n, 3) * DEG
+        gyro = floats[3 * n:].reshape(n, 3) * RAD_PER_DEG
         values = np.concatenate([acc, gyro], axis=1)
         if not np.isfinite(values).all():
             return reject(self.stats, self._warn, "update holds non-finite values")

@@ -24,9 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from eccentric.core.errors import EccentricError
+from eccentric.core.units import RAD_PER_DEG, STANDARD_GRAVITY_MPS2
 from eccentric.devices.base import (
-    DEG,
-    G_MPS2,
     MAX_NOTIFICATION_BYTES,
     DecodeStats,
     DeviceError,
@@ -424,31 +423,32 @@ class PolarPmd:
         if f.compressed:
             vals = decode_compressed(f.content, 3, 16).astype(np.float64)
             if f.frame_type == 0:
-                return vals * (k * G_MPS2)  # value × FACTOR is in g
+                return vals * (k * STANDARD_GRAVITY_MPS2)  # value × FACTOR is in g
             if f.frame_type == 1:
-                return vals * (k * G_MPS2 / 1000.0)  # value × FACTOR is in mg
+                return vals * (k * STANDARD_GRAVITY_MPS2 / 1000.0)  # value × FACTOR is in mg
             raise PmdFormatError(f"unknown compressed ACC frame type {f.frame_type}")
         if f.frame_type not in (0, 1, 2):
             raise PmdFormatError(f"unknown raw ACC frame type {f.frame_type}")
         vals = decode_raw(f.content, f.frame_type + 1, 3).astype(np.float64)
         if f.frame_type == 0 and self.model == "verity":
-            return vals * G_MPS2  # int8 frames are in g on the Verity Sense (notes §1.5)
-        return vals * (G_MPS2 / 1000.0)
+            # int8 frames are in g on the Verity Sense (notes §1.5)
+            return vals * STANDARD_GRAVITY_MPS2
+        return vals * (STANDARD_GRAVITY_MPS2 / 1000.0)
 
     def _gyro(self, f: PmdFrame) -> npt.NDArray[np.float64]:
         k = self.factor(MEAS_GYRO)
         if f.compressed and f.frame_type == 0:
-            return decode_compressed(f.content, 3, 16).astype(np.float64) * (k * DEG)
+            return decode_compressed(f.content, 3, 16).astype(np.float64) * (k * RAD_PER_DEG)
         if f.compressed and f.frame_type == 1:
             dps = float_bits(decode_compressed(f.content, 3, 32))
-            return dps * (k * DEG)  # FACTOR is 1.0 unless the start response gave one
+            return dps * (k * RAD_PER_DEG)  # FACTOR is 1.0 unless the start response gave one
         if not f.compressed and f.frame_type == 0:
-            return decode_raw(f.content, 2, 3).astype(np.float64) * (k * DEG)
+            return decode_raw(f.content, 2, 3).astype(np.float64) * (k * RAD_PER_DEG)
         if not f.compressed and f.frame_type == 1:
             if not f.content or len(f.content) % 12:
                 raise PmdFormatError("float gyro content is not whole 12-byte samples")
             dps = np.frombuffer(f.content, dtype="<f4").astype(np.float64).reshape(-1, 3)
-            return dps * DEG
+            return dps * RAD_PER_DEG
         raise PmdFormatError(f"unknown GYRO frame type 0x{f.frame_type:02x}")
 
     def _mag(self, f: PmdFrame) -> npt.NDArray[np.float64]:

@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from eccentric.core.units import RAD_PER_DEG, STANDARD_GRAVITY_MPS2
 from eccentric.devices.base import (
-    DEG,
-    G_MPS2,
     DecodeStats,
     DriverSpec,
     Frame,
@@ -42,8 +41,8 @@ HEAD_DATA = b"\x55\x61"
 HEAD_REGISTER = b"\x55\x71"  # answer to a register read: not sensor data
 UNLOCK = bytes.fromhex("FFAA6988B5")
 RATE_CODES = {1.0: 0x03, 5.0: 0x05, 10.0: 0x06, 50.0: 0x08, 100.0: 0x09, 200.0: 0x0B}
-ACC_SCALE = 16.0 / 32768.0 * G_MPS2  # m/s² per count (±16 g)
-GYRO_SCALE = 2000.0 / 32768.0 * DEG  # rad/s per count (±2000 °/s)
+ACC_SCALE = 16.0 / 32768.0 * STANDARD_GRAVITY_MPS2  # m/s² per count (±16 g)
+GYRO_SCALE = 2000.0 / 32768.0 * RAD_PER_DEG  # rad/s per count (±2000 °/s)
 
 
 class WitMotion:

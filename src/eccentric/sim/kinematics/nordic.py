@@ -22,7 +22,8 @@ from typing import Literal
 
 import numpy as np
 
-from eccentric.core.chunk import STANDARD_GRAVITY_MPS2, FloatArray
+from eccentric.core.chunk import FloatArray
+from eccentric.core.units import STANDARD_GRAVITY_MPS2
 from eccentric.sim.motion import hold, integrate, min_jerk, move
 
 ReturnMode = Literal["pull", "push", "band"]
