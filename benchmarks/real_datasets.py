@@ -36,9 +36,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from eccentric.detectors import generic  # noqa: E402
-
 from eccentric.core.chunk import ImuChunk  # noqa: E402
+from eccentric.detect.cycles import counter as generic  # noqa: E402
 from eccentric.io.csv_import import iter_chunks, read_csv  # noqa: E402
 from eccentric.io.metawear_csv import read_metawear  # noqa: E402
 from eccentric.session.pipeline import Session, SessionConfig  # noqa: E402

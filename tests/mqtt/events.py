@@ -12,7 +12,7 @@ def rep(n: int, *, set_number: int = 1, session: str = "s1") -> dict[str, Any]:
     r = Rep("nordic_curl", start, start + 4.0, 3.0, 1.0,
             [Phase("eccentric", start, start + 3.0), Phase("concentric", start + 3.0,
                                                            start + 4.0)],
-            62.0, break_angle_deg=48.0, break_t_s=start + 2.5, side="both")
+            62.0, measures={"break_angle_deg": 48.0, "break_t_s": start + 2.5}, side="both")
     return rep_event(r, number=n, set_number=set_number, rep_in_set=n, decided_s=start + 4.2,
                      session=session, tempo="3-0-1-0", target_ok=True)
 

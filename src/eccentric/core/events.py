@@ -35,7 +35,13 @@ class Phase:
 
 @dataclass(slots=True)
 class Rep:
-    """A decided repetition. Angles in degrees, durations in seconds, rates in °/s."""
+    """A decided repetition. Angles in degrees, durations in seconds, rates in °/s.
+
+    ``measures`` are the exercise's own figures (its profile names them: e.g. ``hold_s``
+    for a ball curl, ``break_angle_deg`` for a Nordic), in report order; ``diagnostics``
+    say how the detector saw the rep (e.g. the cycle counter's period). Both are
+    reported under their keys, so their names carry their units.
+    """
 
     exercise: str
     start_s: float
@@ -44,19 +50,19 @@ class Rep:
     concentric_s: float
     phases: list[Phase]
     rom_deg: float
-    hold_s: float | None = None
-    bottom_pause_s: float = 0.0
-    top_pause_s: float = 0.0
-    controlled_eccentric_s: float | None = None
-    break_angle_deg: float | None = None
-    break_t_s: float | None = None
-    bottom_angle_deg: float | None = None
-    peak_lowering_dps: float | None = None
+    # Time spent at the far end of the movement (s); it is the pause of the tempo.
+    far_hold_s: float = 0.0
+    measures: dict[str, float] = field(default_factory=dict)
     side: str | None = None
     flags: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
     # Stream time at which the detector decided this rep (for latency accounting).
     decided_s: float | None = None
+
+
+def _measure(name: str, value: float) -> float | None:
+    """Report precision follows the unit: 0.1 for angles and angular rates, 1 ms else."""
+    return _r(value, 1 if name.endswith(("_deg", "_dps")) else 3)
 
 
 def rep_event(rep: Rep, *, number: int, set_number: int, rep_in_set: int, decided_s: float,
@@ -77,17 +83,8 @@ def rep_event(rep: Rep, *, number: int, set_number: int, rep_in_set: int, decide
         "tempo": tempo,
         "rom_deg": _r(rep.rom_deg, 1),
     }
-    if rep.hold_s is not None:
-        ev["hold_s"] = _r(rep.hold_s)
-    if rep.controlled_eccentric_s is not None:
-        ev["controlled_eccentric_s"] = _r(rep.controlled_eccentric_s)
-    if rep.break_angle_deg is not None:
-        ev["break_angle_deg"] = _r(rep.break_angle_deg, 1)
-        ev["break_t_s"] = _r(rep.break_t_s)
-    if rep.bottom_angle_deg is not None:
-        ev["bottom_angle_deg"] = _r(rep.bottom_angle_deg, 1)
-    if rep.peak_lowering_dps is not None:
-        ev["peak_lowering_dps"] = _r(rep.peak_lowering_dps, 1)
+    for name, value in rep.measures.items():
+        ev[name] = _measure(name, value)
     if rep.side is not None:
         ev["side"] = rep.side
     ev["phases"] = [{"name": p.name, "start_s": _r(p.start_s), "end_s": _r(p.end_s)}
@@ -95,6 +92,6 @@ def rep_event(rep: Rep, *, number: int, set_number: int, rep_in_set: int, decide
     if target_ok is not None:
         ev["within_target_tempo"] = target_ok
     ev["flags"] = list(rep.flags)
-    ev.update(rep.extra)
+    ev.update(rep.diagnostics)
     ev["decided_s"] = _r(decided_s)
     return ev

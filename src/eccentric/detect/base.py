@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,35 @@ class MotionFrame:
 
     def __len__(self) -> int:
         return int(self.t_s.shape[0])
+
+
+Direction = Literal["out", "back"]
+
+
+@dataclass(frozen=True)
+class PhaseNames:
+    """What a rep's phases are called: the way out from the start pose, the optional
+    uncontrolled part of it after a break point, the time at the far end, the way back."""
+
+    out: str
+    back: str
+    far: str = "hold"
+    fall: str | None = None
+
+
+@dataclass(frozen=True)
+class RepSpec:
+    """How a detector names and reports a rep of one exercise (from its profile).
+
+    ``eccentric`` says which way of travel lengthens the working muscle; ``fields`` are
+    the exercise's own rep measures (e.g. ``hold_s``, ``break_angle_deg``), reported in
+    this order where the detector measured them.
+    """
+
+    exercise: str
+    eccentric: Direction
+    phases: PhaseNames
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -84,7 +84,7 @@ COMMAND_NAMES = tuple(_BRANCHES)
 
 
 def known_exercises() -> Collection[str]:
-    from eccentric.exercises.profiles import PROFILES  # the pipeline's registry is the authority
+    from eccentric.exercises.catalogue import PROFILES  # the pipeline's registry is the authority
 
     return PROFILES.keys()
 

@@ -24,7 +24,9 @@ from eccentric.core.chunk import ImuChunk
 from eccentric.core.events import Event, Rep
 from eccentric.core.timing import Gap, TimelineGuard
 from eccentric.detect.base import Detector, MotionFrame, NonRep
-from eccentric.exercises.profiles import ExerciseProfile, get_profile, make_detector
+from eccentric.detect.registry import make_detector
+from eccentric.exercises.catalogue import get_profile
+from eccentric.exercises.profile import ExerciseProfile
 from eccentric.session.pose_recovery import FLAG as AFTER_GAP_FLAG
 from eccentric.session.pose_recovery import AfterGapBuffer
 from eccentric.session.sets import SetTracker
@@ -55,7 +57,8 @@ class Session:
     def __init__(self, config: SessionConfig) -> None:
         self.config = config
         self.profile: ExerciseProfile = get_profile(config.exercise)
-        self.detector: Detector = make_detector(self.profile, config.rate_hz)
+        self.detector: Detector = make_detector(self.profile.detector, self.profile.rep_spec,
+                                                 config.rate_hz)
         self.timeline = TimelineGuard(config.rate_hz)
         self.attitude = AttitudeFilter(config.rate_hz)
         self.calibrator = StillCalibrator(self.profile.calibration_still_s)
@@ -144,7 +147,8 @@ class Session:
         then carries on (see pose_recovery). Only its reps are reported; what it rejects
         was already reported by the detector it replaces, from the old pose."""
         assert self.reference is not None
-        detector = make_detector(self.profile, self.config.rate_hz)
+        detector = make_detector(self.profile.detector, self.profile.rep_spec,
+                                 self.config.rate_hz)
         reps: list[Rep | NonRep] = []
         for frame in self._after_gap.take():
             again = measured_frame(frame.t_s, frame.acc_mps2, frame.gyro_rads, frame.gravity,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from eccentric.core.events import SCHEMA_VERSION, Event, Rep, rep_event
-from eccentric.exercises.profiles import ExerciseProfile
+from eccentric.exercises.profile import ExerciseProfile
 from eccentric.session.tempo import Tempo, format_tempo, parse_tempo, within_target
 
 # Phase fields summarised per set (mean, SD, trend), when the exercise has them.
@@ -64,7 +64,7 @@ class SetTracker:
             current = _OpenSet(self.sets_closed + 1, rep.start_s, rep.side or self.side)
             self._open = current
         pause_before = rep.start_s - current.last_end_s if current.reps else 0.0
-        far_hold = rep.hold_s if rep.hold_s is not None else rep.bottom_pause_s
+        far_hold = rep.far_hold_s
         if self.profile.eccentric == "out":
             measured = Tempo(rep.eccentric_s, far_hold, rep.concentric_s, pause_before)
         else:

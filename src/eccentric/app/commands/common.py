@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from eccentric.core.units import ACC_UNITS, GYRO_UNITS
-from eccentric.exercises.profiles import PROFILES
+from eccentric.exercises.catalogue import PROFILES
 from eccentric.io.recording_format import PLACEMENTS, SIDES, RecordingHeader
 from eccentric.session.pipeline import SessionConfig
 

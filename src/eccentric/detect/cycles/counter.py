@@ -1049,6 +1049,6 @@ class GenericRepCounter:
             phases=[Phase("out", start_s, far_s), Phase("back", far_s, end_s)],
             rom_deg=rom_deg,
             flags=flags,
-            extra={"cycle_s": round(end_s - start_s, 3), "period_s": round(bout.period_s, 3),
+            diagnostics={"cycle_s": round(end_s - start_s, 3), "period_s": round(bout.period_s, 3),
                    "signal": _SIGNAL_NAMES[bout.signal]},
         )

@@ -1,6 +1,7 @@
 """Streaming detector for exercises that move one segment away from a still start pose
 and back: Nordic curls (thigh/trunk lean), ball leg curls (shank rotation), and any
-profile of that shape. Profiles (eccentric.exercises.profiles) supply every threshold.
+exercise of that shape. Its profile supplies every threshold (``ExcursionSettings``)
+and names the phases and measures of its reps (``RepSpec``).
 
 Online, a small state machine on the segment angle decides *that* a rep happened
 (idle → out → returning → decided). Once decided, the buffered samples of that rep are
@@ -18,9 +19,9 @@ import numpy.typing as npt
 from eccentric.core.chunk import FloatArray
 from eccentric.core.events import Phase, Rep
 from eccentric.core.timing import Gap
-from eccentric.detect.base import MotionFrame, NonRep
+from eccentric.detect.base import MotionFrame, NonRep, RepSpec
 from eccentric.detect.excursion.phases import ExcursionBoundaries, segment_excursion
-from eccentric.exercises.profiles import ExerciseProfile
+from eccentric.detect.excursion.settings import ExcursionSettings
 
 State = Literal["idle", "out", "returning", "locked"]
 
@@ -56,9 +57,10 @@ LOOKBACK_S = 6.0
 
 
 class ExcursionDetector:
-    def __init__(self, profile: ExerciseProfile, rate_hz: float) -> None:
-        self.profile = profile
-        self.exercise = profile.name
+    def __init__(self, settings: ExcursionSettings, spec: RepSpec, rate_hz: float) -> None:
+        self.settings = settings
+        self.spec = spec
+        self.exercise = spec.exercise
         self.rate_hz = rate_hz
         self._t: FloatArray = np.zeros(0)
         self._angle: FloatArray = np.zeros(0)
@@ -84,9 +86,9 @@ class ExcursionDetector:
     @property
     def phase(self) -> str:
         if self._state == "out":
-            return "eccentric" if self.profile.eccentric == "out" else "concentric"
+            return "eccentric" if self.spec.eccentric == "out" else "concentric"
         if self._state == "returning":
-            return "concentric" if self.profile.eccentric == "out" else "eccentric"
+            return "concentric" if self.spec.eccentric == "out" else "eccentric"
         return "idle"
 
     def on_recalibrated(self, t_s: float) -> None:
@@ -118,7 +120,7 @@ class ExcursionDetector:
     # results without the function wrappers' overhead.
 
     def _scan(self, i: int) -> list[Rep | NonRep]:
-        p = self.profile
+        p = self.settings
         angle, rate, t = self._angle, self._rate, self._t
         n = len(t)
         out: list[Rep | NonRep] = []
@@ -214,7 +216,7 @@ class ExcursionDetector:
         the next frame in ``_still_since``.
         """
         still, t = self._still, self._t
-        need = self.profile.max_still_in_rep_s
+        need = self.settings.max_still_in_rep_s
         n = len(still)
         j = i
         while j < n:
@@ -258,7 +260,7 @@ class ExcursionDetector:
         return out
 
     def _decide_at(self, end_i: int) -> list[Rep | NonRep]:
-        p = self.profile
+        p = self.settings
         base_i = self._search_base_index()
         t = self._t
         # If the way out vanished into a data gap, the rep starts where the data stopped:
@@ -269,7 +271,7 @@ class ExcursionDetector:
             base_i = max(base_i, int(t.searchsorted(hidden[-1].start_s)))
         # Ended away from the start pose (e.g. a push-up return that stalls and is then
         # finished slowly): wait to be back before another rep can start.
-        self._state = "idle" if self._angle[end_i] < self.profile.onset_deg else "locked"
+        self._state = "idle" if self._angle[end_i] < self.settings.onset_deg else "locked"
         self._base_t = float(t[end_i])
         excursion = self._peak_deg
         if excursion < p.min_rom_deg:
@@ -310,49 +312,39 @@ class ExcursionDetector:
         return [rep]
 
     def _make_rep(self, b: ExcursionBoundaries) -> Rep:
-        p = self.profile
+        spec, names = self.spec, self.spec.phases
         t, angle = self._t, self._angle
         t0, t_far0, t_far1, t1 = (float(t[i]) for i in (b.start_i, b.far_start_i,
                                                         b.far_end_i, b.end_i))
         out_s, far_s, back_s = t_far0 - t0, t_far1 - t_far0, t1 - t_far1
-        start_angle = float(angle[b.start_i])
-        far_angle = float(np.max(angle[b.far_start_i:b.far_end_i + 1]))
-        rom = float(angle[b.peak_i]) - start_angle
         flags = [f"gap:{g.start_s:.2f}-{g.end_s:.2f}" for g in self._gaps
                  if g.end_s > t0 and g.start_s < t1]
-        if p.eccentric == "out":
-            phases: list[Phase] = []
-            brk_t: float | None = None
-            brk_angle: float | None = None
-            gap_in_lowering = any(g.end_s > t0 and g.start_s < t_far0 for g in self._gaps)
-            if gap_in_lowering:
-                # Packets lost while lowering: the break may lie inside the hole, and a
+        brk_t: float | None = None
+        measured: dict[str, float | None] = {
+            "hold_s": far_s,
+            "bottom_angle_deg": float(np.max(angle[b.far_start_i:b.far_end_i + 1])),
+            "peak_lowering_dps": b.out_peak_dps,
+        }
+        phases = [Phase(names.out, t0, t_far0)]
+        if self.settings.break_point is not None and names.fall is not None:
+            if any(g.end_s > t0 and g.start_s < t_far0 for g in self._gaps):
+                # Packets lost on the way out: the break may lie inside the hole, and a
                 # guessed angle is worse than none.
                 flags.append("break_unknown_gap")
-            if b.break_i is not None and not gap_in_lowering:
+            elif b.break_i is not None:
                 brk_t = float(t[b.break_i])
+                phases = [Phase(names.out, t0, brk_t), Phase(names.fall, brk_t, t_far0)]
                 # Lean from the calibrated upright pose, as published (0 = upright).
-                brk_angle = float(angle[b.break_i])
-                phases += [Phase("eccentric_controlled", t0, brk_t),
-                           Phase("eccentric_fall", brk_t, t_far0)]
-            else:
-                phases.append(Phase("eccentric_controlled", t0, t_far0))
-            phases += [Phase("bottom", t_far0, t_far1), Phase("concentric", t_far1, t1)]
-            return Rep(
-                exercise=p.name, start_s=t0, end_s=t1, eccentric_s=out_s, concentric_s=back_s,
-                phases=phases, rom_deg=rom, bottom_pause_s=far_s,
-                controlled_eccentric_s=(brk_t - t0) if brk_t is not None else out_s,
-                break_angle_deg=brk_angle, break_t_s=brk_t,
-                bottom_angle_deg=far_angle, peak_lowering_dps=b.out_peak_dps,
-                flags=flags,
-            ) if p.break_point is not None else Rep(
-                exercise=p.name, start_s=t0, end_s=t1, eccentric_s=out_s, concentric_s=back_s,
-                phases=phases, rom_deg=rom, hold_s=far_s, flags=flags)
+                measured["break_angle_deg"] = float(angle[b.break_i])
+                measured["break_t_s"] = brk_t
+            measured["controlled_eccentric_s"] = (brk_t - t0) if brk_t is not None else out_s
+        phases += [Phase(names.far, t_far0, t_far1), Phase(names.back, t_far1, t1)]
+        ecc_s, con_s = (out_s, back_s) if spec.eccentric == "out" else (back_s, out_s)
         return Rep(
-            exercise=p.name, start_s=t0, end_s=t1, eccentric_s=back_s, concentric_s=out_s,
-            phases=[Phase("concentric", t0, t_far0), Phase("hold", t_far0, t_far1),
-                    Phase("eccentric", t_far1, t1)],
-            rom_deg=rom, hold_s=far_s, flags=flags,
+            exercise=spec.exercise, start_s=t0, end_s=t1, eccentric_s=ecc_s, concentric_s=con_s,
+            phases=phases, rom_deg=float(angle[b.peak_i]) - float(angle[b.start_i]),
+            far_hold_s=far_s, flags=flags,
+            measures={k: v for k in spec.fields if (v := measured.get(k)) is not None},
         )
 
     def _trim(self) -> None:

@@ -1,0 +1,58 @@
+"""Tuning of the excursion detector (one segment leaves a still start pose and comes
+back). Every number has its unit in its name and its reason beside it; exercise profiles
+override what differs for their movement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BreakPointRule:
+    """Nordic break point: lowering faster than ``rate_dps`` AND accelerating faster than
+    ``accel_dps2``. Default: trunk lowering > 20 °/s and > 150 °/s² (Eur J Sport Sci 2021,
+    doi 10.1080/17461391.2021.2014984; reference/rep_counting_anchors.md N9). Soga 2021
+    (N8) used knee velocity > 10 °/s from video, but controlled lowering alone often
+    exceeds 10 °/s, so the velocity-only rule would fire before the break.
+    """
+
+    rate_dps: float = 20.0
+    accel_dps2: float = 150.0
+    # The published rule was applied to video kinematics, which are smooth; on a body-worn
+    # gyro, muscle tremor (~8–12 Hz) alone exceeds 150 °/s². Smoothing over 0.1 s (a
+    # ~5 Hz low-pass) and asking both conditions to hold for 60 ms keeps tremor out while
+    # a fall (0.3–0.7 s long) still shows within a few samples.
+    accel_window_s: float = 0.1
+    hold_s: float = 0.06
+
+
+@dataclass(frozen=True)
+class ExcursionSettings:
+    """What the excursion detector needs to decide and segment a rep."""
+
+    # A rep must leave the start pose by this much (deg) before it is a candidate.
+    onset_deg: float = 10.0
+    # ...and reach at least this far (deg) to count; less is a partial rep.
+    min_rom_deg: float = 35.0
+    # ...and take at least this long from start to end (s); quicker is a step, a shuffle
+    # or a bounce, not a rep performed with the controlled tempo coaches ask for.
+    min_rep_s: float = 1.2
+    # Back below this fraction of the rep's peak angle, the rep ends where the return
+    # speed fades (boundary rule). A return that stalls part-way (a hands push-up handing
+    # over to a slow finish) has not ended yet.
+    return_fraction: float = 0.25
+    # Phase boundaries: angular speed crosses max(boundary_min_dps, fraction × phase peak).
+    # 5 % of peak velocity is the usual kinematic onset/offset convention in motor control.
+    boundary_min_dps: float = 3.0
+    boundary_peak_fraction: float = 0.05
+    # Still this long in mid-rep means the athlete settled into another pose (lay down,
+    # stood up, moved the sensor): the attempt is dropped and the start pose re-learnt (s).
+    # Coaches cue holds of 1–2 s at the top ("hold 1–2 s"), and Nordic athletes push
+    # straight back up after the catch, so 2.5 s separates holds from a new pose.
+    max_still_in_rep_s: float = 2.5
+    # An excursion beyond this is no rep of this exercise (deg; None: no limit).
+    max_angle_deg: float | None = None
+    # An attempt still out after this long is given up (s).
+    max_rep_s: float = 30.0
+    # The Nordic break point, for exercises that have one.
+    break_point: BreakPointRule | None = None
