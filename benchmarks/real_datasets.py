@@ -1,6 +1,6 @@
 """The generic ``auto`` counter on real wearable-IMU recordings (developer split).
 
-Every set is streamed through ``eccentric.session.pipeline.Session(exercise="auto")`` in chunks
+Every set is streamed through ``eccentric.session.pipeline.Pipeline`` (exercise ``auto``) in chunks
 (0.5 s by default), exactly as a live session would see it, and the number of ``rep``
 events is compared with the dataset's repetition count.
 
@@ -36,11 +36,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from eccentric.core.chunk import ImuChunk  # noqa: E402
+from eccentric.core.chunk import ImuChunk, iter_chunks  # noqa: E402
 from eccentric.detect.cycles import counter as generic  # noqa: E402
-from eccentric.io.csv_import import iter_chunks, read_csv  # noqa: E402
+from eccentric.io.csv_import import read_csv  # noqa: E402
 from eccentric.io.metawear_csv import read_metawear  # noqa: E402
-from eccentric.session.pipeline import Session, SessionConfig  # noqa: E402
+from eccentric.session.pipeline import Pipeline, PipelineConfig  # noqa: E402
 
 DEFAULT_DATASETS = ROOT.parent / "shared" / "datasets"
 CMU_SENSORS = ("Chest", "LeftFoot", "LeftShank", "LeftThigh", "LeftWrist", "Pelvis",
@@ -156,7 +156,7 @@ def load_cmu(root: Path, sensor: str) -> Iterator[SetData]:
 
 def run_set(s: SetData, chunk_s: float) -> Result:
     """Stream one set through the pipeline; time the detector's own calls (CPU)."""
-    session = Session(SessionConfig(exercise="auto", rate_hz=s.rate_hz, session_id=s.name))
+    session = Pipeline(PipelineConfig(exercise="auto", rate_hz=s.rate_hz, session_id=s.name))
     det = session.detector
     spent = [0.0]
 

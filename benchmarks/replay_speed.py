@@ -30,7 +30,7 @@ from eccentric.core.chunk import ImuChunk, concat  # noqa: E402
 from eccentric.io.recording_format import RecordingHeader  # noqa: E402
 from eccentric.io.recording_reader import RecordingReader  # noqa: E402
 from eccentric.io.recording_writer import RecordingWriter  # noqa: E402
-from eccentric.session.pipeline import Session, SessionConfig  # noqa: E402
+from eccentric.session.pipeline import Pipeline, PipelineConfig  # noqa: E402
 
 
 def synthetic_chunks(duration_s: float, rate_hz: float = 100.0) -> Iterator[ImuChunk]:
@@ -60,7 +60,7 @@ def rss_mb() -> float:
 def run_stream(chunks: Iterator[ImuChunk], exercise: str, rate_hz: float
                ) -> tuple[float, float, int, float]:
     """Returns (stream seconds, cpu seconds, reps, rss after in MB)."""
-    session = Session(SessionConfig(exercise=exercise, rate_hz=rate_hz))
+    session = Pipeline(PipelineConfig(exercise=exercise, rate_hz=rate_hz))
     reps = 0
     t_first: float | None = None
     t_last = 0.0

@@ -43,13 +43,13 @@ def test_replay_is_deterministic_byte_for_byte() -> None:
     import json
 
     from eccentric.io.recording_reader import RecordingReader
-    from eccentric.session.pipeline import SessionConfig, run
+    from eccentric.session.pipeline import PipelineConfig, run
 
     path = next(p for p in RECORDINGS if "nordic_thigh_polar52_dropouts" in p.name)
     outs = []
     for merge_s in (0.0, 5.0):
         r = RecordingReader(path)
-        cfg = SessionConfig(exercise=r.header.exercise, rate_hz=r.header.rate_hz)
+        cfg = PipelineConfig(exercise=r.header.exercise, rate_hz=r.header.rate_hz)
         outs.append("\n".join(json.dumps(e) for e in run(r.chunks(merge_s=merge_s), cfg)))
     assert outs[0] == outs[1]
     assert '"type": "rep"' in outs[0]

@@ -2,9 +2,8 @@
 
 import numpy as np
 
-from eccentric.core.chunk import ImuChunk
-from eccentric.io.csv_import import iter_chunks
-from eccentric.session.pipeline import SessionConfig, run
+from eccentric.core.chunk import ImuChunk, iter_chunks
+from eccentric.session.pipeline import PipelineConfig, run
 from tests.synthetic import imu_from_angle, min_jerk, nordic_angle
 
 RATE_HZ = 100.0
@@ -25,7 +24,7 @@ def _session_with_lost_pose(gap_s: tuple[float, float]) -> tuple[ImuChunk, list[
 
 
 def _reps(chunk: ImuChunk, chunk_s: float) -> list[dict[str, object]]:
-    events = run(iter_chunks(chunk, chunk_s), SessionConfig("nordic_curl", RATE_HZ))
+    events = run(iter_chunks(chunk, chunk_s), PipelineConfig("nordic_curl", RATE_HZ))
     return [e for e in events if e["type"] == "rep"]
 
 

@@ -5,10 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from eccentric.core.chunk import ImuChunk
+from eccentric.core.chunk import ImuChunk, iter_chunks
 from eccentric.detect.excursion.detector import LOOKBACK_S
-from eccentric.io.csv_import import iter_chunks
-from eccentric.session.pipeline import Session, SessionConfig, run
+from eccentric.session.pipeline import Pipeline, PipelineConfig, run
 from tests.synthetic import imu_from_angle, min_jerk, nordic_angle, rotation
 
 MOUNT = rotation(np.array([0.3, 1.0, 0.2]), 1.1)
@@ -18,7 +17,7 @@ def nordic_events(chunk_s: float = 0.25, **kw: float) -> tuple[list[dict], list[
                                                                 np.ndarray]:
     t, ang, truth = nordic_angle(**kw)
     chunk = imu_from_angle(t, ang, mount=MOUNT, noise=1.0)
-    evs = run(iter_chunks(chunk, chunk_s), SessionConfig(exercise="nordic_curl", rate_hz=100))
+    evs = run(iter_chunks(chunk, chunk_s), PipelineConfig(exercise="nordic_curl", rate_hz=100))
     return evs, truth, t, ang
 
 
@@ -69,7 +68,7 @@ def test_partial_rep_and_fidget_are_not_counted() -> None:
     ang = np.concatenate(parts)
     t = np.arange(len(ang)) / rate
     chunk = imu_from_angle(t, ang, mount=MOUNT, noise=1.0)
-    evs = run(iter_chunks(chunk, 0.3), SessionConfig(exercise="nordic_curl", rate_hz=rate))
+    evs = run(iter_chunks(chunk, 0.3), PipelineConfig(exercise="nordic_curl", rate_hz=rate))
     assert [e for e in evs if e["type"] == "rep"] == []
     nonreps = [e for e in evs if e["type"] == "nonrep"]
     assert len(nonreps) == 1 and nonreps[0]["reason"] == "partial"
@@ -97,7 +96,7 @@ def ball_curl_angle(reps: int, rate: float = 100.0) -> tuple[np.ndarray, np.ndar
 def test_ball_leg_curl_phases_and_side() -> None:
     t, ang, truth = ball_curl_angle(4)
     chunk = imu_from_angle(t, ang, lever_m=0.35, mount=MOUNT, noise=1.0)
-    cfg = SessionConfig(exercise="ball_leg_curl_single", rate_hz=100, side="left",
+    cfg = PipelineConfig(exercise="ball_leg_curl_single", rate_hz=100, side="left",
                         target_tempo="3-x-1-2")
     evs = run(iter_chunks(chunk, 0.5), cfg)
     reps = [e for e in evs if e["type"] == "rep"]
@@ -114,14 +113,14 @@ def test_ball_leg_curl_phases_and_side() -> None:
     s = next(e for e in evs if e["type"] == "set")
     assert s["side"] == "left" and s["reps"] == 4
     assert s["reps_outside_target"] == 0
-    slow = run(iter_chunks(chunk, 0.5), SessionConfig(
+    slow = run(iter_chunks(chunk, 0.5), PipelineConfig(
         exercise="ball_leg_curl_single", rate_hz=100, side="left", target_tempo="5-x-1-2"))
     assert all(e["within_target_tempo"] is False for e in slow if e["type"] == "rep")
     assert s["trend_pct"]["rom_deg"] < -5  # ROM shrinks 70° → 61°
 
 
 def test_memory_is_bounded_during_long_rest() -> None:
-    session = Session(SessionConfig(exercise="nordic_curl", rate_hz=100))
+    session = Pipeline(PipelineConfig(exercise="nordic_curl", rate_hz=100))
     rng = np.random.default_rng(0)
     for k in range(60):  # 60 s of sitting still
         t = k + np.arange(100) / 100

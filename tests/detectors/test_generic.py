@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from eccentric.core.chunk import ImuChunk
+from eccentric.core.chunk import ImuChunk, iter_chunks
 from eccentric.core.events import Rep
 from eccentric.core.timing import Gap
 from eccentric.detect.base import MotionFrame, NonRep
@@ -27,8 +27,7 @@ from eccentric.detect.cycles.counter import (
     pick_period,
     vector_autocorrelation,
 )
-from eccentric.io.csv_import import iter_chunks
-from eccentric.session.pipeline import Session, SessionConfig
+from eccentric.session.pipeline import Pipeline, PipelineConfig
 from tests.synthetic import imu_from_angle, min_jerk, rotation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -294,7 +293,7 @@ def test_long_gap_ends_the_bout_short_gaps_are_flagged() -> None:
 
 def test_session_runs_the_generic_counter() -> None:
     t, ang, _ = angle_stream([1.8] * 7, [50.0] * 7)
-    session = Session(SessionConfig(exercise="auto", rate_hz=RATE))
+    session = Pipeline(PipelineConfig(exercise="auto", rate_hz=RATE))
     events = []
     for c in iter_chunks(to_chunk(t, ang), 0.5):
         events += session.process(c)

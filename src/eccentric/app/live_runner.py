@@ -27,9 +27,10 @@ from eccentric.ble.link import (
     LinkStatus,
 )
 from eccentric.core.chunk import ImuChunk
-from eccentric.core.events import Event
+from eccentric.core.events import Event, ble_event
 from eccentric.devices.base import Driver
-from eccentric.session.pipeline import Session, SessionConfig
+from eccentric.session.drive import Drive
+from eccentric.session.pipeline import Pipeline, PipelineConfig
 from eccentric.session.sink import Sink
 
 if TYPE_CHECKING:
@@ -59,20 +60,20 @@ class DeviceRunner:
     """Owns one device's link, consumer task, capture, pipeline session and sinks."""
 
     def __init__(self, *, device: BLEDevice, driver: Driver, label: str, clock: HostClock,
-                 capture: CaptureWriter, session_config: SessionConfig, sinks: list[Sink],
+                 capture: CaptureWriter, pipeline_config: PipelineConfig, sinks: list[Sink],
                  mqtt: MqttSink | None = None, link_options: LinkOptions | None = None,
                  on_event: Callable[[Event], None] | None = None) -> None:
         self.label = label
         self.driver = driver
         self.clock = clock
         self.capture = capture
-        self.sinks = sinks
         self.mqtt = mqtt
         self.on_event = on_event
         self.queue: asyncio.Queue[Item] = asyncio.Queue()
         self.assembler = Assembler(driver)
         self.batcher = ChunkBatcher()
-        self.session = Session(session_config)
+        # "ble" link events go to the hook only: sinks carry the pipeline's events.
+        self.drive = Drive(Pipeline(pipeline_config), sinks, on_event=on_event)
         self.latency = Latency()  # notification arrival → the rep event it completed
         self.lag = Latency()  # notification arrival → handled by the consumer
         self.link = DeviceLink(device, driver, self.queue, clock, label=label,
@@ -114,8 +115,8 @@ class DeviceRunner:
             self.capture.event(item.event, item.host_t_s)
             self._flush(item.host_t_s)
             self.assembler.link_event(item.event)
-            self._emit({"type": "ble", "event": item.event, "device": self.label,
-                        "host_t_s": item.host_t_s})
+            if self.on_event is not None:
+                self.on_event(ble_event(item.event, self.label, item.host_t_s))
             return
         assert item.char is not None
         self.capture.notification(item.char, item.data, item.host_t_s)
@@ -129,19 +130,11 @@ class DeviceRunner:
             self._process(c, host_t_s)
 
     def _process(self, chunk: ImuChunk, host_t_s: float) -> None:
-        for ev in self.session.process(chunk):
+        for ev in self.drive.feed(chunk):
             if ev.get("type") == "rep":
                 self.latency.samples.append(self.clock.now() - host_t_s)
-            self._emit(ev)
         if self.mqtt is not None:
             self.mqtt.publish_imu(chunk)
-
-    def _emit(self, ev: Event) -> None:
-        if ev.get("type") != "ble":
-            for s in self.sinks:
-                s.publish_event(ev)
-        if self.on_event is not None:
-            self.on_event(ev)
 
     def finish(self) -> None:
         """Flush samples, close the pipeline and the capture (idempotent)."""
@@ -149,8 +142,7 @@ class DeviceRunner:
             return
         self._finished = True
         self._flush(self.clock.now())
-        for ev in self.session.finish():
-            self._emit(ev)
+        self.drive.finish()
         self.capture.close()
         self._publish_status()
 

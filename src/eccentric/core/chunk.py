@@ -5,6 +5,7 @@ Units are SI throughout: time in seconds, specific force in m/s², angular rate 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,3 +72,17 @@ def concat(chunks: list[ImuChunk]) -> ImuChunk:
         np.concatenate([c.acc_mps2 for c in chunks]),
         np.concatenate([c.gyro_rads for c in chunks]),
     )
+
+
+def iter_chunks(chunk: ImuChunk, chunk_s: float = 0.5) -> Iterator[ImuChunk]:
+    """Cut a long chunk into stream-sized pieces of about ``chunk_s`` seconds."""
+    t = chunk.t_s
+    if len(t) == 0:
+        return
+    edges = np.searchsorted(t, np.arange(t[0], t[-1] + chunk_s, chunk_s), side="left")
+    edges = np.unique(np.append(edges, len(t)))
+    start = 0
+    for stop in edges:
+        if stop > start:
+            yield chunk.slice(start, int(stop))
+            start = int(stop)

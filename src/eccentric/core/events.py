@@ -95,3 +95,59 @@ def rep_event(rep: Rep, *, number: int, set_number: int, rep_in_set: int, decide
     ev.update(rep.diagnostics)
     ev["decided_s"] = _r(decided_s)
     return ev
+
+
+def gap_event(start_s: float, end_s: float) -> Event:
+    """Samples missing between two received ones (stream seconds)."""
+    return {"type": "status", "event": "gap", "start_s": _r(start_s), "end_s": _r(end_s),
+            "gap_s": _r(end_s - start_s)}
+
+
+def end_event(t_s: float, timing: dict[str, float | int]) -> Event:
+    """The stream ended at ``t_s``; ``timing`` counts samples, duplicates and gaps."""
+    return {"type": "status", "event": "end", "t_s": _r(t_s), **timing}
+
+
+def nonrep_event(reason: str, start_s: float, end_s: float, peak_angle_deg: float,
+                 decided_s: float) -> Event:
+    """Movement that looked like a start but is not a rep (partial, aborted, timeout)."""
+    return {"type": "nonrep", "reason": reason, "start_s": _r(start_s), "end_s": _r(end_s),
+            "peak_angle_deg": _r(peak_angle_deg, 1), "decided_s": _r(decided_s)}
+
+
+def live_event(t_s: float, angle_deg: float, rate_dps: float, phase: str, reps: int) -> Event:
+    """A throttled gauge sample: segment angle (deg), its rate (°/s), current phase."""
+    return {"type": "live", "t_s": _r(t_s), "angle_deg": _r(angle_deg, 1),
+            "rate_dps": _r(rate_dps, 1), "phase": phase, "reps": reps}
+
+
+def ble_event(event: str, device: str, host_t_s: float) -> Event:
+    """A BLE link event (connected, lost, ...) of one device, at host time (s)."""
+    return {"type": "ble", "event": event, "device": device, "host_t_s": host_t_s}
+
+
+def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: float,
+              end_s: float, side: str | None, summary: dict[str, float],
+              trend_pct: dict[str, float], target_tempo: str | None,
+              reps_outside_target: int, decided_s: float) -> Event:
+    """A closed set: ``summary`` holds per-field means and SDs (``<field>_mean``,
+    ``<field>_sd``), ``trend_pct`` first-to-last change along a fitted line (%)."""
+    ev: Event = {
+        "type": "set",
+        "schema": SCHEMA_VERSION,
+        "id": f"{session}:set:{number}",
+        "exercise": exercise,
+        "set": number,
+        "reps": reps,
+        "start_s": _r(start_s),
+        "end_s": _r(end_s),
+    }
+    if side is not None:
+        ev["side"] = side
+    ev.update({k: _r(v) for k, v in summary.items()})
+    ev["trend_pct"] = {k: _r(v, 1) for k, v in trend_pct.items()}
+    if target_tempo is not None:
+        ev["target_tempo"] = target_tempo
+        ev["reps_outside_target"] = reps_outside_target
+    ev["decided_s"] = _r(decided_s)
+    return ev

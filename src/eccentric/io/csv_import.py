@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,17 +128,3 @@ def read_csv(
         assert rate_hz is not None
         t = np.arange(data.shape[0], dtype=np.float64) / rate_hz
     return CsvData(p, ImuChunk.from_arrays(t, acc, gyro, source=str(p)), float(rate_hz))
-
-
-def iter_chunks(chunk: ImuChunk, chunk_s: float = 0.5) -> Iterator[ImuChunk]:
-    """Cut a long chunk into stream-sized pieces of about ``chunk_s`` seconds."""
-    t = chunk.t_s
-    if len(t) == 0:
-        return
-    edges = np.searchsorted(t, np.arange(t[0], t[-1] + chunk_s, chunk_s), side="left")
-    edges = np.unique(np.append(edges, len(t)))
-    start = 0
-    for stop in edges:
-        if stop > start:
-            yield chunk.slice(start, int(stop))
-            start = int(stop)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from eccentric.core.chunk import ImuChunk
-from eccentric.io.csv_import import iter_chunks, read_csv
+from eccentric.core.chunk import ImuChunk, iter_chunks
+from eccentric.io.csv_import import read_csv
 from eccentric.io.recording_format import RecordingHeader
 from eccentric.io.recording_reader import RecordingReader
 

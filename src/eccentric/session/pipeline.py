@@ -21,7 +21,14 @@ from eccentric.attitude.tilt import (
 )
 from eccentric.attitude.vectors import row_norms
 from eccentric.core.chunk import ImuChunk
-from eccentric.core.events import Event, Rep
+from eccentric.core.events import (
+    Event,
+    Rep,
+    end_event,
+    gap_event,
+    live_event,
+    nonrep_event,
+)
 from eccentric.core.timing import Gap, TimelineGuard
 from eccentric.detect.base import Detector, MotionFrame, NonRep
 from eccentric.detect.registry import make_detector
@@ -39,7 +46,7 @@ MIN_UPDATE_DEG = 0.2
 
 
 @dataclass(frozen=True)
-class SessionConfig:
+class PipelineConfig:
     """Who and what; ``live_hz`` > 0 adds throttled ``live`` events for gauges."""
 
     exercise: str = "auto"
@@ -51,10 +58,10 @@ class SessionConfig:
     live_hz: float = 0.0
 
 
-class Session:
+class Pipeline:
     """Feed chunks in stream order with :meth:`process`; call :meth:`finish` at the end."""
 
-    def __init__(self, config: SessionConfig) -> None:
+    def __init__(self, config: PipelineConfig) -> None:
         self.config = config
         self.profile: ExerciseProfile = get_profile(config.exercise)
         self.detector: Detector = make_detector(self.profile.detector, self.profile.rep_spec,
@@ -77,11 +84,7 @@ class Session:
 
     def process(self, chunk: ImuChunk) -> list[Event]:
         chunk, gaps = self.timeline.process(chunk)
-        events: list[Event] = [
-            {"type": "status", "event": "gap", "start_s": round(g.start_s, 3),
-             "end_s": round(g.end_s, 3), "gap_s": round(g.duration_s, 3)}
-            for g in gaps
-        ]
+        events: list[Event] = [gap_event(g.start_s, g.end_s) for g in gaps]
         if self.profile.needs_still_start:
             self._after_gap.on_gaps(gaps)
         if len(chunk) == 0:
@@ -165,19 +168,16 @@ class Session:
         t_end = self._last_t if self._last_t is not None else 0.0
         events = self._decided(self.detector.finish(), t_end)
         events.extend(self.sets.close(t_end))
-        events.append({"type": "status", "event": "end", "t_s": round(t_end, 3),
-                       **self.timeline.stats.as_dict()})
+        events.append(end_event(t_end, self.timeline.stats.as_dict()))
         return events
 
     def _decided(self, outputs: list[Rep | NonRep], t_s: float) -> list[Event]:
         events: list[Event] = []
         for out in outputs:
             if isinstance(out, NonRep):
-                events.append({"type": "nonrep", "reason": out.reason,
-                               "start_s": round(out.start_s, 3), "end_s": round(out.end_s, 3),
-                               "peak_angle_deg": round(out.peak_angle_deg, 1),
-                               "decided_s": round(out.decided_s if out.decided_s is not None
-                                                  else out.end_s, 3)})
+                events.append(nonrep_event(
+                    out.reason, out.start_s, out.end_s, out.peak_angle_deg,
+                    out.decided_s if out.decided_s is not None else out.end_s))
             else:
                 events.extend(self.sets.add_rep(
                     out, decided_s=out.decided_s if out.decided_s is not None else t_s))
@@ -190,10 +190,8 @@ class Session:
             t = float(frame.t_s[i])
             if t < self._next_live_t:
                 continue
-            out.append({"type": "live", "t_s": round(t, 3),
-                        "angle_deg": round(float(frame.angle_deg[i]), 1),
-                        "rate_dps": round(float(frame.rate_dps[i]), 1),
-                        "phase": self.detector.phase, "reps": self.sets.total_reps})
+            out.append(live_event(t, float(frame.angle_deg[i]), float(frame.rate_dps[i]),
+                                  self.detector.phase, self.sets.total_reps))
             self._next_live_t = t + step
         return out
 
@@ -217,11 +215,11 @@ def _stream_time(event: Event) -> float:
     return 0.0
 
 
-def run(chunks: Iterable[ImuChunk], config: SessionConfig) -> list[Event]:
+def run(chunks: Iterable[ImuChunk], config: PipelineConfig) -> list[Event]:
     """Run a whole stream of chunks and return every event, in order."""
-    session = Session(config)
+    pipeline = Pipeline(config)
     events: list[Event] = []
     for chunk in chunks:
-        events.extend(session.process(chunk))
-    events.extend(session.finish())
+        events.extend(pipeline.process(chunk))
+    events.extend(pipeline.finish())
     return events

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eccentric.core.events import SCHEMA_VERSION, Event, Rep, rep_event
+from eccentric.core.events import Event, Rep, rep_event, set_event
 from eccentric.exercises.profile import ExerciseProfile
 from eccentric.session.tempo import Tempo, format_tempo, parse_tempo, within_target
 
@@ -106,27 +106,17 @@ class SetTracker:
         assert cur is not None
         self._open = None
         self.sets_closed += 1
-        ev: Event = {
-            "type": "set",
-            "schema": SCHEMA_VERSION,
-            "id": f"{self.session_id}:set:{cur.number}",
-            "exercise": self.profile.name,
-            "set": cur.number,
-            "reps": cur.reps,
-            "start_s": round(cur.start_s, 3),
-            "end_s": round(cur.last_end_s, 3),
-        }
-        if cur.side is not None:
-            ev["side"] = cur.side
+        summary: dict[str, float] = {}
         for name, vals in cur.values.items():
             arr = np.asarray(vals)
-            ev[f"{name}_mean"] = round(float(arr.mean()), 3)
-            ev[f"{name}_sd"] = round(float(arr.std(ddof=1)), 3) if len(arr) > 1 else 0.0
+            summary[f"{name}_mean"] = float(arr.mean())
+            summary[f"{name}_sd"] = float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
         trends = {name: _trend_pct(vals) for name, vals in cur.values.items()}
-        ev["trend_pct"] = {k: round(v, 1) for k, v in trends.items()
-                           if v is not None and math.isfinite(v)}
-        if self.target is not None:
-            ev["target_tempo"] = format_tempo(self.target)
-            ev["reps_outside_target"] = cur.outside_target
-        ev["decided_s"] = round(decided_s if decided_s is not None else cur.last_end_s, 3)
-        return ev
+        return set_event(
+            session=self.session_id, number=cur.number, exercise=self.profile.name,
+            reps=cur.reps, start_s=cur.start_s, end_s=cur.last_end_s, side=cur.side,
+            summary=summary,
+            trend_pct={k: v for k, v in trends.items() if v is not None and math.isfinite(v)},
+            target_tempo=format_tempo(self.target) if self.target is not None else None,
+            reps_outside_target=cur.outside_target,
+            decided_s=decided_s if decided_s is not None else cur.last_end_s)

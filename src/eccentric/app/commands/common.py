@@ -9,7 +9,7 @@ from pathlib import Path
 from eccentric.core.units import ACC_UNITS, GYRO_UNITS
 from eccentric.exercises.catalogue import PROFILES
 from eccentric.io.recording_format import PLACEMENTS, SIDES, RecordingHeader
-from eccentric.session.pipeline import SessionConfig
+from eccentric.session.pipeline import PipelineConfig
 
 # Chunk length when nothing waits on wall-clock pacing (count, evaluate, replay at max
 # speed). Events are identical for any chunking; longer chunks only cut overhead.
@@ -37,11 +37,11 @@ def add_csv_arguments(p: argparse.ArgumentParser) -> None:
                    help="gyroscope unit of CSV input")
 
 
-def session_config(args: argparse.Namespace, header: RecordingHeader, path: Path,
-                   live_hz: float = 0.0) -> SessionConfig:
+def pipeline_config(args: argparse.Namespace, header: RecordingHeader, path: Path,
+                   live_hz: float = 0.0) -> PipelineConfig:
     exercise = args.exercise or header.exercise or "auto"
     side = args.side or (header.side if header.side != "unknown" else None)
-    return SessionConfig(
+    return PipelineConfig(
         exercise=exercise, rate_hz=header.rate_hz,
         athlete=args.athlete or header.athlete, session_id=session_id_for(path),
         side=side, target_tempo=args.target_tempo, live_hz=live_hz,

@@ -15,7 +15,7 @@ from eccentric.app.commands.common import (
     add_csv_arguments,
     add_exercise_arguments,
     expand_paths,
-    session_config,
+    pipeline_config,
 )
 from eccentric.core.errors import EccentricError
 from eccentric.io.open_input import open_source
@@ -40,7 +40,7 @@ def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
                       chunk_s=FAST_CHUNK_S)
     if src.header.sensor == "csv" and args.exercise is None:
         args = argparse.Namespace(**{**vars(args), "exercise": "auto"})
-    config = session_config(args, src.header, Path(path))
+    config = pipeline_config(args, src.header, Path(path))
     events = run_pipeline(src.chunks, config)
     reps = [e for e in events if e["type"] == "rep"]
     return {"file": str(path), "exercise": config.exercise, "reps": len(reps),

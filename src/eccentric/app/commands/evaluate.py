@@ -17,7 +17,7 @@ from eccentric.app.commands.common import FAST_CHUNK_S, expand_paths, session_id
 from eccentric.core.errors import EccentricError
 from eccentric.evaluation.metrics import FileScore, score_file, summarise
 from eccentric.io.recording_reader import RecordingReader
-from eccentric.session.pipeline import SessionConfig
+from eccentric.session.pipeline import PipelineConfig
 from eccentric.session.pipeline import run as run_pipeline
 
 
@@ -35,7 +35,7 @@ def evaluate_file(path: Path) -> tuple[FileScore, str]:
     if not any(lab.get("label") == "rep" for lab in labels) and \
             not any(lab.get("label") == "set" for lab in labels):
         raise EccentricError(f"{path}: has no ground-truth labels to evaluate against")
-    config = SessionConfig(exercise=h.exercise, rate_hz=h.rate_hz, athlete=h.athlete,
+    config = PipelineConfig(exercise=h.exercise, rate_hz=h.rate_hz, athlete=h.athlete,
                            session_id=session_id_for(path),
                            side=h.side if h.side != "unknown" else None)
     events = run_pipeline(reader.chunks(merge_s=FAST_CHUNK_S), config)

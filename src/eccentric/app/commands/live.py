@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eccentric.app.commands.common import add_exercise_arguments, session_config
+from eccentric.app.commands.common import add_exercise_arguments, pipeline_config
 from eccentric.core.errors import EccentricError
 from eccentric.core.events import Event
 from eccentric.io.console_sink import ConsoleSink
@@ -266,7 +266,7 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
             runners.append(DeviceRunner(
                 device=f.device, driver=d, label=p.label, clock=clock,
                 capture=CaptureWriter(path, header),
-                session_config=session_config(ns, header, path, live_hz=live_hz),
+                pipeline_config=pipeline_config(ns, header, path, live_hz=live_hz),
                 sinks=sinks, mqtt=mq, link_options=link_opts,
                 on_event=_ble_printer(args.json, p.label)))
             print(f"eccentric live: {p.label} ({d.sensor}, {f.address}) → {path}",
@@ -277,7 +277,7 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
     finally:
         for r in runners:
             r.finish()
-            for s in r.sinks:
+            for s in r.drive.sinks:
                 s.close()
         out.close()
         mqtt.close()

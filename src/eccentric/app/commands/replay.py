@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eccentric.app.commands.common import FAST_CHUNK_S, add_exercise_arguments, session_config
+from eccentric.app.commands.common import FAST_CHUNK_S, add_exercise_arguments, pipeline_config
 from eccentric.core.errors import EccentricError
 from eccentric.io.console_sink import ConsoleSink
-from eccentric.io.csv_import import iter_chunks
 from eccentric.io.jsonl_sink import JsonLinesSink
 from eccentric.io.open_input import open_source
 from eccentric.mqtt.args import add_broker_arguments, open_sink_from_args
-from eccentric.session.pipeline import Session
+from eccentric.session.drive import Drive, run_stream
+from eccentric.session.pipeline import Pipeline
 from eccentric.session.sink import Sink
 
 # Stream time per piece in a paced replay (s): 20 pieces a second keeps a 10–25 Hz live
@@ -53,34 +52,13 @@ def add_parser(sub: Any) -> None:
 
 
 def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
-           live_hz: float = 0.0) -> Session:
-    """Run one recording into the sinks, paced by ``args.speed``; returns the session."""
+           live_hz: float = 0.0) -> Pipeline:
+    """Run one recording into the sinks, paced by ``args.speed``; returns the pipeline."""
     src = open_source(path, chunk_s=FAST_CHUNK_S if args.speed is None else 0.0)
-    session = Session(session_config(args, src.header, path, live_hz=live_hz))
-    speed: float | None = args.speed
-    wall0 = time.monotonic()
-    t0: float | None = None
-    # Paced replays go in small pieces, as a sensor would deliver them, so live events
-    # are spread over time instead of arriving in one burst per file line. The events
-    # themselves do not depend on the piece size.
-    chunks = src.chunks if speed is None else (
-        piece for c in src.chunks for piece in iter_chunks(c, PACED_PIECE_S))
-    for chunk in chunks:
-        if len(chunk) == 0:
-            continue
-        if speed is not None:
-            t0 = float(chunk.t_s[0]) if t0 is None else t0
-            due = wall0 + (float(chunk.t_s[-1]) - t0) / speed
-            delay = due - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        for ev in session.process(chunk):
-            for s in sinks:
-                s.publish_event(ev)
-    for ev in session.finish():
-        for s in sinks:
-            s.publish_event(ev)
-    return session
+    pipeline = Pipeline(pipeline_config(args, src.header, path, live_hz=live_hz))
+    run_stream(src.chunks, Drive(pipeline, sinks), speed=args.speed,
+               piece_s=PACED_PIECE_S if args.speed is not None else 0.0)
+    return pipeline
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,22 +3,18 @@ MQTT sink, paced by wall-clock time, looping, and stoppable at any moment."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from eccentric.app.commands.common import FAST_CHUNK_S, session_id_for
-from eccentric.core.chunk import ImuChunk
 from eccentric.core.events import Event
 from eccentric.io.open_input import open_source
 from eccentric.mqtt.topics import sanitize_segment
-from eccentric.session.pipeline import Session, SessionConfig
+from eccentric.session.drive import Drive, run_stream
+from eccentric.session.pipeline import Pipeline, PipelineConfig
 
 if TYPE_CHECKING:
     from eccentric.app.demo.roster import DemoAthlete
@@ -66,56 +62,29 @@ class AthletePlayer(threading.Thread):
         src = open_source(path, chunk_s=0.0 if self.speed is not None else FAST_CHUNK_S)
         header = src.header
         side = header.side if header.side != "unknown" else None  # as replay does
-        config = SessionConfig(
+        config = PipelineConfig(
             exercise=header.exercise or "auto", rate_hz=header.rate_hz,
             athlete=self.sink.athlete,
             # Unique per run and loop: a dashboard de-duplicates reps by id, so a replayed
             # rep with an id it has seen before would be dropped as a duplicate.
             session_id=f"{session_id_for(path)}@{self.run_id}.{loop}",
             side=side, target_tempo=self.athlete.target_tempo, live_hz=self.live_hz)
-        session = Session(config)
         # One connection per athlete for the whole demo (closing it would publish
         # "offline"), so the sensor name is switched per recording instead.
         self.sink.sensor = sanitize_segment(header.sensor)
         self.sink.set_status(sensor_connected=True, sample_rate_hz=header.rate_hz,
                              exercise=config.exercise, reps=0,
                              target_tempo=self.athlete.target_tempo)
-        wall0 = time.monotonic()
-        t0: float | None = None
-        for chunk in self._paced_pieces(src.chunks):
-            if self.speed is not None:
-                t0 = float(chunk.t_s[0]) if t0 is None else t0
-                due = wall0 + (float(chunk.t_s[-1]) - t0) / self.speed
-                # Event.wait, not sleep: Ctrl-C must not wait for the next chunk.
-                if self.stop.wait(max(0.0, due - time.monotonic())):
-                    return
-            elif self.stop.is_set():
-                return
-            self._emit(session.process(chunk))
-        self._emit(session.finish())
+        # Paced pieces of one live period each: a whole 1 s chunk's live samples would
+        # leave in one burst, and the sink (which limits the live rate in wall-clock
+        # time) would pass only the first of them.
+        paced = self.speed is not None and self.live_hz > 0
+        run_stream(src.chunks, Drive(Pipeline(config), [self.sink], on_event=self._count),
+                   speed=self.speed, piece_s=1.0 / self.live_hz if paced else 0.0,
+                   stop=self.stop)
 
-    def _paced_pieces(self, chunks: Iterator[ImuChunk]) -> Iterator[ImuChunk]:
-        """Recordings come in 1 s chunks. Paced whole, each chunk's live samples would
-        leave in one burst, and the sink (which limits the live rate in wall-clock time)
-        would pass only the first: a 1 Hz trace. Pieces of one live period each keep
-        the samples spread out. Events do not depend on chunking."""
-        for chunk in chunks:
-            if len(chunk) == 0:
-                continue
-            if self.speed is None or self.live_hz <= 0:
-                yield chunk
-                continue
-            period = 1.0 / self.live_hz
-            edges = np.arange(float(chunk.t_s[0]) + period, float(chunk.t_s[-1]), period)
-            cuts = [0, *np.searchsorted(chunk.t_s, edges).tolist(), len(chunk)]
-            for a, b in itertools.pairwise(cuts):
-                if b > a:
-                    yield chunk.slice(a, b)
-
-    def _emit(self, events: list[Event]) -> None:
-        for ev in events:
-            self.sink.publish_event(ev)
-            if ev.get("type") == "rep":
-                self.reps_published += 1
-            if self.on_event is not None:
-                self.on_event(self.sink.athlete, ev)
+    def _count(self, ev: Event) -> None:
+        if ev.get("type") == "rep":
+            self.reps_published += 1
+        if self.on_event is not None:
+            self.on_event(self.sink.athlete, ev)

@@ -14,7 +14,7 @@ from pathlib import Path
 from eccentric.core.errors import EccentricError
 
 # Repository checkouts keep the library next to src/ (the demo runs from a clone).
-RECORDINGS_DIR = Path(__file__).resolve().parents[3] / "recordings"
+RECORDINGS_DIR = Path(__file__).resolve().parents[4] / "recordings"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,98 @@
+"""The one loop from chunks to sinks: chunks → Pipeline → events → every sink.
+
+Replays and the demo pull chunks from a file (``run_stream``), optionally paced to a factor
+of real time; a live device pushes them as they are decoded (``Drive.feed``). Both
+hand every chunk to the same ``Drive``, so what a sink sees cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+
+from eccentric.core.chunk import ImuChunk, iter_chunks
+from eccentric.core.events import Event
+from eccentric.session.pipeline import Pipeline
+from eccentric.session.sink import Sink
+
+EventHook = Callable[[Event], None]
+
+
+class Drive:
+    """Feeds one pipeline and fans its events out to sinks (and an optional hook)."""
+
+    def __init__(self, pipeline: Pipeline, sinks: Iterable[Sink] = (),
+                 on_event: EventHook | None = None) -> None:
+        self.pipeline = pipeline
+        self.sinks = list(sinks)
+        self.on_event = on_event
+
+    def feed(self, chunk: ImuChunk) -> list[Event]:
+        """Process one chunk; its events are already published when this returns."""
+        return self.publish(self.pipeline.process(chunk))
+
+    def finish(self) -> list[Event]:
+        return self.publish(self.pipeline.finish())
+
+    def publish(self, events: list[Event]) -> list[Event]:
+        for ev in events:
+            for s in self.sinks:
+                s.publish_event(ev)
+            if self.on_event is not None:
+                self.on_event(ev)
+        return events
+
+
+class Pacer:
+    """Holds each chunk back until its stream time is due at ``speed`` × real time.
+
+    ``stop`` (optional) ends a wait at once, so Ctrl-C need not wait for the next chunk.
+    """
+
+    def __init__(self, speed: float, stop: threading.Event | None = None) -> None:
+        self.speed = speed
+        self.stop = stop
+        self._wall0 = time.monotonic()
+        self._t0: float | None = None
+
+    def wait(self, chunk: ImuChunk) -> bool:
+        """Sleep until ``chunk``'s last sample is due; False if stopped meanwhile."""
+        if self._t0 is None:
+            self._t0 = float(chunk.t_s[0])
+        due = self._wall0 + (float(chunk.t_s[-1]) - self._t0) / self.speed
+        delay = max(0.0, due - time.monotonic())
+        if self.stop is not None:
+            return not self.stop.wait(delay)
+        if delay > 0:
+            time.sleep(delay)
+        return True
+
+
+def run_stream(chunks: Iterable[ImuChunk], drive: Drive, *, speed: float | None = None,
+          piece_s: float = 0.0, stop: threading.Event | None = None) -> bool:
+    """Run a whole stream through ``drive``: as fast as possible (``speed`` None) or
+    paced, in pieces of ``piece_s`` seconds when > 0 (a sensor delivers small pieces,
+    so live events spread over time instead of leaving in one burst per file chunk;
+    the events themselves do not depend on the piece size). Returns False when ``stop``
+    ended it early (the stream is then not finished)."""
+    pacer = Pacer(speed, stop) if speed is not None else None
+    for chunk in _pieces(chunks, piece_s):
+        if pacer is not None:
+            if not pacer.wait(chunk):
+                return False
+        elif stop is not None and stop.is_set():
+            return False
+        drive.feed(chunk)
+    drive.finish()
+    return True
+
+
+def _pieces(chunks: Iterable[ImuChunk], piece_s: float) -> Iterator[ImuChunk]:
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        if piece_s > 0:
+            yield from iter_chunks(chunk, piece_s)
+        else:
+            yield chunk
