@@ -111,7 +111,6 @@ class Calibration:
 
     reference: FloatArray
     t_s: float
-    from_still: bool
 
 
 # Largest tilt change (deg) between the first and last fifth of a calibration window;
@@ -157,7 +156,7 @@ class StillCalibrator:
             row_norms(first)[:, 0] * row_norms(last)[:, 0], 1e-12)
         creep = np.degrees(np.arccos(cos.clip(-1.0, 1.0)))
         ref = mean / np.maximum(row_norms(mean), 1e-12)
-        return [(int(k[j]), Calibration(ref[j], float(t[k[j]]), True))
+        return [(int(k[j]), Calibration(ref[j], float(t[k[j]])))
                 for j in (creep <= MAX_CREEP_DEG).nonzero()[0]]
 
     def update(self, t_s: FloatArray, gravity: FloatArray, still: npt.NDArray[np.bool_]

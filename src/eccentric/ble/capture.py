@@ -34,10 +34,6 @@ log = logging.getLogger(__name__)
 CAPTURE_VERSION = 1
 
 
-def is_capture(header: RecordingHeader) -> bool:
-    return isinstance(header.sensor_info.get("ble"), dict)
-
-
 def capture_header(driver: Driver, *, exercise: str, athlete: str, placement: str,
                    side: str, device_name: str | None, address: str | None,
                    created_utc: str | None, host_monotonic_t0: float | None = None

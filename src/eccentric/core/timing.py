@@ -26,7 +26,7 @@ class Gap:
 
 
 @dataclass
-class TimelineStats:
+class TimingStats:
     samples: int = 0
     duplicates: int = 0
     out_of_order: int = 0
@@ -45,7 +45,7 @@ class TimelineGuard:
     def __init__(self, rate_hz: float, gap_factor: float = 2.5) -> None:
         self.nominal_dt = 1.0 / rate_hz
         self.gap_threshold_s = gap_factor * self.nominal_dt
-        self.stats = TimelineStats()
+        self.stats = TimingStats()
         self._last_t = -np.inf
 
     def process(self, chunk: ImuChunk) -> tuple[ImuChunk, list[Gap]]:

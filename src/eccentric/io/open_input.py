@@ -11,6 +11,10 @@ from eccentric.io.csv_import import read_csv
 from eccentric.io.recording_format import RecordingHeader
 from eccentric.io.recording_reader import RecordingReader
 
+# Chunk length when nothing waits on wall-clock pacing (count, evaluate, replay at max
+# speed). Events are identical for any chunking; longer chunks only cut overhead.
+FAST_CHUNK_S = 5.0
+
 
 @dataclass
 class OpenedSource:
@@ -47,3 +51,12 @@ def open_source(path: str | Path, *, rate_hz: float | None = None,
     data = read_csv(p, rate_hz=rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit)
     header = RecordingHeader(sensor="csv", placement="unknown", rate_hz=data.rate_hz)
     return OpenedSource(header, iter_chunks(data.chunk, chunk_s if chunk_s > 0 else 0.5))
+
+
+def session_id_for(path: Path) -> str:
+    """Stable id from the file name, so replays of one file give identical event ids."""
+    name = path.name
+    for suffix in (".jsonl.gz", ".jsonl", ".csv"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name

@@ -8,12 +8,9 @@ from pathlib import Path
 
 from eccentric.core.units import ACC_UNITS, GYRO_UNITS
 from eccentric.exercises.catalogue import PROFILES
+from eccentric.io.open_input import session_id_for
 from eccentric.io.recording_format import PLACEMENTS, SIDES, RecordingHeader
 from eccentric.session.pipeline import PipelineConfig
-
-# Chunk length when nothing waits on wall-clock pacing (count, evaluate, replay at max
-# speed). Events are identical for any chunking; longer chunks only cut overhead.
-FAST_CHUNK_S = 5.0
 
 
 def add_exercise_arguments(p: argparse.ArgumentParser, *, default: str | None) -> None:
@@ -46,15 +43,6 @@ def pipeline_config(args: argparse.Namespace, header: RecordingHeader, path: Pat
         athlete=args.athlete or header.athlete, session_id=session_id_for(path),
         side=side, target_tempo=args.target_tempo, live_hz=live_hz,
     )
-
-
-def session_id_for(path: Path) -> str:
-    """Stable id from the file name, so replays of one file give identical event ids."""
-    name = path.name
-    for suffix in (".jsonl.gz", ".jsonl", ".csv"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
 
 
 def expand_paths(paths: list[str]) -> Iterator[Path]:

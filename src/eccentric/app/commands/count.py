@@ -11,14 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from eccentric.app.commands.common import (
-    FAST_CHUNK_S,
     add_csv_arguments,
     add_exercise_arguments,
     expand_paths,
     pipeline_config,
 )
 from eccentric.core.errors import EccentricError
-from eccentric.io.open_input import open_source
+from eccentric.io.open_input import FAST_CHUNK_S, open_source
 from eccentric.session.pipeline import run as run_pipeline
 
 

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eccentric.app.commands.common import FAST_CHUNK_S, session_id_for
 from eccentric.core.events import Event
-from eccentric.io.open_input import open_source
+from eccentric.io.open_input import FAST_CHUNK_S, open_source, session_id_for
 from eccentric.mqtt.topics import sanitize_segment
 from eccentric.session.drive import Drive, run_stream
 from eccentric.session.pipeline import Pipeline, PipelineConfig
