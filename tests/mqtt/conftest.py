@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from eccentric.app.broker import EmbeddedBroker
+from eccentric.mqtt.broker import EmbeddedBroker
 from eccentric.mqtt.config import MqttConfig
 from eccentric.mqtt.sink import MqttSink
 

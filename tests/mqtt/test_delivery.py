@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from eccentric.app.broker import EmbeddedBroker
+from eccentric.mqtt.broker import EmbeddedBroker
 from tests.mqtt import contract
 from tests.mqtt.brokers import Mosquitto
 from tests.mqtt.conftest import SinkFactory

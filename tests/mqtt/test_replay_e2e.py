@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from eccentric.app.broker import free_port
-from eccentric.io.open_input import open_source
+from eccentric.app.inputs import open_source
 from eccentric.io.recording_format import RecordingHeader
 from eccentric.io.recording_writer import RecordingWriter
+from eccentric.mqtt.broker import free_port
 from tests.mqtt import contract
 from tests.mqtt.brokers import Mosquitto, wait_port
 from tests.mqtt.subscriber import Collector

@@ -100,7 +100,7 @@ def open_sink_from_args(args: argparse.Namespace, athlete: str, sensor: str, *,
 
     on_close = None
     if config.is_embedded:
-        from eccentric.app.broker import EmbeddedBroker
+        from eccentric.mqtt.broker import EmbeddedBroker
 
         broker = EmbeddedBroker(config.embedded_port, config.embedded_ws_port).start()
         # amqtt speaks MQTT 3.1.1 only: skip the v5 attempt.

@@ -6,9 +6,9 @@ import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
+from eccentric.app.inputs import session_id_for
 from eccentric.core.units import ACC_UNITS, GYRO_UNITS
 from eccentric.exercises.catalogue import PROFILES
-from eccentric.io.open_input import session_id_for
 from eccentric.io.recording_format import PLACEMENTS, SIDES, RecordingHeader
 from eccentric.session.pipeline import PipelineConfig
 

@@ -16,8 +16,8 @@ from eccentric.app.commands.common import (
     expand_paths,
     pipeline_config,
 )
+from eccentric.app.inputs import FAST_CHUNK_S, open_source
 from eccentric.core.errors import EccentricError
-from eccentric.io.open_input import FAST_CHUNK_S, open_source
 from eccentric.session.pipeline import run as run_pipeline
 
 

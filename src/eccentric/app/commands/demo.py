@@ -34,8 +34,8 @@ from eccentric.core.events import Event
 from eccentric.mqtt.topics import DEFAULT_BASE
 
 if TYPE_CHECKING:
-    from eccentric.app.broker import EmbeddedBroker
     from eccentric.app.demo.player import AthletePlayer
+    from eccentric.mqtt.broker import EmbeddedBroker
     from eccentric.mqtt.sink import MqttSink
 
 
@@ -103,7 +103,7 @@ def add_parser(sub: Any) -> None:
 def start_broker(port: int | None, ws_port: int | None) -> EmbeddedBroker:
     """Defaults first (so ``eccentric watch`` and ``eccentric dashboard`` find it without
     flags), any free ports when those are taken; explicit ports are used as given."""
-    from eccentric.app.broker import EmbeddedBroker, EmbeddedBrokerError
+    from eccentric.mqtt.broker import EmbeddedBroker, EmbeddedBrokerError
 
     if port is not None or ws_port is not None:
         return EmbeddedBroker(1883 if port is None else port,

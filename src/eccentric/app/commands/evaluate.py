@@ -14,9 +14,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from eccentric.app.commands.common import expand_paths
+from eccentric.app.inputs import FAST_CHUNK_S, session_id_for
 from eccentric.core.errors import EccentricError
 from eccentric.evaluation.metrics import FileScore, score_file, summarise
-from eccentric.io.open_input import FAST_CHUNK_S, session_id_for
 from eccentric.io.recording_reader import RecordingReader
 from eccentric.session.pipeline import PipelineConfig
 from eccentric.session.pipeline import run as run_pipeline

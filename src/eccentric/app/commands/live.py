@@ -194,7 +194,7 @@ class Mqtt:
         if not requested:
             return
         if config.is_embedded:
-            from eccentric.app.broker import EmbeddedBroker
+            from eccentric.mqtt.broker import EmbeddedBroker
 
             self._broker = EmbeddedBroker(config.embedded_port, config.embedded_ws_port).start()
             config = replace(config, embedded_port=self._broker.port,

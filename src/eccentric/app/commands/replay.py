@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eccentric.app.commands.common import add_exercise_arguments, pipeline_config
+from eccentric.app.inputs import FAST_CHUNK_S, open_source
 from eccentric.core.errors import EccentricError
 from eccentric.io.console_sink import ConsoleSink
 from eccentric.io.jsonl_sink import JsonLinesSink
-from eccentric.io.open_input import FAST_CHUNK_S, open_source
 from eccentric.mqtt.args import add_broker_arguments, open_sink_from_args
 from eccentric.session.drive import Drive, run_stream
 from eccentric.session.pipeline import Pipeline

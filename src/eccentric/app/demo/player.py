@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from eccentric.app.inputs import FAST_CHUNK_S, open_source, session_id_for
 from eccentric.core.events import Event
-from eccentric.io.open_input import FAST_CHUNK_S, open_source, session_id_for
 from eccentric.mqtt.topics import sanitize_segment
 from eccentric.session.drive import Drive, run_stream
 from eccentric.session.pipeline import Pipeline, PipelineConfig
