@@ -1,0 +1,3 @@
+"""From IMU samples to a body segment's inclination: attitude fusion (imufusion),
+stillness, the calibrated start pose, tilt from it.
+"""

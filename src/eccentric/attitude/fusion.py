@@ -15,7 +15,7 @@ import imufusion
 import numpy as np
 import numpy.typing as npt
 
-from eccentric.attitude.tilt import StillDetector, equal_runs
+from eccentric.attitude.stillness import StillDetector, equal_runs
 from eccentric.attitude.vectors import cross_rows, row_norms
 from eccentric.core.chunk import FloatArray, ImuChunk
 from eccentric.core.units import DEG_PER_RAD, STANDARD_GRAVITY_MPS2

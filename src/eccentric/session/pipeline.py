@@ -13,12 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from eccentric.attitude.calibration import StillCalibrator
 from eccentric.attitude.fusion import AttitudeFilter
-from eccentric.attitude.tilt import (
-    StillCalibrator,
-    tilt_from_reference_deg,
-    tilt_rate_dps,
-)
+from eccentric.attitude.tilt import tilt_from_reference_deg, tilt_rate_dps
 from eccentric.attitude.vectors import row_norms
 from eccentric.core.chunk import ImuChunk
 from eccentric.core.events import (
