@@ -143,7 +143,7 @@ def test_ball_session_labels(ball_session: SimulatedSession) -> None:
 
 def test_header_says_simulated(ball_session: SimulatedSession) -> None:
     h = ball_session.header
-    assert h.simulated is not None and h.simulated["simulator"] == "eccentric.sim"
+    assert h.simulated is not None and h.simulated["simulator"] == "eccentric.simulator"
     assert h.simulated["seed"] == 22 and "options" in h.simulated["params"]
     assert h.side == "right" and h.exercise == "ball_leg_curl_single"
     assert "SIMULATED" in h.notes

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from eccentric.core.errors import EccentricError
-from eccentric.sim.options import SessionOptions, check_exercise
+from eccentric.sim.movement import check_exercise
+from eccentric.sim.options import SessionOptions
 from eccentric.sim.recording import simulate, write_session
 
 MANIFEST_FORMAT = "eccentric-sim-manifest"

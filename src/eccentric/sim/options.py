@@ -8,12 +8,6 @@ from typing import Any
 from eccentric.core.errors import EccentricError
 from eccentric.sim.clock import DROPOUT_LEVELS
 
-EXERCISE_PLACEMENTS: dict[str, tuple[str, ...]] = {
-    "nordic_curl": ("thigh", "trunk"),
-    "nordic_curl_band": ("thigh", "trunk"),
-    "ball_leg_curl": ("shank", "ankle"),
-    "ball_leg_curl_single": ("shank", "ankle"),
-}
 TEMPOS = ("normal", "slow", "fast")
 RETURN_MODES = ("mixed", "pull", "push", "band")
 MISALIGNMENTS = ("normal", "large")
@@ -96,12 +90,3 @@ class SessionOptions:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def check_exercise(exercise: str, placement: str) -> None:
-    if exercise not in EXERCISE_PLACEMENTS:
-        raise EccentricError(f"unknown exercise {exercise!r}; the simulator knows "
-                             f"{', '.join(EXERCISE_PLACEMENTS)}")
-    if placement not in EXERCISE_PLACEMENTS[exercise]:
-        raise EccentricError(f"placement {placement!r} does not fit {exercise}; use one of "
-                             f"{', '.join(EXERCISE_PLACEMENTS[exercise])}")

@@ -18,14 +18,15 @@ from typing import Any
 
 from eccentric.core.errors import EccentricError
 from eccentric.devices.sensors import DEVICES, EXCLUDED_DEVICES
-from eccentric.sim.options import EXERCISE_PLACEMENTS, SessionOptions
+from eccentric.sim.options import SessionOptions
+from eccentric.sim.scripts import MOVEMENTS
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "simulate", help="write simulated recordings with ground-truth labels",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--exercise", choices=sorted(EXERCISE_PLACEMENTS))
+    p.add_argument("--exercise", choices=sorted(MOVEMENTS))
     p.add_argument("--placement", help="thigh or trunk (Nordic); shank or ankle (ball curl)")
     p.add_argument("--sensor", default="polar_verity_sense",
                    help=f"device key: {', '.join(sorted(DEVICES))}")

@@ -1,0 +1,14 @@
+"""One storyboard module per simulated exercise, and the table that picks one."""
+
+from __future__ import annotations
+
+from eccentric.sim.movement import Movement
+from eccentric.sim.scripts.ball_curl import BallCurlMovement
+from eccentric.sim.scripts.nordic import NordicMovement
+
+MOVEMENTS: dict[str, Movement] = {
+    "nordic_curl": NordicMovement(),
+    "nordic_curl_band": NordicMovement(band=True),
+    "ball_leg_curl": BallCurlMovement(),
+    "ball_leg_curl_single": BallCurlMovement(single=True),
+}
