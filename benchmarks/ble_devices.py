@@ -40,7 +40,7 @@ import numpy as np
 from eccentric.sim.bluez.bus import PrivateBus
 from eccentric.sim.bluez.server import encode_recording
 from eccentric.sim.bluez.short_sets import short_set
-from eccentric.sim.recording import write_session
+from eccentric.sim.recording import write_recording
 
 SENSORS = {"metawear": "metamotion", "witmotion": "witmotion"}
 DATA_CHAR = {"metawear": "326a9006-85cb-9195-d9dd-464cfbbae75a",
@@ -173,7 +173,7 @@ def main() -> int:
         tmp = Path(d) if args.keep is None else args.keep
         tmp.mkdir(parents=True, exist_ok=args.keep is None)
         recording = tmp / "set.jsonl"
-        write_session(recording, short_set(SENSORS[args.kind]))
+        write_recording(recording, short_set(SENSORS[args.kind]))
         broker = start_mosquitto(tmp) if args.mqtt else None
         results = []
         try:

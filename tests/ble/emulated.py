@@ -21,7 +21,7 @@ from typing import Any
 
 from eccentric.sim.bluez.bus import PrivateBus
 from eccentric.sim.bluez.short_sets import short_set
-from eccentric.sim.recording import SimulatedSession, write_session
+from eccentric.sim.recording import SimulatedRecording, write_recording
 
 REPO = Path(__file__).resolve().parents[2]
 ECCENTRIC = [sys.executable, "-m", "eccentric"]
@@ -43,10 +43,10 @@ class Device:
                 "faults": self.faults, "options": self.options}
 
 
-def make_recording(tmp: Path, sensor: str, **kwargs: Any) -> tuple[Path, SimulatedSession]:
+def make_recording(tmp: Path, sensor: str, **kwargs: Any) -> tuple[Path, SimulatedRecording]:
     session = short_set(sensor, **kwargs)
     path = tmp / f"{sensor}-{kwargs.get('seed', 3)}.jsonl"
-    write_session(path, session)
+    write_recording(path, session)
     return path, session
 
 

@@ -13,7 +13,7 @@ from eccentric.core.errors import EccentricError
 from eccentric.io.recording_reader import RecordingReader
 from eccentric.sim.manifest import generate, load_manifest
 from eccentric.sim.options import SessionOptions
-from eccentric.sim.recording import simulate, write_session
+from eccentric.sim.recording import simulate, write_recording
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "recordings" / "manifest.json"
@@ -25,7 +25,7 @@ def _write(tmp: Path, sub: str, seed: int) -> bytes:
     # Same file name each time: gzip stores the name in its header.
     opts = SessionOptions(reps=2, fidgets=1)
     path = tmp / sub / "s.jsonl.gz"
-    write_session(path, simulate("nordic_curl", seed, "movesense", "thigh", opts))
+    write_recording(path, simulate("nordic_curl", seed, "movesense", "thigh", opts))
     return path.read_bytes()
 
 
@@ -106,7 +106,7 @@ def test_command_writes_a_labelled_recording(tmp_path: Path, capsys: pytest.Capt
 def test_nonrep_labels_survive_the_round_trip(tmp_path: Path) -> None:
     opts = SessionOptions(reps=2, partial_reps=1, aborted_starts=1)
     path = tmp_path / "n.jsonl.gz"
-    write_session(path, simulate("ball_leg_curl", 9, "metamotion", "ankle", opts))
+    write_recording(path, simulate("ball_leg_curl", 9, "metamotion", "ankle", opts))
     reader = RecordingReader(path)
     reasons = sorted(lab["reason"] for lab in reader.labels() if lab["label"] == "nonrep")
     assert reasons == ["aborted", "partial"]

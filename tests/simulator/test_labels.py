@@ -11,7 +11,7 @@ import pytest
 
 from eccentric.sim.kinematics.nordic import NordicBody, NordicRepPlan, nordic_rep
 from eccentric.sim.labels import Motion, nordic_rep_label
-from eccentric.sim.recording import SimulatedSession
+from eccentric.sim.recording import SimulatedRecording
 
 NORDIC_PHASES = ["eccentric_controlled", "eccentric_fall", "bottom", "concentric"]
 BALL_PHASES = ["concentric", "hold", "eccentric"]
@@ -81,11 +81,11 @@ def _check_rep(rep: dict[str, Any], names: list[str]) -> None:
     assert rep["rom_deg"] > 0
 
 
-def _reps(s: SimulatedSession) -> list[dict[str, Any]]:
+def _reps(s: SimulatedRecording) -> list[dict[str, Any]]:
     return [lab for lab in s.labels if lab["label"] == "rep"]
 
 
-def test_nordic_session_labels_are_ordered_and_consistent(nordic_session: SimulatedSession
+def test_nordic_session_labels_are_ordered_and_consistent(nordic_session: SimulatedRecording
                                                           ) -> None:
     labels = nordic_session.labels
     assert [lab["start_s"] for lab in labels] == sorted(lab["start_s"] for lab in labels)
@@ -113,7 +113,7 @@ def test_nordic_session_labels_are_ordered_and_consistent(nordic_session: Simula
         assert all(nr["end_s"] < r["start_s"] or nr["start_s"] > r["end_s"] for r in reps)
 
 
-def test_gap_labels_match_the_missing_samples(nordic_session: SimulatedSession) -> None:
+def test_gap_labels_match_the_missing_samples(nordic_session: SimulatedRecording) -> None:
     t = nordic_session.chunk.t_s
     period = 1.0 / nordic_session.header.rate_hz
     gap_labels = [lab for lab in nordic_session.labels if lab["label"] == "gap"]
@@ -124,7 +124,7 @@ def test_gap_labels_match_the_missing_samples(nordic_session: SimulatedSession) 
         assert lab["samples_missing"] == round((t[i + 1] - t[i]) / period) - 1
 
 
-def test_ball_session_labels(ball_session: SimulatedSession) -> None:
+def test_ball_session_labels(ball_session: SimulatedRecording) -> None:
     reps = _reps(ball_session)
     assert [(r["set"], r["rep_in_set"]) for r in reps] == [(k, j) for k in (1, 2)
                                                           for j in range(1, 6)]
@@ -141,7 +141,7 @@ def test_ball_session_labels(ball_session: SimulatedSession) -> None:
     assert all(s["exercise"] == "ball_leg_curl_single" and s["side"] == "right" for s in sets)
 
 
-def test_header_says_simulated(ball_session: SimulatedSession) -> None:
+def test_header_says_simulated(ball_session: SimulatedRecording) -> None:
     h = ball_session.header
     assert h.simulated is not None and h.simulated["simulator"] == "eccentric.simulator"
     assert h.simulated["seed"] == 22 and "options" in h.simulated["params"]

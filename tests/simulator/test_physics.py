@@ -16,7 +16,7 @@ from eccentric.sim.imu_model import (
     tissue_motion,
 )
 from eccentric.sim.motion import min_jerk
-from eccentric.sim.recording import SimulatedSession
+from eccentric.sim.recording import SimulatedRecording
 
 
 def _pitch_motion(pitch: np.ndarray, dt: float, lever: np.ndarray, r_bs: np.ndarray):
@@ -77,14 +77,14 @@ def test_tissue_rings_at_its_natural_frequency() -> None:
     assert np.abs(rock).max() > 0.0
 
 
-def _still_before_first_rep(s: SimulatedSession) -> np.ndarray:
+def _still_before_first_rep(s: SimulatedRecording) -> np.ndarray:
     # The still start pose: before the first rep or non-rep of the session.
     first = min(lab["start_s"] for lab in s.labels if lab["label"] in ("rep", "nonrep"))
     t = s.chunk.t_s
     return (t > first - 1.8) & (t < first - 0.3)
 
 
-def test_device_reads_gravity_and_noise_at_rest(nordic_session: SimulatedSession) -> None:
+def test_device_reads_gravity_and_noise_at_rest(nordic_session: SimulatedRecording) -> None:
     m = _still_before_first_rep(nordic_session)
     norms = np.linalg.norm(nordic_session.chunk.acc_mps2[m], axis=1)
     # Bias (≤ ~3 × 20 mg) and scale errors (~0.5 %) move the mean. Sensor noise is ~1 mg
@@ -96,7 +96,7 @@ def test_device_reads_gravity_and_noise_at_rest(nordic_session: SimulatedSession
     assert (gyro_sd < 3.0).all()
 
 
-def test_gyro_over_a_rep_matches_the_labelled_range(clean_nordic: SimulatedSession) -> None:
+def test_gyro_over_a_rep_matches_the_labelled_range(clean_nordic: SimulatedRecording) -> None:
     t, gyro = clean_nordic.chunk.t_s, clean_nordic.chunk.gyro_rads
     for rep in (lab for lab in clean_nordic.labels if lab["label"] == "rep"):
         bottom = next(p for p in rep["phases"] if p["name"] == "bottom")

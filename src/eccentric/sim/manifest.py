@@ -21,7 +21,7 @@ from typing import Any
 from eccentric.core.errors import EccentricError
 from eccentric.sim.movement import check_exercise
 from eccentric.sim.options import SessionOptions
-from eccentric.sim.recording import simulate, write_session
+from eccentric.sim.recording import simulate, write_recording
 
 MANIFEST_FORMAT = "eccentric-sim-manifest"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
@@ -99,6 +99,6 @@ def generate(manifest: str | Path, out_dir: str | Path,
     written: list[Path] = []
     for e in entries:
         path = out / e.filename
-        write_session(path, simulate(e.exercise, e.seed, e.sensor, e.placement, e.options))
+        write_recording(path, simulate(e.exercise, e.seed, e.sensor, e.placement, e.options))
         written.append(path)
     return written

@@ -43,14 +43,14 @@ SIMULATOR_VERSION = "1.0"
 
 
 @dataclass
-class SimulatedSession:
+class SimulatedRecording:
     header: RecordingHeader
     chunk: ImuChunk
     labels: list[dict[str, Any]]
 
 
 def simulate(exercise: str, seed: int, sensor: str, placement: str,
-             options: SessionOptions | None = None) -> SimulatedSession:
+             options: SessionOptions | None = None) -> SimulatedRecording:
     """Simulate one session. Same arguments → identical output."""
     opts = options or SessionOptions()
     opts.validate()
@@ -155,7 +155,7 @@ def simulate(exercise: str, seed: int, sensor: str, placement: str,
                      "worn_on": side},
         notes=notes,
     )
-    return SimulatedSession(header, chunk, labels)
+    return SimulatedRecording(header, chunk, labels)
 
 
 def _labels(script: Script, motion: Motion, exercise: str, move: Movement,
@@ -189,7 +189,7 @@ def _labels(script: Script, motion: Motion, exercise: str, move: Movement,
     return out
 
 
-def write_session(path: str | Path, session: SimulatedSession) -> None:
+def write_recording(path: str | Path, session: SimulatedRecording) -> None:
     """Write header, samples (≤ 1 s per line) and then the labels."""
     with RecordingWriter(path, session.header) as writer:
         writer.write_chunk(session.chunk)

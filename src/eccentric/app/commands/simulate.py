@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: the physics pulls in scipy.signal (~2 s), which every other
     # sub-command would otherwise pay for when the parser is built.
     from eccentric.sim.manifest import generate
-    from eccentric.sim.recording import simulate, write_session
+    from eccentric.sim.recording import simulate, write_recording
 
     if args.list_devices:
         for key, spec in sorted(DEVICES.items()):
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if not (args.exercise and args.placement and args.out):
         raise EccentricError("give --exercise, --placement and --out (or --manifest)")
     session = simulate(args.exercise, args.seed, args.sensor, args.placement, _options(args))
-    write_session(args.out, session)
+    write_recording(args.out, session)
     reps = sum(1 for lab in session.labels if lab["label"] == "rep")
     print(f"{args.out}: {len(session.chunk)} samples, {reps} reps "
           f"({session.header.exercise}, {args.sensor} on the {args.placement}, simulated)")

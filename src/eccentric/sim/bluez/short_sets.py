@@ -15,8 +15,9 @@ import numpy as np
 
 from eccentric.core.chunk import ImuChunk
 from eccentric.devices.sensors import get_device
+from eccentric.exercises.catalogue import get_profile
 from eccentric.sim.options import SessionOptions
-from eccentric.sim.recording import SimulatedSession, simulate
+from eccentric.sim.recording import SimulatedRecording, simulate
 
 LEAD_S = 3.5
 TAIL_S = 2.5
@@ -24,8 +25,8 @@ PACKET_LCM = 24  # MetaWear packs 3 samples, Movesense 8: cut where both packets
 
 
 def short_set(sensor: str, exercise: str = "ball_leg_curl", seed: int = 3, reps: int = 2,
-              **options: Any) -> SimulatedSession:
-    placement = "shank" if exercise.startswith("ball") else "thigh"
+              **options: Any) -> SimulatedRecording:
+    placement = get_profile(exercise).placements[0]
     opts = SessionOptions(**{"reps": reps, "dropouts": "none", "walk_in_rest": False,
                              **options})
     sim = simulate(exercise, seed, sensor, placement, opts)
@@ -54,4 +55,4 @@ def short_set(sensor: str, exercise: str = "ball_leg_curl", seed: int = 3, reps:
             labels.append(shifted)
     header = replace(sim.header, notes=sim.header.notes + f" Trimmed: t0 = {t0:.6f} s of the "
                      "full simulation re-based to 0 (eccentric.sim.bluez.short_sets).")
-    return SimulatedSession(header, chunk, labels)
+    return SimulatedRecording(header, chunk, labels)
