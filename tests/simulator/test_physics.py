@@ -15,7 +15,7 @@ from eccentric.sim.imu_model import (
     segment_rotation,
     tissue_motion,
 )
-from eccentric.sim.motion import min_jerk
+from eccentric.sim.primitives import min_jerk
 from eccentric.sim.recording import SimulatedRecording
 
 

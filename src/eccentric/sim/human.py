@@ -32,7 +32,7 @@ import numpy as np
 from eccentric.core.chunk import FloatArray
 from eccentric.sim.kinematics.ball_curl import BallRepPlan
 from eccentric.sim.kinematics.nordic import NordicBody, NordicRepPlan, ReturnMode
-from eccentric.sim.motion import band_noise, min_jerk, smooth_noise
+from eccentric.sim.primitives import band_noise, min_jerk, smooth_noise
 from eccentric.sim.track import Track
 
 Tempo = str  # "normal" | "slow" | "fast"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from eccentric.core.chunk import FloatArray
-from eccentric.sim.motion import min_jerk
+from eccentric.sim.primitives import min_jerk
 
 
 class Track:

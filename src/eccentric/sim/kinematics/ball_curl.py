@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from eccentric.core.chunk import FloatArray
-from eccentric.sim.motion import hold, min_jerk
+from eccentric.sim.primitives import hold, min_jerk
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import numpy as np
 
 from eccentric.core.chunk import FloatArray
 from eccentric.core.units import STANDARD_GRAVITY_MPS2
-from eccentric.sim.motion import hold, integrate, min_jerk, move
+from eccentric.sim.primitives import hold, integrate, min_jerk, move
 
 ReturnMode = Literal["pull", "push", "band"]
 

@@ -18,9 +18,9 @@ from eccentric.sim.kinematics.ball_curl import (
     ball_rep,
 )
 from eccentric.sim.labels import Motion, ball_rep_label
-from eccentric.sim.motion import min_jerk
 from eccentric.sim.movement import Drawn, SegmentMotion
 from eccentric.sim.options import SessionOptions
+from eccentric.sim.primitives import min_jerk
 from eccentric.sim.storyboard import STAND_KNEE_Z_M, Design, Script, schedule
 from eccentric.sim.storyboard import uniform as _u
 from eccentric.sim.track import Track
