@@ -64,11 +64,10 @@ class SetTracker:
             current = _OpenSet(self.sets_closed + 1, rep.start_s, rep.side or self.side)
             self._open = current
         pause_before = rep.start_s - current.last_end_s if current.reps else 0.0
-        far_hold = rep.far_hold_s
         if self.profile.eccentric == "out":
-            measured = Tempo(rep.eccentric_s, far_hold, rep.concentric_s, pause_before)
+            measured = Tempo(rep.eccentric_s, rep.far_hold_s, rep.concentric_s, pause_before)
         else:
-            measured = Tempo(rep.eccentric_s, pause_before, rep.concentric_s, far_hold)
+            measured = Tempo(rep.eccentric_s, pause_before, rep.concentric_s, rep.far_hold_s)
         ok = within_target(measured, self.target) if self.target is not None else None
         current.reps += 1
         current.last_end_s = rep.end_s
