@@ -10,11 +10,17 @@ from typing import Any
 
 from eccentric.core.errors import EccentricError
 from eccentric.devices.base import Driver, DriverSpec
+from eccentric.devices.emulation import Peripheral
 from eccentric.devices.generic import driver as generic
+from eccentric.devices.generic.peripheral import GenericPeripheral
 from eccentric.devices.metawear import driver as metawear
+from eccentric.devices.metawear.peripheral import MetaWearPeripheral
 from eccentric.devices.movesense import driver as movesense
+from eccentric.devices.movesense.peripheral import MovesensePeripheral
 from eccentric.devices.polar_pmd import driver as polar_pmd
+from eccentric.devices.polar_pmd.peripheral import PolarPeripheral
 from eccentric.devices.witmotion import driver as witmotion
+from eccentric.devices.witmotion.peripheral import WitMotionPeripheral
 
 FAMILIES: dict[str, DriverSpec] = {
     spec.kind: spec for spec in (
@@ -25,6 +31,13 @@ FAMILIES: dict[str, DriverSpec] = {
         witmotion.DRIVER_SPEC,
     )
 }
+
+# kind → emulated peripheral class (the emulated BlueZ of eccentric.sim.bluez).
+PERIPHERALS: dict[str, type[Peripheral]] = {
+    cls.kind: cls for cls in (PolarPeripheral, MetaWearPeripheral, MovesensePeripheral,
+                              WitMotionPeripheral, GenericPeripheral)
+}
+
 
 def specs() -> dict[str, DriverSpec]:
     """kind → spec, for every sensor family."""

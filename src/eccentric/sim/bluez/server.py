@@ -30,8 +30,9 @@ from typing import Any
 from dbus_fast import BusType
 from dbus_fast.aio import MessageBus
 
+from eccentric.devices.emulation import Faults, Peripheral
 from eccentric.devices.packets import Packet
-from eccentric.devices.peripherals import KINDS, Faults, Peripheral
+from eccentric.devices.registry import PERIPHERALS
 from eccentric.io.recording_format import RecordingHeader
 from eccentric.io.recording_reader import read_all
 from eccentric.sim.bluez.objects import (
@@ -98,7 +99,7 @@ class EmulatedDevice:
         options = dict(scenario.options)
         if scenario.recording:
             packets, options = encode_recording(scenario.kind, scenario.recording, options)
-        cls = KINDS[scenario.kind]
+        cls = PERIPHERALS[scenario.kind]
         self.peripheral: Peripheral = cls(packets, options, scenario.faults, self.notify,
                                           self.record)
         self.iface = Device1(self, adapter=ADAPTER_PATH, address=scenario.address,
