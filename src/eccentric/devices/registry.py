@@ -15,12 +15,18 @@ from eccentric.devices.generic import driver as generic
 from eccentric.devices.generic.peripheral import GenericPeripheral
 from eccentric.devices.metawear import driver as metawear
 from eccentric.devices.metawear.peripheral import MetaWearPeripheral
+from eccentric.devices.metawear.sensors import METAMOTION, METAMOTION_S
 from eccentric.devices.movesense import driver as movesense
 from eccentric.devices.movesense.peripheral import MovesensePeripheral
+from eccentric.devices.movesense.sensors import MOVESENSE
 from eccentric.devices.polar_pmd import driver as polar_pmd
 from eccentric.devices.polar_pmd.peripheral import PolarPeripheral
+from eccentric.devices.polar_pmd.sensors import EXCLUDED as POLAR_EXCLUDED
+from eccentric.devices.polar_pmd.sensors import POLAR_VERITY_SENSE
+from eccentric.devices.sensor_spec import DeviceSpec
 from eccentric.devices.witmotion import driver as witmotion
 from eccentric.devices.witmotion.peripheral import WitMotionPeripheral
+from eccentric.devices.witmotion.sensors import WITMOTION
 
 FAMILIES: dict[str, DriverSpec] = {
     spec.kind: spec for spec in (
@@ -37,6 +43,12 @@ PERIPHERALS: dict[str, type[Peripheral]] = {
     cls.kind: cls for cls in (PolarPeripheral, MetaWearPeripheral, MovesensePeripheral,
                               WitMotionPeripheral, GenericPeripheral)
 }
+
+# Simulator sensor key → hardware spec, and the sensors not simulated (with the reason).
+DEVICES: dict[str, DeviceSpec] = {
+    d.key: d for d in (POLAR_VERITY_SENSE, METAMOTION, METAMOTION_S, MOVESENSE, WITMOTION)
+}
+EXCLUDED_DEVICES: dict[str, str] = dict(POLAR_EXCLUDED)
 
 
 def specs() -> dict[str, DriverSpec]:
@@ -65,3 +77,13 @@ def classify(name: str | None, service_uuids: list[str],
         if spec.matches(name, service_uuids):
             return spec
     return None
+
+
+def get_device(key: str) -> DeviceSpec:
+    """The simulator's spec for sensor ``key``; a helpful error for unknown or excluded
+    devices."""
+    if key in DEVICES:
+        return DEVICES[key]
+    if key in EXCLUDED_DEVICES:
+        raise EccentricError(f"device {key!r} is not simulated: {EXCLUDED_DEVICES[key]}")
+    raise EccentricError(f"unknown device {key!r}; choose one of {', '.join(sorted(DEVICES))}")

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from eccentric.core.chunk import ImuChunk
-from eccentric.devices.sensors import get_device
+from eccentric.devices.registry import get_device
 from eccentric.exercises.catalogue import get_profile
 from eccentric.sim.options import SessionOptions
 from eccentric.sim.recording import SimulatedRecording, simulate
