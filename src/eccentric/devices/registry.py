@@ -5,26 +5,33 @@ Adding a sensor family means adding its folder under ``devices/`` and one line h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from eccentric.core.chunk import ImuChunk
 from eccentric.core.errors import EccentricError
 from eccentric.devices.base import Driver, DriverSpec
 from eccentric.devices.emulation import Peripheral
 from eccentric.devices.generic import driver as generic
+from eccentric.devices.generic import encoder as generic_encoder
 from eccentric.devices.generic.peripheral import GenericPeripheral
 from eccentric.devices.metawear import driver as metawear
+from eccentric.devices.metawear import encoder as metawear_encoder
 from eccentric.devices.metawear.peripheral import MetaWearPeripheral
 from eccentric.devices.metawear.sensors import METAMOTION, METAMOTION_S
 from eccentric.devices.movesense import driver as movesense
+from eccentric.devices.movesense import encoder as movesense_encoder
 from eccentric.devices.movesense.peripheral import MovesensePeripheral
 from eccentric.devices.movesense.sensors import MOVESENSE
+from eccentric.devices.packets import Packet
 from eccentric.devices.polar_pmd import driver as polar_pmd
+from eccentric.devices.polar_pmd import encoder as polar_pmd_encoder
 from eccentric.devices.polar_pmd.peripheral import PolarPeripheral
 from eccentric.devices.polar_pmd.sensors import EXCLUDED as POLAR_EXCLUDED
 from eccentric.devices.polar_pmd.sensors import POLAR_VERITY_SENSE
 from eccentric.devices.sensor_spec import DeviceSpec
 from eccentric.devices.witmotion import driver as witmotion
+from eccentric.devices.witmotion import encoder as witmotion_encoder
 from eccentric.devices.witmotion.peripheral import WitMotionPeripheral
 from eccentric.devices.witmotion.sensors import WITMOTION
 
@@ -36,6 +43,15 @@ FAMILIES: dict[str, DriverSpec] = {
         polar_pmd.DRIVER_SPEC,
         witmotion.DRIVER_SPEC,
     )
+}
+
+# kind → packet encoder of a simulated recording (the emulated devices' streams).
+ENCODERS: dict[str, Callable[[ImuChunk, float, Mapping[str, Any]], list[Packet]]] = {
+    "generic": generic_encoder.encode_session,
+    "metawear": metawear_encoder.encode_session,
+    "movesense": movesense_encoder.encode_session,
+    "polar_pmd": polar_pmd_encoder.encode_session,
+    "witmotion": witmotion_encoder.encode_session,
 }
 
 # kind → emulated peripheral class (the emulated BlueZ of eccentric.sim.bluez).
@@ -77,6 +93,17 @@ def classify(name: str | None, service_uuids: list[str],
         if spec.matches(name, service_uuids):
             return spec
     return None
+
+
+def encode(kind: str, chunk: ImuChunk, rate_hz: float, opts: Mapping[str, Any]) -> list[Packet]:
+    """A simulated recording as ``kind``'s emulated device streams it. ``opts`` carries the
+    recording's converter LSB sizes and ranges (every recording played must state its
+    LSB sizes, whatever the protocol) and the device options."""
+    for key in ("acc_lsb_g", "gyro_lsb_dps"):
+        float(opts[key])  # raises for a recording that does not state it
+    if kind not in ENCODERS:
+        raise EccentricError(f"no packet encoder for device kind {kind!r}")
+    return ENCODERS[kind](chunk, rate_hz, opts)
 
 
 def get_device(key: str) -> DeviceSpec:

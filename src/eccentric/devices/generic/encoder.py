@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -42,3 +43,8 @@ def encode(chunk: ImuChunk, config: dict[str, Any], rate_hz: float) -> list[Pack
             out.append(Packet(float(chunk.t_s[j - 1]), str(config["notify"]).lower(),
                               prefix + body))
     return out
+
+
+def encode_session(chunk: ImuChunk, rate_hz: float, opts: Mapping[str, Any]) -> list[Packet]:
+    """A simulated recording as the emulated DIY band of ``opts["config"]`` streams it."""
+    return encode(chunk, opts["config"], rate_hz)

@@ -6,6 +6,9 @@ BMI270 boards use registers ``03 05`` and ``13 05`` for the packed data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from eccentric.core.chunk import ImuChunk
@@ -48,3 +51,11 @@ def encode(chunk: ImuChunk, *, acc_lsb_g: float, gyro_lsb_dps: float, rate_hz: f
     gyro = stream("gyro", chunk.t_s, gyro_counts(chunk.gyro_rads, gyro_lsb_dps), rate_hz,
                   chip)
     return by_time(acc, gyro)
+
+
+def encode_session(chunk: ImuChunk, rate_hz: float, opts: Mapping[str, Any]) -> list[Packet]:
+    """A simulated recording as the emulated MetaMotion streams it (``opts``: the
+    recording's converter LSB sizes and ``chip``)."""
+    return encode(chunk, acc_lsb_g=float(opts["acc_lsb_g"]),
+                  gyro_lsb_dps=float(opts["gyro_lsb_dps"]), rate_hz=rate_hz,
+                  chip=str(opts.get("chip", "bmi160")))

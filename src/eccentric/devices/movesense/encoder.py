@@ -6,6 +6,8 @@ sample's MTU is 161, i.e. 158-byte notifications)."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -30,3 +32,8 @@ def encode(chunk: ImuChunk, *, rate_hz: float, per_update: int = 8, ref: int = 9
             if len(payload) > room:
                 out.append(Packet(t, DATA, bytes([3, ref]) + payload[room:]))
     return out
+
+
+def encode_session(chunk: ImuChunk, rate_hz: float, opts: Mapping[str, Any]) -> list[Packet]:
+    """A simulated recording as the emulated Movesense streams it (``opts``: ``ref``)."""
+    return encode(chunk, rate_hz=rate_hz, ref=int(opts.get("ref", 99)))

@@ -8,6 +8,9 @@ equal to the simulated converter's LSB, so decoded values equal the simulated on
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from eccentric.core.chunk import ImuChunk
@@ -83,3 +86,10 @@ def encode(chunk: ImuChunk, *, acc_lsb_g: float, gyro_lsb_dps: float, rate_hz: f
     gyro = stream_frames(MEAS_GYRO, chunk.t_s, gyro_counts(chunk.gyro_rads, gyro_lsb_dps),
                          rate_hz, base_ns, max_bytes)
     return by_time(acc, gyro)
+
+
+def encode_session(chunk: ImuChunk, rate_hz: float, opts: Mapping[str, Any]) -> list[Packet]:
+    """A simulated recording as the emulated Verity Sense streams it (``opts``: the
+    recording's converter LSB sizes)."""
+    return encode(chunk, acc_lsb_g=float(opts["acc_lsb_g"]),
+                  gyro_lsb_dps=float(opts["gyro_lsb_dps"]), rate_hz=rate_hz)

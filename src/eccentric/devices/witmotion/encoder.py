@@ -3,6 +3,9 @@ the three angles. The emulated device does no fusion, so the angles are zero."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from eccentric.core.chunk import ImuChunk
@@ -18,3 +21,8 @@ def encode(chunk: ImuChunk) -> list[Packet]:
     raw = rows.astype("<i2")
     return [Packet(float(t), NOTIFY, b"\x55\x61" + r.tobytes())
             for t, r in zip(chunk.t_s, raw, strict=True)]
+
+
+def encode_session(chunk: ImuChunk, rate_hz: float, opts: Mapping[str, Any]) -> list[Packet]:
+    """A simulated recording as the emulated WitMotion streams it (one packet a sample)."""
+    return encode(chunk)
