@@ -52,9 +52,9 @@ class GattService:
 
 
 class Peripheral:
-    """Base: override the GATT table, ``write``, ``read`` and ``sends``."""
+    """Base: override the GATT table, ``write``, ``read`` and ``sends``. The family's
+    ``FAMILY`` record (``family.py``) says which kind a peripheral class emulates."""
 
-    kind = ""
     advertised: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, packets: list[Packet], options: dict[str, Any], faults: Faults,

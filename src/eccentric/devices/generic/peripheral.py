@@ -12,7 +12,6 @@ class GenericPeripheral(Peripheral):
     """A DIY band as its TOML config describes it: start/stop writes, or streaming as
     soon as notifications are on when the config lists no start command."""
 
-    kind = "generic"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

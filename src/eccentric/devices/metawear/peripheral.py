@@ -15,7 +15,6 @@ MW_NOTIFY = "326a9006-85cb-9195-d9dd-464cfbbae75a"
 class MetaWearPeripheral(Peripheral):
     """A MetaMotion: register writes switch the accelerometer and gyro streams."""
 
-    kind = "metawear"
     advertised = (MW_SERVICE,)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

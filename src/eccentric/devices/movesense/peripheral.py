@@ -16,7 +16,6 @@ class MovesensePeripheral(Peripheral):
     """The gatt_sensordata_app sample: subscriptions by resource path and reference;
     all of them end when the link drops (so the sensor does not stay on)."""
 
-    kind = "movesense"
     advertised = (GSP_SERVICE,)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -19,7 +19,6 @@ BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"
 class PolarPeripheral(Peripheral):
     """A Verity Sense in normal mode: ACC and GYRO at 52 Hz, delta frames with FACTOR."""
 
-    kind = "polar_pmd"
     advertised = (HEART_RATE_SERVICE,)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

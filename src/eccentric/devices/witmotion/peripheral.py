@@ -20,7 +20,6 @@ class WitMotionPeripheral(Peripheral):
     """Streams whenever notifications are on; the rate register is honoured only if it
     matches the recording (the emulator cannot resample)."""
 
-    kind = "witmotion"
     advertised = (WIT_SERVICE,)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

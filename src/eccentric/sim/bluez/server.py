@@ -97,7 +97,7 @@ class EmulatedDevice:
         options = dict(scenario.options)
         if scenario.recording:
             packets, options = encode_recording(scenario.kind, scenario.recording, options)
-        cls = registry.PERIPHERALS[scenario.kind]
+        cls = registry.peripheral_class(scenario.kind)
         self.peripheral: Peripheral = cls(packets, options, scenario.faults, self.notify,
                                           self.record)
         self.iface = Device1(self, adapter=ADAPTER_PATH, address=scenario.address,
