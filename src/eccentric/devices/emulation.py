@@ -21,8 +21,8 @@ from eccentric.devices.packets import Packet
 
 Notify = Callable[[str, bytes], None]
 
-NOTIFY = ["notify"]
-WRITE = ["write", "write-without-response"]
+NOTIFY_FLAGS = ["notify"]
+WRITE_FLAGS = ["write", "write-without-response"]
 
 
 @dataclass

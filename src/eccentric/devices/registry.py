@@ -76,7 +76,7 @@ def classify(name: str | None, service_uuids: list[str],
     """The driver family an advertisement belongs to (configured generic drivers
     first, since a DIY band may reuse a vendor's UUIDs), or None."""
     for spec in [*(extra or []), *specs().values()]:
-        if spec.kind == "generic" and spec.match is None:
+        if spec.kind == generic.driver.KIND and spec.match is None:
             continue  # the generic driver only matches through a configuration file
         if spec.matches(name, service_uuids):
             return spec

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from eccentric.devices.emulation import NOTIFY, WRITE, GattChar, GattService, Peripheral
+from eccentric.devices.base import uuid16
+from eccentric.devices.emulation import NOTIFY_FLAGS, WRITE_FLAGS, GattChar, GattService, Peripheral
 from eccentric.devices.packets import Packet
+
+DEFAULT_SERVICE = uuid16(0xFFF0)  # when the config names none
 
 
 class GenericPeripheral(Peripheral):
@@ -25,10 +28,10 @@ class GenericPeripheral(Peripheral):
         return [str(u).lower() for u in self.cfg.get("match_services", [])]
 
     def gatt(self) -> list[GattService]:
-        chars = [GattChar(str(self.cfg["notify"]).lower(), NOTIFY)]
+        chars = [GattChar(str(self.cfg["notify"]).lower(), NOTIFY_FLAGS)]
         if self.cfg.get("write"):
-            chars.append(GattChar(str(self.cfg["write"]).lower(), WRITE))
-        service = str(self.cfg.get("service", "0000fff0-0000-1000-8000-00805f9b34fb"))
+            chars.append(GattChar(str(self.cfg["write"]).lower(), WRITE_FLAGS))
+        service = str(self.cfg.get("service", DEFAULT_SERVICE))
         return [GattService(service.lower(), chars)]
 
     def write(self, char: str, data: bytes) -> None:

@@ -4,34 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from eccentric.devices.emulation import NOTIFY, WRITE, GattChar, GattService, Peripheral
+from eccentric.devices.emulation import NOTIFY_FLAGS, WRITE_FLAGS, GattChar, GattService, Peripheral
+from eccentric.devices.movesense.driver import (
+    CMD_HELLO,
+    CMD_SUBSCRIBE,
+    CMD_UNSUBSCRIBE,
+    COMMAND,
+    DATA,
+    DEFAULT_RATE_HZ,
+    MSG_RESULT,
+    SERVICE,
+    resource_path,
+)
 from eccentric.devices.packets import Packet
-
-GSP_SERVICE = "34802252-7185-4d5d-b431-630e7050e8f0"
-GSP_COMMAND = "34800001-7185-4d5d-b431-630e7050e8f0"
-GSP_DATA = "34800002-7185-4d5d-b431-630e7050e8f0"
 
 
 class MovesensePeripheral(Peripheral):
     """The gatt_sensordata_app sample: subscriptions by resource path and reference;
     all of them end when the link drops (so the sensor does not stay on)."""
 
-    advertised = (GSP_SERVICE,)
+    advertised = (SERVICE,)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.resource = f"/Meas/IMU6/{round(float(self.options.get('rate', 104)))}"
+        self.resource = resource_path(float(self.options.get("rate", DEFAULT_RATE_HZ)))
         self.ref: int | None = None
 
     def gatt(self) -> list[GattService]:
-        return [GattService(GSP_SERVICE, [GattChar(GSP_COMMAND, WRITE),
-                                          GattChar(GSP_DATA, NOTIFY)])]
+        return [GattService(SERVICE, [GattChar(COMMAND, WRITE_FLAGS),
+                                      GattChar(DATA, NOTIFY_FLAGS)])]
 
     def write(self, char: str, data: bytes) -> None:
-        if char != GSP_COMMAND or len(data) < 2:
+        if char != COMMAND or len(data) < 2:
             return
         cmd, ref = data[0], data[1]
-        if cmd == 1:
+        if cmd == CMD_SUBSCRIBE:
             if self.faults.silent_start:
                 self.record("ignored_start", hex=data.hex())
                 return
@@ -42,16 +49,16 @@ class MovesensePeripheral(Peripheral):
             self.ref = ref
             self.playing = True
             self._result(ref, 200)
-        elif cmd == 2:
+        elif cmd == CMD_UNSUBSCRIBE:
             if self.ref == ref:
                 self.ref = None
                 self.record("stopped", ref=ref)
             self._result(ref, 200)
-        elif cmd == 0:
-            self.notify(GSP_DATA, bytes([1, ref]) + b"Hello")
+        elif cmd == CMD_HELLO:
+            self.notify(DATA, bytes([MSG_RESULT, ref]) + b"Hello")
 
     def _result(self, ref: int, status: int) -> None:
-        self.notify(GSP_DATA, bytes([1, ref]) + status.to_bytes(2, "little"))
+        self.notify(DATA, bytes([MSG_RESULT, ref]) + status.to_bytes(2, "little"))
 
     def sends(self, packet: Packet) -> bool:
         return self.ref is not None

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from eccentric.devices.movesense import driver
 from eccentric.devices.sensor_spec import DeviceSpec
 
 MOVESENSE = DeviceSpec(
-    key="movesense",
+    key=driver.SENSOR,
     model="Movesense sensor, /Meas/IMU6 via the gatt_sensordata_app firmware",
     chip="LSM6DS3 (ASSUMED; not stated in the BLE notes)",
     # §2.4: the official web client offers 13/26/52/104/208/416/833 Hz.
-    rates_hz=(13.0, 26.0, 52.0, 104.0, 208.0, 416.0, 833.0),
-    default_rate_hz=104.0,
+    rates_hz=driver.RATES,
+    default_rate_hz=driver.DEFAULT_RATE_HZ,
     # Values arrive as float32 m/s² and °/s (§2.3); the chip's own counts set the
     # resolution. LSM6DS3 sensitivities (ASSUMED from the chip family): 0.061/0.122/
     # 0.244/0.488 mg and 4.375/8.75/17.5/35/70 m°/s per count.
@@ -30,7 +31,7 @@ MOVESENSE = DeviceSpec(
     bandwidth_fraction=0.4,
     # §2.3: the official client decodes 8 samples per IMU9 update at 104 Hz (split over
     # DATA + DATA_PART2); IMU6 assumed alike, and losing either part loses the update.
-    samples_per_packet=8,
+    samples_per_packet=driver.SAMPLES_PER_UPDATE,
     # §2.4: uint32 ms timestamp of the first sample; the client interpolates by 1000/rate.
     timestamps="device",
     clock_error_sd_ppm=20.0,  # ASSUMED crystal-class accuracy

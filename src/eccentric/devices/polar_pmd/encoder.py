@@ -23,9 +23,8 @@ from eccentric.devices.packets import (
     runs,
     signed_bits,
 )
+from eccentric.devices.polar_pmd.driver import MEAS_ACC, MEAS_GYRO, PMD_DATA
 
-PMD_DATA = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
-MEAS_ACC, MEAS_GYRO = 2, 5
 # H10 default clock after power-off is 2019-01-01 (notes §1.6); any epoch works.
 DEFAULT_BASE_NS = 599_616_000_000_000_000
 

@@ -6,28 +6,29 @@ Polar H10 is deliberately absent: it streams accelerometer only, no gyroscope
 
 from __future__ import annotations
 
+from eccentric.devices.polar_pmd import driver
 from eccentric.devices.sensor_spec import DeviceSpec, int16_lsb
 
 # Devices we do not simulate, and why (shown by ``eccentric simulate --list-devices``).
 EXCLUDED: dict[str, str] = {
-    "polar_h10": "accelerometer only, no gyroscope (ble_protocols.md §1.7)",
+    driver.SENSORS["h10"]: "accelerometer only, no gyroscope (ble_protocols.md §1.7)",
 }
 
 POLAR_VERITY_SENSE = DeviceSpec(
-    key="polar_verity_sense",
+    key=driver.SENSORS["verity"],
     model="Polar Verity Sense (PMD streaming, SDK mode for rates other than 52 Hz)",
     chip="not documented",
     # §1.7: normal mode 52 Hz; SDK mode (fw ≥ 1.1.5) 26/52/104/208/416 Hz.
     rates_hz=(26.0, 52.0, 104.0, 208.0, 416.0),
-    default_rate_hz=52.0,
+    default_rate_hz=driver.DEFAULT_RATES_HZ["verity"],
     # §1.7: ±2/4/8/16 g in SDK mode, ±8 g in normal mode, 16-bit. §1.4: FACTOR
     # 0.000244 g per count at ±8 g, i.e. 8/32768.
-    acc_lsb_g=int16_lsb((2.0, 4.0, 8.0, 16.0)),
+    acc_lsb_g=int16_lsb(tuple(float(r) for r in driver.ACC_RANGES_G)),
     # §1.7: ±250/500/1000/2000 °/s, 16-bit; the count size is 2000/32768 at ±2000
     # [derived: the Verity gyro FACTOR is NOT VERIFIED in §11].
-    gyro_lsb_dps=int16_lsb((250.0, 500.0, 1000.0, 2000.0)),
-    default_acc_range_g=8.0,
-    default_gyro_range_dps=2000.0,
+    gyro_lsb_dps=int16_lsb(tuple(float(r) for r in driver.GYRO_RANGES_DPS)),
+    default_acc_range_g=float(driver.DEFAULT_ACC_RANGE_G),
+    default_gyro_range_dps=float(driver.DEFAULT_GYRO_RANGE_DPS),
     # ASSUMED: the IMU chip is not documented; typical consumer 6-axis MEMS figures
     # (BMI270: 160 µg/√Hz, 7 m°/s/√Hz, docs.luxonis.com BMI270 page) rounded up.
     acc_noise_ug_rthz=180.0,
