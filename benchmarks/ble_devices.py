@@ -37,14 +37,16 @@ from typing import Any
 
 import numpy as np
 
+from eccentric.devices.metawear import driver as metawear
+from eccentric.devices.witmotion import driver as witmotion
 from eccentric.sim.bluez.bus import PrivateBus
 from eccentric.sim.bluez.server import encode_recording
 from eccentric.sim.bluez.short_sets import short_set
 from eccentric.sim.recording import write_recording
 
-SENSORS = {"metawear": "metamotion", "witmotion": "witmotion"}
-DATA_CHAR = {"metawear": "326a9006-85cb-9195-d9dd-464cfbbae75a",
-             "witmotion": "0000ffe4-0000-1000-8000-00805f9a34fb"}
+SENSORS = {metawear.KIND: metawear.SENSORS[metawear.DEFAULT_CHIP],
+           witmotion.KIND: witmotion.SENSOR}
+DATA_CHAR = {metawear.KIND: metawear.NOTIFY, witmotion.KIND: witmotion.NOTIFY}
 TARGET_DEVICES = 20
 MAX_P99_DELAY_S = 0.100
 

@@ -16,6 +16,10 @@ from typing import Any
 
 import pytest
 
+from eccentric.devices.metawear import driver as metawear
+from eccentric.devices.movesense import driver as movesense
+from eccentric.devices.polar_pmd import driver as polar_pmd
+from eccentric.devices.witmotion import driver as witmotion
 from tests.ble.emulated import (
     Device,
     Emulator,
@@ -42,9 +46,6 @@ DEVICES = [
     # A DIY band: its TOML file is all the "driver" it has; it sends MetaMotion data.
     ("generic", "metamotion", "DIY-IMU 7", "24:0A:C4:00:00:05", "ed", {}),
 ]
-DATA_CHARS = ("5c82-02e7-f387-1cad-8acd2d8df0c8", "9006-85cb-9195-d9dd-464cfbbae75a",
-              "0002-7185-4d5d-b431-630e7050e8f0", "ffe4-0000-1000-8000-00805f9a34fb",
-              "0003-b5a3-f393-e0a9-e50e24dcca9e")
 GENERIC_TOML = """
 name = "diy_band"
 match_names = ["DIY-IMU"]
@@ -68,6 +69,8 @@ acc_unit = "g"
 gyro = 0.030487804878048783
 gyro_unit = "dps"
 """
+DATA_CHARS = (polar_pmd.PMD_DATA, metawear.NOTIFY, movesense.DATA, witmotion.NOTIFY,
+              tomllib.loads(GENERIC_TOML)["notify"])
 UNKNOWN = {"name": "JBL Flip 5", "address": "11:22:33:44:55:66",
            "uuids": ["0000110b-0000-1000-8000-00805f9b34fb"]}
 

@@ -9,7 +9,7 @@ import pytest
 
 from eccentric.core.errors import EccentricError
 from eccentric.core.units import STANDARD_GRAVITY_MPS2
-from eccentric.devices.sensors import DEVICES, get_device
+from eccentric.devices.registry import DEVICES, get_device
 from eccentric.sim.clock import SampleClock, gaps, glitch_order, packet_loss, sample_times
 from eccentric.sim.imu_model import quantise
 from eccentric.sim.options import SessionOptions

@@ -26,7 +26,15 @@ from bleak_retry_connector import (
     establish_connection,
 )
 
-from eccentric.devices.base import DeviceError, Driver, GattOp, GattRead, GattWrite, Reply
+from eccentric.devices.base import (
+    BATTERY_LEVEL,
+    DeviceError,
+    Driver,
+    GattOp,
+    GattRead,
+    GattWrite,
+    Reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +42,6 @@ EVENT_STREAM_START = "stream_start"
 EVENT_DISCONNECTED = "disconnected"
 MAX_RECOVERY_DEPTH = 3  # nested stop-then-start recoveries allowed per command
 LINK_ERRORS = (BleakError, DeviceError, TimeoutError, OSError, EOFError)
-BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"  # SIG Battery Service, uint8 %
 BATTERY_EVERY_S = 60.0
 
 

@@ -37,6 +37,13 @@ def uuid16(short: int) -> str:
     return f"{short:08x}-0000-1000-8000-00805f9b34fb"
 
 
+# Standard (SIG) services and characteristics some sensors also expose.
+HEART_RATE_SERVICE = uuid16(0x180D)
+HEART_RATE_MEASUREMENT = uuid16(0x2A37)
+BATTERY_SERVICE = uuid16(0x180F)
+BATTERY_LEVEL = uuid16(0x2A19)  # uint8, percent
+
+
 class DeviceError(EccentricError):
     """The device refused or did not answer a command (message says which and why)."""
 

@@ -24,7 +24,7 @@ from scipy import signal
 
 from eccentric.core.chunk import FloatArray
 from eccentric.core.units import STANDARD_GRAVITY_MPS2
-from eccentric.devices.sensors import DeviceSpec
+from eccentric.devices.sensor_spec import DeviceSpec
 
 GRAVITY_W_MPS2 = np.array([0.0, 0.0, -STANDARD_GRAVITY_MPS2])
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from eccentric.core.chunk import ImuChunk
-from eccentric.devices.sensors import get_device
+from eccentric.devices.registry import get_device
 from eccentric.io.recording_format import RecordingHeader
 from eccentric.io.recording_writer import RecordingWriter
 from eccentric.sim import clock as clk

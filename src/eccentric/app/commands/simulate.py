@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from eccentric.core.errors import EccentricError
-from eccentric.devices.sensors import DEVICES, EXCLUDED_DEVICES
+from eccentric.devices.registry import DEVICES, EXCLUDED_DEVICES
 from eccentric.sim.options import SessionOptions
 from eccentric.sim.scripts import MOVEMENTS
 

@@ -48,6 +48,7 @@ from eccentric.devices.base import (
     screen,
 )
 
+KIND = "generic"
 AXES = ("ax", "ay", "az", "gx", "gy", "gz")
 HEADER_FIELDS = ("counter", "t_ms", "t_us", "_")
 ACC_UNITS = {"g": STANDARD_GRAVITY_MPS2, "mg": STANDARD_GRAVITY_MPS2 / 1000.0, "m/s2": 1.0}
@@ -74,7 +75,7 @@ def _struct(fmt: str, fields: list[str], what: str) -> struct.Struct:
 class Generic:
     """Decodes fixed-layout packets: optional prefix, header, then N sample records."""
 
-    kind = "generic"
+    kind = KIND
     min_mtu = 23
     streams: tuple[Stream, ...] = ("imu",)
 
@@ -206,13 +207,13 @@ def spec_for(config: Mapping[str, Any]) -> DriverSpec:
             return True
         return name is not None and bool(names) and name.startswith(names)
 
-    return DriverSpec(kind="generic", title=f"generic: {config.get('title', config.get('name'))}",
+    return DriverSpec(kind=KIND, title=f"generic: {config.get('title', config.get('name'))}",
                       service_uuids=uuids, name_prefixes=names,
                       create=lambda opts: Generic({"config": config, **opts}), match=match)
 
 
 DRIVER_SPEC = DriverSpec(
-    kind="generic", title="any sensor described by a TOML file (--generic-config)",
+    kind=KIND, title="any sensor described by a TOML file (--generic-config)",
     service_uuids=(), name_prefixes=(), create=Generic,
     options_help="config=<the parsed TOML> (given by --generic-config FILE)",
 )

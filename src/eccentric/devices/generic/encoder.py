@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from eccentric.core.chunk import ImuChunk
-from eccentric.core.units import STANDARD_GRAVITY_MPS2
+from eccentric.devices.generic.driver import ACC_UNITS, AXES, GYRO_UNITS
 from eccentric.devices.packets import Packet, packets_of, runs
-
-ACC_UNITS = {"g": STANDARD_GRAVITY_MPS2, "mg": STANDARD_GRAVITY_MPS2 / 1000.0, "m/s2": 1.0}
-GYRO_UNITS = {"dps": np.pi / 180.0, "rad/s": 1.0}
 
 
 def encode(chunk: ImuChunk, config: dict[str, Any], rate_hz: float) -> list[Packet]:
@@ -26,7 +24,7 @@ def encode(chunk: ImuChunk, config: dict[str, Any], rate_hz: float) -> list[Pack
     acc = chunk.acc_mps2 / (float(scale["acc"]) * ACC_UNITS[scale.get("acc_unit", "g")])
     gyro = chunk.gyro_rads / (float(scale["gyro"]) * GYRO_UNITS[scale.get("gyro_unit", "dps")])
     raw = np.rint(np.concatenate([acc, gyro], axis=1)).astype(np.int64)
-    axes = {"ax": 0, "ay": 1, "az": 2, "gx": 3, "gy": 4, "gz": 5}
+    axes = {a: i for i, a in enumerate(AXES)}
     prefix = bytes.fromhex(pkt.get("prefix", ""))
     out: list[Packet] = []
     for a, b in runs(chunk.t_s, rate_hz):
@@ -42,3 +40,8 @@ def encode(chunk: ImuChunk, config: dict[str, Any], rate_hz: float) -> list[Pack
             out.append(Packet(float(chunk.t_s[j - 1]), str(config["notify"]).lower(),
                               prefix + body))
     return out
+
+
+def encode_session(chunk: ImuChunk, rate_hz: float, opts: Mapping[str, Any]) -> list[Packet]:
+    """A simulated recording as the emulated DIY band of ``opts["config"]`` streams it."""
+    return encode(chunk, opts["config"], rate_hz)

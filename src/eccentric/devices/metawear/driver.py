@@ -32,11 +32,13 @@ from eccentric.devices.base import (
     screen,
 )
 
+KIND = "metawear"
 SERVICE = "326a9000-85cb-9195-d9dd-464cfbbae75a"
 COMMAND = "326a9001-85cb-9195-d9dd-464cfbbae75a"
 NOTIFY = "326a9006-85cb-9195-d9dd-464cfbbae75a"
 
 ACC, GYRO = 0x03, 0x13  # module ids
+MODULES: dict[Stream, int] = {"acc": ACC, "gyro": GYRO}
 REG_POWER, REG_INTERRUPT, REG_CONFIG = 0x01, 0x02, 0x03
 
 # Output data rate code shared by both chips' accelerometer and gyro (12.5 Hz = 5 …
@@ -54,6 +56,10 @@ GYRO_RANGES = {2000: (0, 16.4), 1000: (1, 32.8), 500: (2, 65.6), 250: (3, 131.2)
 DATA_REGS = {("bmi160", ACC): (0x04, 0x1C), ("bmi270", ACC): (0x04, 0x05),
              ("bmi160", GYRO): (0x05, 0x07), ("bmi270", GYRO): (0x04, 0x05)}
 CHIPS = ("bmi160", "bmi270")
+DEFAULT_CHIP = "bmi160"
+SENSORS = {"bmi160": "metamotion", "bmi270": "metamotion_s"}  # the simulator's sensor keys
+DEFAULT_RATE_HZ, DEFAULT_ACC_RANGE_G, DEFAULT_GYRO_RANGE_DPS = 100.0, 8, 1000
+PACKED_SAMPLES = 3  # samples per notification of a packed data register
 
 
 def scale_int16(payload: bytes, lsb_per_unit: float) -> np.ndarray:
@@ -64,7 +70,7 @@ def scale_int16(payload: bytes, lsb_per_unit: float) -> np.ndarray:
 class MetaWear:
     """Accelerometer + gyro streaming, packed (3 samples per notification) by default."""
 
-    kind = "metawear"
+    kind = KIND
     timing: Timing = "arrival"
     counter_modulus = 0
     notify_chars: tuple[str, ...] = (NOTIFY,)
@@ -72,24 +78,25 @@ class MetaWear:
     streams: tuple[Stream, ...] = ("acc", "gyro")
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.chip: str = option(options, "chip", "bmi160", str, CHIPS)
-        self.rate_hz = float(option(options, "rate", 100.0, float, tuple(ODR_CODE)))
-        self.acc_range_g = int(option(options, "acc_range", 8, int, tuple(ACC_RANGES)))
-        self.gyro_range_dps = int(option(options, "gyro_range", 1000, int, tuple(GYRO_RANGES)))
+        self.chip: str = option(options, "chip", DEFAULT_CHIP, str, CHIPS)
+        self.rate_hz = float(option(options, "rate", DEFAULT_RATE_HZ, float, tuple(ODR_CODE)))
+        self.acc_range_g = int(option(options, "acc_range", DEFAULT_ACC_RANGE_G, int,
+                                      tuple(ACC_RANGES)))
+        self.gyro_range_dps = int(option(options, "gyro_range", DEFAULT_GYRO_RANGE_DPS, int,
+                                         tuple(GYRO_RANGES)))
         self.packed = bool(option(options, "packed", True, parse_bool))
-        self.sensor = "metamotion" if self.chip == "bmi160" else "metamotion_s"
-        self.samples_per_packet = 3 if self.packed else 1
+        self.sensor = SENSORS[self.chip]
+        self.samples_per_packet = PACKED_SAMPLES if self.packed else 1
         self.stats = DecodeStats()
-        self._warn = RateLimitedLog(f"metawear {self.sensor}")
+        self._warn = RateLimitedLog(f"{KIND} {self.sensor}")
         self._acc_lsb = ACC_RANGES[self.acc_range_g][2] / STANDARD_GRAVITY_MPS2  # counts per m/s²
         self._gyro_lsb = GYRO_RANGES[self.gyro_range_dps][1] / RAD_PER_DEG  # counts per rad/s
         # (module, register) → (stream, samples per notification)
         self._data: dict[tuple[int, int], tuple[Stream, int]] = {}
-        pairs: tuple[tuple[int, Stream], ...] = ((ACC, "acc"), (GYRO, "gyro"))
-        for module, stream in pairs:
+        for stream, module in MODULES.items():
             single, packed = DATA_REGS[(self.chip, module)]
             self._data[(module, single)] = (stream, 1)
-            self._data[(module, packed)] = (stream, 3)
+            self._data[(module, packed)] = (stream, PACKED_SAMPLES)
 
     def options(self) -> dict[str, Any]:
         return {"chip": self.chip, "rate": self.rate_hz, "acc_range": self.acc_range_g,
@@ -148,7 +155,7 @@ class MetaWear:
 
 
 DRIVER_SPEC = DriverSpec(
-    kind="metawear", title="MbientLab MetaWear / MetaMotion (BMI160, BMI270)",
+    kind=KIND, title="MbientLab MetaWear / MetaMotion (BMI160, BMI270)",
     service_uuids=(SERVICE,), name_prefixes=("MetaWear", "MetaMotion"),
     create=MetaWear,
     options_help="chip=bmi160|bmi270, rate=100 (Hz), acc_range=8 (g), gyro_range=1000 (°/s), "

@@ -34,6 +34,8 @@ from eccentric.devices.base import (
     screen,
 )
 
+KIND = "movesense"
+SENSOR = "movesense"  # the simulator's sensor key (sensors.py)
 SERVICE = "34802252-7185-4d5d-b431-630e7050e8f0"
 COMMAND = "34800001-7185-4d5d-b431-630e7050e8f0"
 DATA = "34800002-7185-4d5d-b431-630e7050e8f0"
@@ -41,29 +43,37 @@ DATA = "34800002-7185-4d5d-b431-630e7050e8f0"
 CMD_HELLO, CMD_SUBSCRIBE, CMD_UNSUBSCRIBE = 0, 1, 2
 MSG_RESULT, MSG_DATA, MSG_DATA_PART2 = 1, 2, 3
 RATES = (13.0, 26.0, 52.0, 104.0, 208.0, 416.0, 833.0)
+DEFAULT_RATE_HZ = 104.0
+DEFAULT_REF = 99
+SAMPLES_PER_UPDATE = 8  # typical IMU6 update (official client, 104 Hz)
 VECTOR = 12  # three float32
 WRAP = 1 << 32  # the ms timestamp is uint32 (wraps after ~49.7 days)
+
+
+def resource_path(rate_hz: float) -> str:
+    """The subscribed resource, e.g. ``/Meas/IMU6/104``."""
+    return f"/Meas/IMU6/{round(rate_hz)}"
 
 
 class Movesense:
     """IMU6 (acc + gyro) at a chosen rate; one subscription with client reference ``ref``."""
 
-    kind = "movesense"
+    kind = KIND
     timing: Timing = "device"
     counter_modulus = 0
     notify_chars: tuple[str, ...] = (DATA,)
     min_mtu = 23
     streams: tuple[Stream, ...] = ("imu",)
-    sensor = "movesense"
+    sensor = SENSOR
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.rate_hz = float(option(options, "rate", 104.0, float, RATES))
-        self.ref = int(option(options, "ref", 99, int))
+        self.rate_hz = float(option(options, "rate", DEFAULT_RATE_HZ, float, RATES))
+        self.ref = int(option(options, "ref", DEFAULT_REF, int))
         if not 1 <= self.ref <= 255:
             raise DeviceError("Movesense client reference must be 1–255")
-        self.samples_per_packet = 8
+        self.samples_per_packet = SAMPLES_PER_UPDATE
         self.stats = DecodeStats()
-        self._warn = RateLimitedLog("movesense")
+        self._warn = RateLimitedLog(KIND)
         self._pending: bytes | None = None  # first part of an update awaiting part 2
         self._last_ms: int | None = None
         self._wraps = 0
@@ -73,7 +83,7 @@ class Movesense:
 
     @property
     def resource(self) -> str:
-        return f"/Meas/IMU6/{round(self.rate_hz)}"
+        return resource_path(self.rate_hz)
 
     def configure(self) -> list[GattOp]:
         return []
@@ -149,7 +159,7 @@ class Movesense:
 
 
 DRIVER_SPEC = DriverSpec(
-    kind="movesense", title="Movesense (gatt_sensordata_app firmware, IMU6)",
+    kind=KIND, title="Movesense (gatt_sensordata_app firmware, IMU6)",
     service_uuids=(SERVICE,), name_prefixes=("Movesense",), create=Movesense,
     options_help="rate=104 (Hz: 13 26 52 104 208 416 833), ref=99 (client reference)",
 )

@@ -6,17 +6,24 @@ sample's MTU is 161, i.e. 158-byte notifications)."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from eccentric.core.chunk import ImuChunk
+from eccentric.devices.movesense.driver import (
+    DATA,
+    DEFAULT_REF,
+    MSG_DATA,
+    MSG_DATA_PART2,
+    SAMPLES_PER_UPDATE,
+)
 from eccentric.devices.packets import Packet, packets_of, runs
 
-DATA = "34800002-7185-4d5d-b431-630e7050e8f0"
 
-
-def encode(chunk: ImuChunk, *, rate_hz: float, per_update: int = 8, ref: int = 99,
-           max_bytes: int = 158, base_ms: int = 0) -> list[Packet]:
+def encode(chunk: ImuChunk, *, rate_hz: float, per_update: int = SAMPLES_PER_UPDATE,
+           ref: int = DEFAULT_REF, max_bytes: int = 158, base_ms: int = 0) -> list[Packet]:
     out: list[Packet] = []
     for a, b in runs(chunk.t_s, rate_hz):
         for i, j in packets_of(a, b, per_update):
@@ -26,7 +33,12 @@ def encode(chunk: ImuChunk, *, rate_hz: float, per_update: int = 8, ref: int = 9
             payload = struct.pack("<I", stamp) + acc + gyro
             room = max_bytes - 2
             t = float(chunk.t_s[j - 1])
-            out.append(Packet(t, DATA, bytes([2, ref]) + payload[:room]))
+            out.append(Packet(t, DATA, bytes([MSG_DATA, ref]) + payload[:room]))
             if len(payload) > room:
-                out.append(Packet(t, DATA, bytes([3, ref]) + payload[room:]))
+                out.append(Packet(t, DATA, bytes([MSG_DATA_PART2, ref]) + payload[room:]))
     return out
+
+
+def encode_session(chunk: ImuChunk, rate_hz: float, opts: Mapping[str, Any]) -> list[Packet]:
+    """A simulated recording as the emulated Movesense streams it (``opts``: ``ref``)."""
+    return encode(chunk, rate_hz=rate_hz, ref=int(opts.get("ref", DEFAULT_REF)))

@@ -44,6 +44,8 @@ from eccentric.devices.base import (
 
 IntArray = npt.NDArray[np.int64]
 
+KIND = "polar_pmd"
+NAME_PREFIXES = ("Polar Sense", "Polar H10", "Polar OH1")
 PMD_SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 PMD_CP = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
 PMD_DATA = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
@@ -230,12 +232,16 @@ def settings_bytes(selected: list[tuple[int, int]]) -> bytes:
 # ----------------------------------------------------------------- driver
 
 MODELS = ("verity", "h10")
+SENSORS = {"verity": "polar_verity_sense", "h10": "polar_h10"}  # the simulator's sensor keys
+DEFAULT_RATES_HZ = {"verity": 52.0, "h10": 100.0}  # the Verity Sense's normal mode: 52 Hz
+ACC_RANGES_G, GYRO_RANGES_DPS = (2, 4, 8, 16), (250, 500, 1000, 2000)
+DEFAULT_ACC_RANGE_G, DEFAULT_GYRO_RANGE_DPS = 8, 2000
 
 
 class PolarPmd:
     """A Verity Sense (acc + gyro) or H10 (acc only), streaming in online mode."""
 
-    kind = "polar_pmd"
+    kind = KIND
     timing: Timing = "device"
     counter_modulus = 0
     notify_chars: tuple[str, ...] = (PMD_CP, PMD_DATA)
@@ -243,17 +249,17 @@ class PolarPmd:
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.model: str = option(options, "model", "verity", str, MODELS)
-        default_rate = 52.0 if self.model == "verity" else 100.0
-        self.rate_hz = float(option(options, "rate", default_rate, float))
-        self.acc_range_g = int(option(options, "acc_range", 8, int, (2, 4, 8, 16)))
-        self.gyro_range_dps = int(option(options, "gyro_range", 2000, int,
-                                         (250, 500, 1000, 2000)))
-        self.sensor = "polar_verity_sense" if self.model == "verity" else "polar_h10"
+        self.rate_hz = float(option(options, "rate", DEFAULT_RATES_HZ[self.model], float))
+        self.acc_range_g = int(option(options, "acc_range", DEFAULT_ACC_RANGE_G, int,
+                                      ACC_RANGES_G))
+        self.gyro_range_dps = int(option(options, "gyro_range", DEFAULT_GYRO_RANGE_DPS, int,
+                                         GYRO_RANGES_DPS))
+        self.sensor = SENSORS[self.model]
         self.streams: tuple[Stream, ...] = (("acc", "gyro") if self.model == "verity"
                                             else ("acc",))
         self.samples_per_packet = 36
         self.stats = DecodeStats()
-        self._warn = RateLimitedLog(f"polar_pmd {self.sensor}")
+        self._warn = RateLimitedLog(f"{KIND} {self.sensor}")
         self._factor: dict[int, float] = {}
         self._pending: dict[tuple[int, int], bytearray] = {}  # (op, type) → params so far
         self._retried: set[int] = set()
@@ -462,25 +468,14 @@ class PolarPmd:
         raise PmdFormatError(f"unknown MAG frame type 0x{f.frame_type:02x}")
 
 
-def _create(options: Mapping[str, Any]) -> PolarPmd:
-    return PolarPmd(options)
-
-
 def model_from_name(name: str | None) -> str:
     """H10 straps advertise 'Polar H10 …'; everything else is treated as a Verity Sense."""
     return "h10" if name and name.startswith("Polar H10") else "verity"
 
 
-def _match(name: str | None, uuids: list[str]) -> bool:
-    if PMD_SERVICE in {u.lower() for u in uuids}:
-        return True
-    return name is not None and name.startswith(("Polar Sense", "Polar H10", "Polar OH1"))
-
-
 DRIVER_SPEC = DriverSpec(
-    kind="polar_pmd", title="Polar Verity Sense / H10 (PMD)",
-    service_uuids=(PMD_SERVICE,), name_prefixes=("Polar Sense", "Polar H10", "Polar OH1"),
-    create=_create, match=_match,
+    kind=KIND, title="Polar Verity Sense / H10 (PMD)",
+    service_uuids=(PMD_SERVICE,), name_prefixes=NAME_PREFIXES, create=PolarPmd,
     options_help="model=verity|h10, rate=52 (Hz), acc_range=8 (g), gyro_range=2000 (°/s)",
 )
 

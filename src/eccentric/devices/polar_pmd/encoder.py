@@ -8,6 +8,9 @@ equal to the simulated converter's LSB, so decoded values equal the simulated on
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from eccentric.core.chunk import ImuChunk
@@ -20,9 +23,8 @@ from eccentric.devices.packets import (
     runs,
     signed_bits,
 )
+from eccentric.devices.polar_pmd.driver import MEAS_ACC, MEAS_GYRO, PMD_DATA
 
-PMD_DATA = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
-MEAS_ACC, MEAS_GYRO = 2, 5
 # H10 default clock after power-off is 2019-01-01 (notes §1.6); any epoch works.
 DEFAULT_BASE_NS = 599_616_000_000_000_000
 
@@ -83,3 +85,10 @@ def encode(chunk: ImuChunk, *, acc_lsb_g: float, gyro_lsb_dps: float, rate_hz: f
     gyro = stream_frames(MEAS_GYRO, chunk.t_s, gyro_counts(chunk.gyro_rads, gyro_lsb_dps),
                          rate_hz, base_ns, max_bytes)
     return by_time(acc, gyro)
+
+
+def encode_session(chunk: ImuChunk, rate_hz: float, opts: Mapping[str, Any]) -> list[Packet]:
+    """A simulated recording as the emulated Verity Sense streams it (``opts``: the
+    recording's converter LSB sizes)."""
+    return encode(chunk, acc_lsb_g=float(opts["acc_lsb_g"]),
+                  gyro_lsb_dps=float(opts["gyro_lsb_dps"]), rate_hz=rate_hz)

@@ -35,38 +35,46 @@ def wit_uuid(short: int) -> str:
     return f"0000{short:04x}-0000-1000-8000-00805f9a34fb"
 
 
+KIND = "witmotion"
+SENSOR = "witmotion"  # the simulator's sensor key (sensors.py)
 SERVICE, NOTIFY, WRITE = wit_uuid(0xFFE5), wit_uuid(0xFFE4), wit_uuid(0xFFE9)
 PACKET = 20
 HEAD_DATA = b"\x55\x61"
 HEAD_REGISTER = b"\x55\x71"  # answer to a register read: not sensor data
+COMMAND = b"\xff\xaa"  # every write is FF AA reg lo hi
+REG_RATE = 0x03
 UNLOCK = bytes.fromhex("FFAA6988B5")
 RATE_CODES = {1.0: 0x03, 5.0: 0x05, 10.0: 0x06, 50.0: 0x08, 100.0: 0x09, 200.0: 0x0B}
-ACC_SCALE = 16.0 / 32768.0 * STANDARD_GRAVITY_MPS2  # m/s² per count (±16 g)
-GYRO_SCALE = 2000.0 / 32768.0 * RAD_PER_DEG  # rad/s per count (±2000 °/s)
+DEFAULT_RATE_HZ = 100.0
+ACC_RANGE_G, GYRO_RANGE_DPS = 16.0, 2000.0  # fixed
+ACC_LSB_G = ACC_RANGE_G / 32768.0  # g per count
+GYRO_LSB_DPS = GYRO_RANGE_DPS / 32768.0  # °/s per count
+ACC_SCALE = ACC_LSB_G * STANDARD_GRAVITY_MPS2  # m/s² per count
+GYRO_SCALE = GYRO_LSB_DPS * RAD_PER_DEG  # rad/s per count
 
 
 class WitMotion:
     """Sets the output rate (register 0x03, not saved to flash) and streams."""
 
-    kind = "witmotion"
+    kind = KIND
     timing: Timing = "arrival"
     counter_modulus = 0
     notify_chars: tuple[str, ...] = (NOTIFY,)
     min_mtu = 23
     streams: tuple[Stream, ...] = ("imu",)
-    sensor = "witmotion"
+    sensor = SENSOR
     samples_per_packet = 1
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.rate_hz = float(option(options, "rate", 100.0, float, tuple(RATE_CODES)))
+        self.rate_hz = float(option(options, "rate", DEFAULT_RATE_HZ, float, tuple(RATE_CODES)))
         self.stats = DecodeStats()
-        self._warn = RateLimitedLog("witmotion")
+        self._warn = RateLimitedLog(KIND)
 
     def options(self) -> dict[str, Any]:
         return {"rate": self.rate_hz}
 
     def configure(self) -> list[GattOp]:
-        rate = bytes([0xFF, 0xAA, 0x03, RATE_CODES[self.rate_hz], 0x00])
+        rate = COMMAND + bytes([REG_RATE, RATE_CODES[self.rate_hz], 0x00])
         return [GattWrite(WRITE, UNLOCK, response=False, what="unlock configuration"),
                 GattWrite(WRITE, rate, response=False, what=f"output rate {self.rate_hz:g} Hz")]
 
@@ -114,7 +122,7 @@ class WitMotion:
 
 
 DRIVER_SPEC = DriverSpec(
-    kind="witmotion", title="WitMotion BWT901BLE / WT901BLECL (BLE 5.0, 0x61 packets)",
+    kind=KIND, title="WitMotion BWT901BLE / WT901BLECL (BLE 5.0, 0x61 packets)",
     service_uuids=(SERVICE,), name_prefixes=("WT901", "BWT901"), create=WitMotion,
     options_help="rate=100 (Hz: 1 5 10 50 100 200)",
 )

@@ -4,8 +4,8 @@ Only what bleak (3.x) and bleak-retry-connector use: Adapter1 (Roles with ``cent
 or bleak finds no adapter; discovery methods), Device1 (advertising properties,
 Connect/Disconnect/Pair, Connected/ServicesResolved changes), GattService1 and
 GattCharacteristic1 (ReadValue, WriteValue, StartNotify/StopNotify; a notification is a
-PropertiesChanged of ``Value``). Behaviour lives in ``peripherals.py``; these classes
-only translate D-Bus calls.
+PropertiesChanged of ``Value``). Behaviour lives in each family's ``peripheral.py``
+(``eccentric.devices.<family>.peripheral``); these classes only translate D-Bus calls.
 
 No ``from __future__ import annotations`` here: dbus-fast reads the D-Bus signatures
 from the annotations at class creation.

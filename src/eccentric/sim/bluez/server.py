@@ -30,8 +30,9 @@ from typing import Any
 from dbus_fast import BusType
 from dbus_fast.aio import MessageBus
 
+from eccentric.devices import registry
+from eccentric.devices.emulation import Faults, Peripheral
 from eccentric.devices.packets import Packet
-from eccentric.devices.peripherals import KINDS, Faults, Peripheral
 from eccentric.io.recording_format import RecordingHeader
 from eccentric.io.recording_reader import read_all
 from eccentric.sim.bluez.objects import (
@@ -73,9 +74,7 @@ def encode_recording(kind: str, path: str, options: dict[str, Any]
     (ranges, LSB sizes) the emulated device answers with."""
     header, chunk = read_all(path)
     opts = {**_sensor_options(header), **options}
-    from eccentric.devices import encoders
-
-    return encoders.encode(kind, chunk, header.rate_hz, opts), opts
+    return registry.encode(kind, chunk, header.rate_hz, opts), opts
 
 
 def _sensor_options(header: RecordingHeader) -> dict[str, Any]:
@@ -98,7 +97,7 @@ class EmulatedDevice:
         options = dict(scenario.options)
         if scenario.recording:
             packets, options = encode_recording(scenario.kind, scenario.recording, options)
-        cls = KINDS[scenario.kind]
+        cls = registry.peripheral_class(scenario.kind)
         self.peripheral: Peripheral = cls(packets, options, scenario.faults, self.notify,
                                           self.record)
         self.iface = Device1(self, adapter=ADAPTER_PATH, address=scenario.address,

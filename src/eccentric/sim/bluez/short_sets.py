@@ -8,20 +8,24 @@ re-bases time to 0 at a packet boundary of every supported device.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from eccentric.core.chunk import ImuChunk
-from eccentric.devices.sensors import get_device
+from eccentric.devices.metawear.driver import PACKED_SAMPLES
+from eccentric.devices.movesense.driver import SAMPLES_PER_UPDATE
+from eccentric.devices.registry import get_device
 from eccentric.exercises.catalogue import get_profile
 from eccentric.sim.options import SessionOptions
 from eccentric.sim.recording import SimulatedRecording, simulate
 
 LEAD_S = 3.5
 TAIL_S = 2.5
-PACKET_LCM = 24  # MetaWear packs 3 samples, Movesense 8: cut where both packets start
+# MetaWear packs 3 samples, Movesense 8 (24): cut where both packets start.
+PACKET_LCM = math.lcm(PACKED_SAMPLES, SAMPLES_PER_UPDATE)
 
 
 def short_set(sensor: str, exercise: str = "ball_leg_curl", seed: int = 3, reps: int = 2,
