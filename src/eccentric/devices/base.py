@@ -17,8 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
-import numpy as np
-
 from eccentric.core.chunk import FloatArray
 from eccentric.core.errors import EccentricError
 
@@ -244,8 +242,3 @@ def parse_bool(value: Any) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ValueError(value)
-
-
-def as_float_array(values: Any, cols: int) -> FloatArray:
-    out: FloatArray = np.asarray(values, dtype=np.float64).reshape(-1, cols)
-    return out

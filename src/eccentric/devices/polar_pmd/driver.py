@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from eccentric.core.errors import EccentricError
 from eccentric.core.units import RAD_PER_DEG, STANDARD_GRAVITY_MPS2
 from eccentric.devices.base import (
     MAX_NOTIFICATION_BYTES,
@@ -478,10 +477,3 @@ DRIVER_SPEC = DriverSpec(
     service_uuids=(PMD_SERVICE,), name_prefixes=NAME_PREFIXES, create=PolarPmd,
     options_help="model=verity|h10, rate=52 (Hz), acc_range=8 (g), gyro_range=2000 (°/s)",
 )
-
-
-def check_model(options: Mapping[str, Any]) -> None:
-    """The pipeline needs a gyroscope: refuse the H10 early with a clear message."""
-    if options.get("model") == "h10":
-        raise EccentricError("the Polar H10 streams no gyroscope; eccentric needs angular "
-                             "rate (use a Verity Sense)")
