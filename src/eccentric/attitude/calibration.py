@@ -15,10 +15,13 @@ from eccentric.core.chunk import FloatArray
 
 @dataclass
 class Calibration:
-    """Reference gravity direction (unit vector, sensor frame) and when it was taken."""
+    """Reference gravity direction (unit vector, sensor frame) and when it was taken.
+
+    ``quasi``: learnt from a swaying pose (``SwayCalibrator``), not a still one."""
 
     reference: FloatArray
     t_s: float
+    quasi: bool = False
 
 
 # Largest tilt change (deg) between the first and last fifth of a calibration window;
@@ -98,3 +101,105 @@ class StillCalibrator:
             self._t = self._t[keep:]
             self._g = self._g[keep:]
         return out
+
+
+# A pose held on an unstable support sways: one leg on a Swiss ball, a wobbly kneel.
+# Its gravity direction oscillates (0.3–1 Hz, a few degrees, up to ~15 °/s) about a mean
+# that does not move, so the sensor is never still and StillCalibrator never proposes.
+# Measured on simulated sway of 10–15 °/s (benchmarks/onset_sway.py): over 2 s windows
+# the halves' means differ by up to ~4°, every sample stays within ~5° of the mean, the
+# net rotation rate (mean gyro vector) stays under ~3.5 °/s and |acc| within ~2 m/s² of 1 g.
+SWAY_WINDOW_S = 2.0
+SWAY_REPEAT_S = 0.5
+SWAY_MAX_DRIFT_DEG = 4.5  # halves' mean directions
+SWAY_MAX_SPREAD_DEG = 7.0  # any sample from the window's mean
+SWAY_MAX_NET_DPS = 4.0  # |mean gyro vector|: sway turns back, a movement does not
+SWAY_MAX_ACC_DEV_MPS2 = 2.5  # mean | |acc| − g |: no walking, no big dynamic acceleration
+# With this much strict stillness in the window, StillCalibrator had its chance: a slow
+# lean below the still rate limit is never taken for sway.
+SWAY_MAX_STILL_S = 1.0
+# A held pose persists: the window before (SWAY_REPEAT_S earlier) must have passed too,
+# with a mean within this (deg). Getting into position (kneeling down, bridging up) does
+# not hold one mean for 2.5 s without being still.
+SWAY_AGREE_DEG = 2.0
+
+
+class SwayCalibrator:
+    """Proposes the mean gravity of a swaying but held pose ("quasi-still").
+
+    Windows of SWAY_WINDOW_S end at fixed stream times (multiples of SWAY_REPEAT_S), so
+    proposals do not depend on chunking; a window is a pose if its gravity direction
+    neither drifts nor spreads far, its net rotation is small, |acc| stays near 1 g and
+    it was not mostly still. The pose is the mean accelerometer direction over it (sway
+    averages out). Bounded state: one window of samples.
+    """
+
+    def __init__(self) -> None:
+        self._t: FloatArray = np.zeros(0)
+        self._acc: FloatArray = np.zeros((0, 3))  # accelerometer direction
+        self._smooth: FloatArray = np.zeros((0, 3))  # attitude gravity
+        self._gyro: FloatArray = np.zeros((0, 3))  # °/s
+        self._dev: FloatArray = np.zeros(0)  # | |acc| − g |
+        self._still: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self._next_due: float | None = None
+        self._last: tuple[float, FloatArray] | None = None  # last window that passed
+
+    def update(self, t_s: FloatArray, acc_dir: FloatArray, smooth: FloatArray,
+               gyro_dps: FloatArray, acc_dev_mps2: FloatArray, still: npt.NDArray[np.bool_]
+               ) -> list[tuple[int, Calibration]]:
+        """Advance over one chunk; returns (sample index, proposal) pairs in order."""
+        out: list[tuple[int, Calibration]] = []
+        if len(t_s) == 0:
+            return out
+        base = len(self._t)
+        self._t = np.concatenate((self._t, t_s))
+        self._acc = np.concatenate((self._acc, acc_dir))
+        self._smooth = np.concatenate((self._smooth, smooth))
+        self._gyro = np.concatenate((self._gyro, gyro_dps))
+        self._dev = np.concatenate((self._dev, acc_dev_mps2))
+        self._still = np.concatenate((self._still, still))
+        if self._next_due is None:
+            self._next_due = (np.floor(float(t_s[0]) / SWAY_REPEAT_S) + 1) * SWAY_REPEAT_S
+        t = self._t
+        while self._next_due <= float(t[-1]):
+            due = self._next_due
+            self._next_due = due + SWAY_REPEAT_S
+            k = int(t.searchsorted(due, side="right")) - 1
+            lo = int(t.searchsorted(due - SWAY_WINDOW_S, side="right"))
+            if k - lo < 8 or float(t[lo]) > due - 0.9 * SWAY_WINDOW_S or k < base:
+                continue  # not a full window (stream start, gap) or already judged
+            cal = self._judge(lo, k)
+            last, self._last = self._last, None if cal is None else (due, cal.reference)
+            if cal is None or last is None or due - last[0] > 1.5 * SWAY_REPEAT_S:
+                continue
+            if float(np.degrees(np.arccos(min(1.0, float(last[1] @ cal.reference))))) \
+                    <= SWAY_AGREE_DEG:
+                out.append((k - base, cal))
+        keep = int(t.searchsorted(float(t[-1]) - SWAY_WINDOW_S - 1e-9))
+        for name in ("_t", "_acc", "_smooth", "_gyro", "_dev", "_still"):
+            setattr(self, name, getattr(self, name)[keep:])
+        return out
+
+    def _judge(self, lo: int, k: int) -> Calibration | None:
+        t = self._t[lo:k + 1]
+        dt = np.diff(t, append=t[-1])
+        if float(dt[self._still[lo:k + 1]].sum()) >= SWAY_MAX_STILL_S:
+            return None
+        if float(self._dev[lo:k + 1].mean()) > SWAY_MAX_ACC_DEV_MPS2:
+            return None
+        if float(np.linalg.norm(self._gyro[lo:k + 1].mean(axis=0))) > SWAY_MAX_NET_DPS:
+            return None
+        g = self._smooth[lo:k + 1]
+        mean = g.mean(axis=0)
+        mean /= max(float(np.linalg.norm(mean)), 1e-12)
+        half = len(g) // 2
+        a, b = g[:half].mean(axis=0), g[half:].mean(axis=0)
+        cos_ab = float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12)
+        if np.degrees(np.arccos(min(1.0, max(-1.0, cos_ab)))) > SWAY_MAX_DRIFT_DEG:
+            return None
+        cos = (g @ mean) / np.maximum(row_norms(g)[:, 0], 1e-12)
+        if float(np.degrees(np.arccos(np.clip(cos.min(), -1.0, 1.0)))) > SWAY_MAX_SPREAD_DEG:
+            return None
+        ref = self._acc[lo:k + 1].mean(axis=0)
+        ref /= max(float(np.linalg.norm(ref)), 1e-12)
+        return Calibration(ref, float(self._t[k]), quasi=True)

@@ -108,6 +108,18 @@ def end_event(t_s: float, timing: dict[str, float | int]) -> Event:
     return {"type": "status", "event": "end", "t_s": _r(t_s), **timing}
 
 
+def no_start_pose_event(t_s: float, waited_s: float, still_s: float, had_pose: bool
+                        ) -> Event:
+    """No start pose could be learnt for ``waited_s`` while the stream went on: reps are
+    measured from the still start pose, so none can be counted until one is held still
+    for ``still_s`` (or sways about one mean). ``had_pose``: an older pose (e.g. from
+    before a rest) is still in use, which may not be this exercise's."""
+    return {"type": "status", "event": "no_start_pose", "t_s": _r(t_s),
+            "waited_s": _r(waited_s), "had_pose": had_pose,
+            "message": f"no start pose learnt for {waited_s:.0f} s: hold the start pose "
+                       f"still for {still_s:g} s"}
+
+
 def nonrep_event(reason: str, start_s: float, end_s: float, peak_angle_deg: float,
                  decided_s: float) -> Event:
     """Movement that looked like a start but is not a rep (partial, aborted, timeout)."""

@@ -41,6 +41,8 @@ class ConsoleSink:
         elif ev["type"] == "nonrep":
             self.console.print(
                 f"{who}[dim]not counted ({ev['reason']}) at {ev['start_s']:.1f} s[/]")
+        elif ev["type"] == "status" and ev.get("event") == "no_start_pose":
+            self.console.print(f"{who}[bold yellow]{ev['message']}[/] (at {ev['t_s']:.1f} s)")
         elif ev["type"] == "status" and ev.get("event") == "gap":
             self.console.print(
                 f"{who}[yellow]data gap {ev['gap_s']:.2f} s at {ev['start_s']:.1f} s[/]")

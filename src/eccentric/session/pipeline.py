@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eccentric.attitude.calibration import StillCalibrator
+from eccentric.attitude.calibration import StillCalibrator, SwayCalibrator
 from eccentric.attitude.fusion import AttitudeFilter
 from eccentric.attitude.tilt import tilt_from_reference_deg, tilt_rate_dps
 from eccentric.attitude.vectors import row_norms
@@ -24,9 +24,11 @@ from eccentric.core.events import (
     end_event,
     gap_event,
     live_event,
+    no_start_pose_event,
     nonrep_event,
 )
 from eccentric.core.timing import Gap, TimelineGuard
+from eccentric.core.units import STANDARD_GRAVITY_MPS2
 from eccentric.detect.base import Detector, MotionFrame, NonRep
 from eccentric.detect.registry import make_detector
 from eccentric.exercises.catalogue import get_profile
@@ -40,6 +42,10 @@ from eccentric.session.sets import SetTracker
 REBASE_DEG = 2.0
 # Proposals closer than this to the current start pose (deg) are noise and ignored.
 MIN_UPDATE_DEG = 0.2
+# No start pose learnt (nor a rep counted) for this long means the athlete is never
+# still in the start pose: say so (s). Longer than getting into position after a rest
+# with a walk about (up to ~25 s in the simulated sessions), short enough to act on.
+NO_POSE_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class Pipeline:
         self.timeline = TimelineGuard(config.rate_hz)
         self.attitude = AttitudeFilter(config.rate_hz)
         self.calibrator = StillCalibrator(self.profile.calibration_still_s)
+        self.sway_calibrator = SwayCalibrator()
         self.sets = SetTracker(self.profile, session_id=config.session_id,
                                target_tempo=config.target_tempo or self.profile.target_tempo,
                                side=config.side)
@@ -74,6 +81,10 @@ class Pipeline:
         self._last_t: float | None = None
         self._next_live_t = -np.inf
         self._after_gap = AfterGapBuffer()
+        # When a start pose was last learnt (or a rep counted from one), and whether
+        # the athlete has been told that none could be learnt since.
+        self._pose_ok_s: float | None = None
+        self._told_no_pose = False
 
     @property
     def reps(self) -> int:
@@ -95,15 +106,25 @@ class Pipeline:
             self.reference = gravity[0].copy()
         # At rest the accelerometer measures gravity directly; the attitude filter only
         # converges to it (and is snapped to it within 0.5°, see fusion.RESYNC_DEG).
-        acc_dir = chunk.acc_mps2 / np.maximum(row_norms(chunk.acc_mps2), 1e-9)
+        acc_norm = row_norms(chunk.acc_mps2)
+        acc_dir = chunk.acc_mps2 / np.maximum(acc_norm, 1e-9)
         proposals = self.calibrator.update(chunk.t_s, acc_dir, still)
+        if self.profile.needs_still_start:
+            # A held pose that sways (one leg on the ball) is never still: learn it from
+            # its mean. Taken only as a new pose, never to refine the current one (a
+            # rep's onset inside the window would shift it).
+            sway = self.sway_calibrator.update(
+                chunk.t_s, acc_dir, gravity, np.degrees(gyro),
+                np.abs(acc_norm[:, 0] - STANDARD_GRAVITY_MPS2), still)
+            if sway:
+                proposals = sorted(proposals + sway, key=lambda p: p[0])
         # Cut the chunk where a proposed start pose is taken, so it takes effect at the
         # same sample however the stream was chunked.
         lo = 0
         for k, cal in proposals:
             moved_deg = float(tilt_from_reference_deg(cal.reference[None, :],
                                                       self.reference)[0])
-            if self.calibrated and moved_deg < MIN_UPDATE_DEG:
+            if self.calibrated and moved_deg < (REBASE_DEG if cal.quasi else MIN_UPDATE_DEG):
                 # Same pose within noise: nothing to change, so no need to cut here.
                 continue
             if k + 1 > lo and self.calibrated:
@@ -112,6 +133,7 @@ class Pipeline:
             lo = k + 1
             if not self.detector.busy:
                 self.reference = cal.reference
+                self._pose_ok_s, self._told_no_pose = cal.t_s, False
                 if self._after_gap.active and self.calibrated and moved_deg > REBASE_DEG:
                     events.extend(self._recover_after_gap(cal.t_s))
                 elif not self.calibrated or moved_deg > REBASE_DEG:
@@ -121,11 +143,27 @@ class Pipeline:
         if len(chunk) > lo and self.calibrated:
             events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, len(chunk)))
         t_end = float(chunk.t_s[-1])
+        events.extend(self._no_pose_warning(float(chunk.t_s[0]), t_end))
         events.extend(self.sets.tick(t_end, busy=self.detector.busy))
         self._last_t = t_end
         # Stream-time order, so that how the input was chunked never changes the output.
         events.sort(key=_stream_time)
         return events
+
+    def _no_pose_warning(self, t0: float, t_end: float) -> list[Event]:
+        """A ``no_start_pose`` status event once NO_POSE_S pass without a start pose
+        learnt (or a rep counted from one): the detector cannot count without one, and
+        must say so rather than report a silent zero."""
+        if not self.profile.needs_still_start:
+            return []
+        if self._pose_ok_s is None:
+            self._pose_ok_s = t0  # the stream's start
+        waited = t_end - self._pose_ok_s
+        if self._told_no_pose or waited < NO_POSE_S:
+            return []
+        self._told_no_pose = True
+        return [no_start_pose_event(self._pose_ok_s + NO_POSE_S, waited,
+                                    self.profile.calibration_still_s, self.calibrated)]
 
     def _run_detector(self, chunk: ImuChunk, gravity: np.ndarray, gyro: np.ndarray,
                       still: np.ndarray, gaps: list[Gap], lo: int, hi: int) -> list[Event]:
@@ -134,6 +172,8 @@ class Pipeline:
                                gravity[lo:hi], still[lo:hi], gaps, self.reference)
         self._after_gap.add(frame)
         outputs = self.detector.update(frame)
+        if any(isinstance(o, Rep) for o in outputs):
+            self._pose_ok_s, self._told_no_pose = float(frame.t_s[-1]), False
         if any(isinstance(o, Rep) for o in outputs):
             self._after_gap.clear()  # the pose in use produced a rep: it was the right one
         events = self._decided(outputs, float(frame.t_s[-1]))

@@ -25,7 +25,8 @@ Sources for the numbers (anchors = /work/shared/reference/rep_counting_anchors.m
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -113,11 +114,33 @@ def draw_nordic_athlete(rng: np.random.Generator, *, tempo: Tempo, band: bool,
     )
 
 
+# Time from the start of a power-law lowering to the break (s), by tempo: the issue's
+# "3–5 s" for a normal tempo (ASSUMED for the others).
+POWER_LOWER_S = {"normal": (3.0, 5.0), "slow": (5.0, 8.0), "fast": (1.2, 2.0)}
+
+
+def _onset_fields(onset: str, tempo: Tempo, rng: np.random.Generator) -> dict[str, Any]:
+    """Per-rep draws of a non-default onset shape (none for "min_jerk", so sessions with
+    the default draw exactly the random numbers they always did)."""
+    if onset == "power":
+        return {"onset_shape": "power", "onset_power": _u(rng, 1.3, 2.0),
+                "power_lower_s": _u(rng, *POWER_LOWER_S.get(tempo, POWER_LOWER_S["normal"]))}
+    if onset == "linear":
+        return {"onset_shape": "linear", "onset_s": _u(rng, 0.05, 0.12)}
+    if onset == "hesitant":
+        # Half creep forward 1–3° and stop, half dip back 1–3° and return (ASSUMED).
+        sign = 1.0 if rng.random() < 0.5 else -1.0
+        return {"onset_shape": "hesitant", "hesitation_deg": sign * _u(rng, 1.0, 3.0),
+                "hesitation_s": _u(rng, 0.3, 0.7), "hesitation_pause_s": _u(rng, 0.3, 1.0)}
+    return {}
+
+
 def nordic_rep_plan(a: NordicAthlete, fatigue: float, start_lean_deg: float,
-                    rng: np.random.Generator, piking_deg: float = 0.0) -> NordicRepPlan:
+                    rng: np.random.Generator, piking_deg: float = 0.0,
+                    onset: str = "min_jerk", tempo: Tempo = "normal") -> NordicRepPlan:
     """One rep's plan. ``fatigue`` in [0, 1]: the break comes earlier, control loosens,
     the return slows (magnitudes ASSUMED: −14° of break lean, +20 % lowering speed and
-    +60 % return time at full fatigue)."""
+    +60 % return time at full fatigue). ``onset``: options.ONSETS."""
     bpa = a.bpa_fresh_deg - 14.0 * fatigue + rng.normal(0.0, 2.5)
     bpa = float(np.clip(bpa, 10.0, 70.0))
     no_break = rng.random() < a.no_break_prob * (1.0 - fatigue)
@@ -133,7 +156,7 @@ def nordic_rep_plan(a: NordicAthlete, fatigue: float, start_lean_deg: float,
     else:
         mode = "push" if rng.random() < 0.5 else "pull"
     ret = a.return_s * (1.0 + 0.6 * fatigue) * math.exp(rng.normal(0.0, 0.1))
-    return NordicRepPlan(
+    plan = NordicRepPlan(
         start_lean_deg=start_lean_deg,
         onset_s=_u(rng, *a.onset_s),
         lower_rate_dps=rate,
@@ -155,6 +178,8 @@ def nordic_rep_plan(a: NordicAthlete, fatigue: float, start_lean_deg: float,
         end_lean_deg=float(np.clip(rng.normal(0.0, 0.8), -2.0, 2.0)),
         hip_flex_max_deg=piking_deg * _u(rng, 0.6, 1.0) if piking_deg else 0.0,
     )
+    shape = _onset_fields(onset, tempo, rng)
+    return replace(plan, **shape) if shape else plan
 
 
 # ---------------------------------------------------------------- ball-curl athlete
@@ -273,6 +298,46 @@ def fidget(track: Track, channels: dict[str, float], rng: np.random.Generator) -
 def sway(n: int, dt_s: float, sd_deg: float, rng: np.random.Generator) -> FloatArray:
     """Postural sway (rad): slow (< 0.5 Hz) and tiny, well below the 3 °/s boundary."""
     return smooth_noise(n, dt_s, math.radians(sd_deg), 0.5, rng)
+
+
+def rest_sway(n: int, holds: list[tuple[int, int]], dt_s: float, amp_dps: float,
+              rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
+    """Sway of the working leg (pitch, roll in rad) while it holds the start pose.
+
+    An unstable support (one leg on the ball) or a wobbly kneel: random motion in
+    0.3–1 Hz, a few degrees, split between pitch and roll at random. ``amp_dps`` is the
+    amplitude of a sine of equal power: the sway's angular-speed RMS is amp/√2 inside
+    the holds, so its peaks reach about amp, and at most 1.5 × amp. It fades in and out
+    over up to 0.4 s at each end of a hold (min-jerk), so the session stays smooth and
+    every rep still starts from the mean pose. Zero outside ``holds`` (ASSUMED shape).
+    """
+    env = np.zeros(n)
+    for a, b in holds:
+        m = b - a
+        if m < 4:
+            continue
+        k = max(min(round(0.4 / dt_s), m // 3), 1)
+        ramp = min_jerk(np.arange(1, k + 1) / k)
+        e = np.ones(m)
+        e[:k] = ramp
+        e[m - k:] = np.minimum(e[m - k:], ramp[::-1])
+        env[a:b] = e
+    share = _u(rng, 0.3, 0.7)  # of the sway's power in pitch
+    x = np.stack([band_noise(n, dt_s, 0.3, 1.0, math.sqrt(share), rng),
+                  band_noise(n, dt_s, 0.3, 1.0, math.sqrt(1.0 - share), rng)]) * env
+    speed = np.hypot(*np.gradient(x, dt_s, axis=1))
+    inside = env >= 1.0
+    rms = float(np.sqrt(np.mean(speed[inside] ** 2))) if inside.any() else 0.0
+    scale = math.radians(amp_dps) / math.sqrt(2.0) / rms if rms > 0 else 0.0
+    x *= scale
+    # No hold's sway faster than 1.5 × amp at its peak (a bout of random sway would
+    # otherwise reach 2.5 × now and then); each hold fades to zero, so this stays smooth.
+    cap = 1.5 * math.radians(amp_dps)
+    for a, b in holds:
+        peak = float(speed[a:b].max(initial=0.0)) * scale
+        if peak > cap:
+            x[:, a:b] *= cap / peak
+    return x[0], x[1]
 
 
 # ---------------------------------------------------------------- shakiness

@@ -1,7 +1,8 @@
 """Ground truth from the true, noise-free segment motion, by the project's conventions.
 
 Boundary convention (shared with the detectors): a movement phase starts/ends where the
-segment's angular speed crosses max(3 °/s, 5 % of that movement's peak speed); the
+segment's angular speed crosses max(3 °/s, 5 % of that movement's peak speed) — a rep
+where the outward rate last rose through it before the outward peak; the
 return (and so the rep) ends at the first such crossing once the segment is back within
 25 % of its excursion from the start pose. The
 Nordic lean onset uses 3 °/s alone, because the controlled lean is far slower than the
@@ -40,6 +41,19 @@ def _first_above(x: FloatArray, thr: float, i0: int, i1: int) -> int:
     return i0 + int(hits[0]) if len(hits) else -1
 
 
+def _last_rise(x: FloatArray, thr: float, i0: int, k: int) -> int:
+    """Where x last rose above thr before (or at) index k: the first sample of the run
+    above thr that contains k; -1 if x[k] is not above thr.
+
+    For an onset that only speeds up this is the first crossing after i0; a hesitation
+    before the movement proper (a creep that stops, a dip back) is not part of it.
+    """
+    if not x[k] > thr:
+        return -1
+    below = np.flatnonzero(~(x[i0:k + 1] > thr))
+    return i0 + int(below[-1]) + 1 if len(below) else i0
+
+
 def _first_below(x: FloatArray, thr: float, i0: int, i1: int) -> int:
     hits = np.flatnonzero(x[i0:i1] < thr)
     return i0 + int(hits[0]) if len(hits) else -1
@@ -75,7 +89,7 @@ def _phases_out_back(m: Motion, i0: int, i1: int, onset_thr: float | None
     w = m.rate_dps
     k_peak_out = i0 + int(np.argmax(w[i0:i1]))
     thr_out = threshold_dps(float(w[k_peak_out]))
-    start = _first_above(w, onset_thr if onset_thr is not None else thr_out, i0, k_peak_out + 1)
+    start = _last_rise(w, onset_thr if onset_thr is not None else thr_out, i0, k_peak_out)
     out_end = _first_below(w, thr_out, k_peak_out, i1)
     if start < 0 or out_end < 0:
         raise LabelError("outward movement has no clear start or end")

@@ -11,6 +11,14 @@ from eccentric.sim.clock import DROPOUT_LEVELS
 TEMPOS = ("normal", "slow", "fast")
 RETURN_MODES = ("mixed", "pull", "push", "band")
 MISALIGNMENTS = ("normal", "large")
+# How a Nordic lowering leaves the upright pose (kinematics/nordic.py): "min_jerk" (the
+# speed ramps up over 0.4–0.8 s), "power" (lean ∝ t^p, p 1.3–2.0, over 3–5 s to the
+# break: the speed rises from zero), "linear" (constant speed from a 0.05–0.12 s start),
+# "hesitant" (a small forward creep or backward dip and a pause, then a min-jerk start).
+ONSETS = ("min_jerk", "power", "linear", "hesitant")
+# Options added after the library was made: left out of a recording's header while they
+# keep their default, so the committed files regenerate byte for byte.
+_LATER_OPTIONS = {"onset": "min_jerk", "rest_sway_dps": 0.0}
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,11 @@ class SessionOptions:
     tissue: bool = True  # soft-tissue wobble
     bias_scale: float = 1.0  # multiplies the device's bias spreads
     t0_s: float = 0.0  # first timestamp
+    onset: str = "min_jerk"  # Nordic lowering onset shape (ONSETS)
+    # Sway of the working leg while in the start pose (pre-set still time and pauses
+    # between reps), °/s: the amplitude of a sine of equal power (rate RMS × √2);
+    # 0.3–1 Hz, random, a few degrees. 0 = the usual near-still start pose.
+    rest_sway_dps: float = 0.0
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str = "options") -> SessionOptions:
@@ -87,6 +100,14 @@ class SessionOptions:
                 raise bad(f"{name} must be an integer 0–20")
         if not 0.0 <= self.piking_deg <= 45.0:
             raise bad("piking_deg must be within 0–45")
+        if self.onset not in ONSETS:
+            raise bad(f"onset must be one of {ONSETS}")
+        if not 0.0 <= self.rest_sway_dps <= 30.0:
+            raise bad("rest_sway_dps must be within 0–30")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        for name, default in _LATER_OPTIONS.items():
+            if out[name] == default:
+                del out[name]
+        return out

@@ -74,8 +74,14 @@ def simulate(exercise: str, seed: int, sensor: str, placement: str,
 
     ch = script.track.finish()
     n = len(ch["roll"])
-    # Postural sway: tiny and slow, far below the 3 °/s boundary threshold.
     main = move.main_channel
+    if opts.rest_sway_dps > 0:
+        # A stream of its own (drawn only when asked for): the other five are unchanged.
+        rng_sway = np.random.default_rng(np.random.SeedSequence(seed).spawn(6)[5])
+        pitch, roll = human.rest_sway(n, script.start_pose, dt, opts.rest_sway_dps, rng_sway)
+        ch[main] = ch[main] + pitch
+        ch["roll"] = ch["roll"] + roll
+    # Postural sway: tiny and slow, far below the 3 °/s boundary threshold.
     ch[main] = ch[main] + human.sway(n, dt, 0.15, rng_motion)
     ch["roll"] = ch["roll"] + human.sway(n, dt, 0.2, rng_motion)
     if "hip" in ch:

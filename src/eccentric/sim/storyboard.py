@@ -33,6 +33,12 @@ class Design:
 class Script:
     track: Track
     designs: list[Design] = field(default_factory=list)
+    # Grid sample ranges [i0, i1) spent still in the start pose (before a set, between
+    # reps): where the ``rest_sway_dps`` option makes the leg sway.
+    start_pose: list[tuple[int, int]] = field(default_factory=list)
+
+    def hold_start_pose(self, duration_s: float) -> None:
+        self.start_pose.append(self.track.hold(duration_s))
 
 
 def schedule(opts: SessionOptions, rng: np.random.Generator) -> dict[tuple[int, int], list[str]]:

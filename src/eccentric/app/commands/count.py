@@ -41,6 +41,10 @@ def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
         args = argparse.Namespace(**{**vars(args), "exercise": "auto"})
     config = pipeline_config(args, src.header, Path(path))
     events = run_pipeline(src.chunks, config)
+    for e in events:
+        if e["type"] == "status" and e.get("event") == "no_start_pose":
+            print(f"eccentric count: warning: {path}: {e['message']} (at {e['t_s']:.1f} s)",
+                  file=sys.stderr)
     reps = [e for e in events if e["type"] == "rep"]
     return {"file": str(path), "exercise": config.exercise, "reps": len(reps),
             "rep_events": reps, "sets": [e for e in events if e["type"] == "set"]}

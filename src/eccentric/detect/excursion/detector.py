@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from eccentric.attitude.fusion import GAP_RESTART_MIN_S
 from eccentric.core.chunk import FloatArray
 from eccentric.core.events import Phase, Rep
 from eccentric.core.timing import Gap
@@ -266,7 +267,10 @@ class ExcursionDetector:
         # If the way out vanished into a data gap, the rep starts where the data stopped:
         # searching further back would find older, unrelated movement.
         trigger_i = int(t.searchsorted(self._trigger_t))
-        hidden = [g for g in self._gaps if t[base_i] < g.end_s <= t[trigger_i]]
+        # Only a gap long enough to restart the attitude hides the pose: across a shorter
+        # one the angle is integrated on, and a slow lean's start before it is still there.
+        hidden = [g for g in self._gaps if t[base_i] < g.end_s <= t[trigger_i]
+                  and g.end_s - g.start_s >= GAP_RESTART_MIN_S]
         if hidden:
             base_i = max(base_i, int(t.searchsorted(hidden[-1].start_s)))
         # Ended away from the start pose (e.g. a push-up return that stalls and is then
@@ -327,7 +331,7 @@ class ExcursionDetector:
         }
         phases = [Phase(names.out, t0, t_far0)]
         if self.settings.break_point is not None and names.fall is not None:
-            if any(g.end_s > t0 and g.start_s < t_far0 for g in self._gaps):
+            if self._break_may_be_in_gap(b, t0, t_far0):
                 # Packets lost on the way out: the break may lie inside the hole, and a
                 # guessed angle is worse than none.
                 flags.append("break_unknown_gap")
@@ -346,6 +350,28 @@ class ExcursionDetector:
             far_hold_s=far_s, flags=flags,
             measures={k: v for k in spec.fields if (v := measured.get(k)) is not None},
         )
+
+    def _break_may_be_in_gap(self, b: ExcursionBoundaries, t0: float, t_far0: float) -> bool:
+        """Could the break lie in a data gap on the way out?
+
+        Not if the break found comes before the gap (it is the first instant of the
+        rule), nor if the segment still lowered slower than the break rate right after
+        the gap (a fall, once begun, lasts until the catch): a short loss during a long,
+        slow lean hides nothing.
+        """
+        br = self.settings.break_point
+        assert br is not None
+        t = self._t
+        rate = self._axis_rate()
+        brk_t = float(t[b.break_i]) if b.break_i is not None else np.inf
+        for g in self._gaps:
+            if not (g.end_s > t0 and g.start_s < t_far0) or g.start_s >= brk_t:
+                continue
+            k = min(int(t.searchsorted(g.end_s)), len(t) - 1)
+            after = rate[k:k + max(1, round(br.accel_window_s * self.rate_hz))]
+            if float(np.median(after)) >= br.rate_dps:
+                return True
+        return False
 
     def _trim(self) -> None:
         """Keep only what a future decision can need (bounded memory)."""

@@ -58,6 +58,62 @@ def _first_below(x: FloatArray, lo: int, hi: int, thr: float) -> int:
     return hi if idx.size == 0 else lo + int(idx[0])
 
 
+def _walk(x: FloatArray, frm: int, to: int, thr: float) -> int:
+    """Walk from ``frm`` towards ``to`` while x ≥ thr.
+
+    Backwards (to < frm): the first index of the run of x ≥ thr that ends at ``frm``
+    (``to`` if x never drops below thr). Forwards: the first index with x < thr (``to``
+    if none). These are the two sides of a movement: where it started, where it ended.
+    """
+    if to <= frm:
+        below = np.flatnonzero(x[to:frm + 1] < thr)
+        return to if below.size == 0 else min(to + int(below[-1]) + 1, frm)
+    below = np.flatnonzero(x[frm:to + 1] < thr)
+    return to if below.size == 0 else frm + int(below[0])
+
+
+# Boundary search (see ``crossing``): the rate is averaged over BOUNDARY_K × the time it
+# takes to rise from the threshold to twice the threshold, within these limits (s).
+BOUNDARY_K = 2.0
+BOUNDARY_MIN_S = 0.05
+BOUNDARY_MAX_S = 0.6
+# The first look at that rise, on a rate averaged over this long (s).
+BOUNDARY_PROBE_S = 0.15
+
+
+def crossing(t_s: FloatArray, rate_dps: FloatArray, frm: int, to: int, thr: float) -> int:
+    """Where a movement whose rate peaks at ``frm`` crosses ``thr`` on the ``to`` side.
+
+    The rate is smoothed over a window matched to how slowly it passes the threshold
+    there: a hand catch (the speed collapses within 0.1 s) keeps a 50 ms window, while the
+    slow tail of a roll-out or a gradual lean onset — where tremor and balance
+    corrections (1.5–12 Hz, several °/s) would otherwise dip below the threshold long
+    before the movement really starts or stops — is averaged over up to 0.6 s. A
+    centred average leaves the crossing of a straight ramp where it is; the window
+    follows the ramp's own time scale, so the bias on curved ramps stays small.
+    """
+    a, r = boundary_rate(t_s, rate_dps, frm, to, thr)
+    f, g = frm - a, to - a
+    return a + _walk(r, _walk(r, f, g, 2.0 * thr), g, thr)
+
+
+def boundary_rate(t_s: FloatArray, rate_dps: FloatArray, frm: int, to: int, thr: float
+                  ) -> tuple[int, FloatArray]:
+    """(first index, rate smoothed for the boundary search) over the span of ``crossing``."""
+    dt = _mean_dt(t_s)
+    lo, hi = min(frm, to), max(frm, to)
+    pad = int(BOUNDARY_MAX_S / dt) + 1
+    a, b = max(lo - pad, 0), min(hi + pad, len(rate_dps) - 1)
+    seg = rate_dps[a:b + 1]
+    f, g = frm - a, to - a
+    probe = smooth_centered(seg, max(1, round(BOUNDARY_PROBE_S / dt)) | 1)
+    j2 = _walk(probe, f, g, 2.0 * thr)
+    j1 = _walk(probe, j2, g, thr)
+    tau = abs(float(t_s[a + j2] - t_s[a + j1]))
+    width_s = min(max(BOUNDARY_K * tau, BOUNDARY_MIN_S), BOUNDARY_MAX_S)
+    return a, smooth_centered(seg, max(1, round(width_s / dt)) | 1)
+
+
 def find_break(t_s: FloatArray, rate_dps: FloatArray, lo: int, hi: int, *,
                rate_thr_dps: float, accel_thr_dps2: float, accel_window_s: float,
                hold_s: float = 0.0) -> int | None:
@@ -100,34 +156,36 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     ``break_rule`` is (rate °/s, accel °/s², smoothing window s, hold s) for the Nordic
     break point.
     """
+    hi = end_search_i
+    # Nothing after the search end: what the buffer holds beyond it depends on how the
+    # stream was chunked, and the rep must not.
+    t_s, angle_deg, rate_dps = t_s[:hi + 1], angle_deg[:hi + 1], rate_dps[:hi + 1]
     dt = _mean_dt(t_s)
     width = max(1, round(smooth_s / dt)) | 1
     r = smooth_centered(rate_dps, width)
-    hi = end_search_i
     peak_i = base_i + int(np.argmax(angle_deg[base_i:hi + 1]))
     # Outward movement: fastest point before the peak angle.
     vout_i = base_i + int(np.argmax(r[base_i:peak_i + 1]))
     out_peak = float(max(r[vout_i], 0.0))
     out_thr = max(min_dps, fraction * out_peak)
     start_thr = start_min_dps if start_min_dps > 0 else out_thr
-    # Anchor the start search where the angle was still close to its resting value.
-    base_angle = float(np.min(angle_deg[base_i:vout_i + 1]))
-    near = np.flatnonzero(angle_deg[base_i:vout_i + 1] <= base_angle + 2.0)
-    anchor = base_i + int(near[-1]) if near.size else base_i
-    start_i = _last_below(r, base_i, anchor, start_thr)
-    far_start_i = _first_below(r, vout_i, hi, out_thr)
+    # The rep starts where the outward rate last rose through its threshold before the
+    # outward peak: a hesitation that stopped (or a dip back) before it is not part of it.
+    start_i = crossing(t_s, rate_dps, vout_i, base_i, start_thr)
+    far_start_i = crossing(t_s, rate_dps, vout_i, hi, out_thr)
     # Return movement: fastest point (most negative rate) after the far position.
     back_part = -r[far_start_i:hi + 1]
     vback_i = far_start_i + int(np.argmax(back_part)) if back_part.size else far_start_i
     back_peak = float(max(-r[vback_i], 0.0))
     back_thr = max(min_dps, fraction * back_peak)
-    far_end_i = _last_below(-r, far_start_i, vback_i, back_thr)
+    far_end_i = crossing(t_s, -rate_dps, vback_i, far_start_i, back_thr)
     # The rep ends where the return fades once back near the start pose (within
     # ``returned_fraction`` of the excursion), not where a stalled return pauses.
     start_angle = float(angle_deg[start_i])
     excursion = float(angle_deg[peak_i]) - start_angle
     back_home = angle_deg[vback_i:hi + 1] - start_angle <= returned_fraction * excursion
-    slow = -r[vback_i:hi + 1] < back_thr
+    a, rb = boundary_rate(t_s, -rate_dps, vback_i, hi, back_thr)
+    slow = rb[vback_i - a:hi + 1 - a] < back_thr
     hits = np.flatnonzero(back_home & slow)
     # No such sample before the search end means the smoothed rate still reads just
     # above threshold where the raw one dropped below it: end at the search end.

@@ -17,7 +17,7 @@ into sensor readings. Angles are in degrees in the plan, radians in the arrays.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -27,6 +27,7 @@ from eccentric.core.units import STANDARD_GRAVITY_MPS2
 from eccentric.sim.primitives import hold, integrate, min_jerk, move
 
 ReturnMode = Literal["pull", "push", "band"]
+OnsetShape = Literal["min_jerk", "power", "linear", "hesitant"]
 
 _MAX_UNRESISTED = 0.75  # largest share of the gravitational moment left unresisted (ASSUMED)
 
@@ -89,6 +90,21 @@ class NordicRepPlan:
     return_s: float
     end_lean_deg: float
     hip_flex_max_deg: float = 0.0  # piking: extra trunk flexion reached at the bottom
+    # How the lowering leaves the start pose (options.ONSETS). "min_jerk": the speed
+    # ramps up over onset_s, then follows the trend and fluctuation above. "power": lean
+    # ∝ t^onset_power, reaching the break (or the catch) after power_lower_s — the speed
+    # rises from zero, and the lowering has no other trend or fluctuation. "linear":
+    # constant speed (with the fluctuation) after a short onset_s. "hesitant": the
+    # hesitation below, then a min-jerk lowering.
+    onset_shape: OnsetShape = "min_jerk"
+    onset_power: float = 1.0
+    power_lower_s: float = 0.0
+    # Hesitation before the lowering: a forward creep of hesitation_deg (> 0) that stays,
+    # or a backward dip of |hesitation_deg| (< 0) and back, each way over hesitation_s,
+    # then still for hesitation_pause_s.
+    hesitation_deg: float = 0.0
+    hesitation_s: float = 0.0
+    hesitation_pause_s: float = 0.0
 
 
 @dataclass
@@ -109,13 +125,23 @@ def _controlled_lowering(plan: NordicRepPlan, target_deg: float, stop_smoothly: 
     """
     span = math.radians(target_deg - plan.start_lean_deg)
     v_mean = math.radians(plan.lower_rate_dps)
-    expected_s = span / v_mean + 0.5 * plan.onset_s
-    t = np.arange(int((expected_s * 3.0 + 2.0) / dt_s)) * dt_s
-    ramp = min_jerk(t / plan.onset_s)
-    trend = 1.0 + plan.rate_trend * (np.clip(t / expected_s, 0.0, 1.2) - 0.5)
-    mod = 1.0 + plan.rate_mod_frac * np.sin(2 * math.pi * plan.rate_mod_hz * t
-                                            + plan.rate_mod_phase_rad)
-    rate: FloatArray = np.asarray(v_mean * ramp * trend * mod, dtype=np.float64)
+    rate: FloatArray
+    if plan.onset_shape == "power":
+        # θ = span·(t/T)^p, so θ̇ = (p·span/T)·(t/T)^(p−1): from zero, ever faster.
+        p, big_t = plan.onset_power, plan.power_lower_s
+        v_mean = span / big_t
+        t = np.arange(int((big_t * 1.5 + 2.0) / dt_s)) * dt_s
+        rate = np.asarray(p * v_mean * (t / big_t) ** (p - 1.0), dtype=np.float64)
+    else:
+        expected_s = span / v_mean + 0.5 * plan.onset_s
+        t = np.arange(int((expected_s * 3.0 + 2.0) / dt_s)) * dt_s
+        ramp = min_jerk(t / plan.onset_s)
+        trend = 1.0 + plan.rate_trend * (np.clip(t / expected_s, 0.0, 1.2) - 0.5)
+        if plan.onset_shape == "linear":
+            trend = np.ones_like(t)
+        mod = 1.0 + plan.rate_mod_frac * np.sin(2 * math.pi * plan.rate_mod_hz * t
+                                                + plan.rate_mod_phase_rad)
+        rate = np.asarray(v_mean * ramp * trend * mod, dtype=np.float64)
     angle = integrate(rate, 0.0, dt_s)
     if not stop_smoothly:
         stop = int(np.searchsorted(angle, span))
@@ -189,18 +215,35 @@ def _return(plan: NordicRepPlan, bottom_rad: float, dt_s: float) -> FloatArray:
     return out
 
 
+def _hesitation(plan: NordicRepPlan, dt_s: float) -> FloatArray:
+    """Lean (rad) of the hesitation before the lowering; empty when there is none."""
+    if not plan.hesitation_s:
+        return np.zeros(0)
+    a = math.radians(plan.start_lean_deg)
+    b = math.radians(plan.start_lean_deg + plan.hesitation_deg)
+    parts = [move(a, b, plan.hesitation_s, dt_s)]
+    if plan.hesitation_deg < 0:  # a dip comes back to where it began
+        parts.append(move(b, a, plan.hesitation_s, dt_s))
+    end = float(parts[-1][-1])
+    parts.append(hold(end, plan.hesitation_pause_s, dt_s))
+    return np.concatenate(parts)
+
+
 def nordic_rep(plan: NordicRepPlan, dt_s: float) -> NordicRepTrack:
     """One full repetition starting and ending still. Marks are design indices."""
-    start = math.radians(plan.start_lean_deg)
     marks: dict[str, int] = {}
+    pre = _hesitation(plan, dt_s)
+    if len(pre):
+        plan = replace(plan, start_lean_deg=math.degrees(float(pre[-1])))
+    start = math.radians(plan.start_lean_deg)
     if plan.break_lean_deg is None:
         rate = _controlled_lowering(plan, plan.catch_lean_deg, True, dt_s)
-        lower = integrate(rate, start, dt_s)
+        lower = np.concatenate((pre, integrate(rate, start, dt_s)))
         marks["contact"] = len(lower) - 1
         pieces = [lower]
     else:
         rate = _controlled_lowering(plan, plan.break_lean_deg, False, dt_s)
-        lower = integrate(rate, start, dt_s)
+        lower = np.concatenate((pre, integrate(rate, start, dt_s)))
         marks["break_design"] = len(lower) - 1
         fall, contact = _fall_and_catch(plan, float(lower[-1]), float(rate[-1]), dt_s)
         marks["contact"] = len(lower) + contact

@@ -80,8 +80,9 @@ def _ball_channels(tr: Track, progress: FloatArray, geom: BallGeometry) -> dict[
             "kz": tr.value("kz") + dk[:, 2]}
 
 
-def _ball_rest(tr: Track, opts: SessionOptions, start: BallStart, rng: np.random.Generator,
+def _ball_rest(sc: Script, opts: SessionOptions, start: BallStart, rng: np.random.Generator,
                walk_rest: bool) -> None:
+    tr = sc.track
     total = _u(rng, opts.rest_min_s, opts.rest_max_s)
     t0 = tr.t_s
     tr.move({"shank": start.shank - rad(_u(rng, 10, 14)), "kz": float(start.knee[2]) - 0.10},
@@ -103,7 +104,7 @@ def _ball_rest(tr: Track, opts: SessionOptions, start: BallStart, rng: np.random
     else:
         tr.move({"shank": start.shank, "kz": float(start.knee[2]), "roll": 0.0},
                 _u(rng, 1.0, 1.5))
-    tr.hold(_u(rng, 2.5, 4.0))
+    sc.hold_start_pose(_u(rng, 2.5, 4.0))
 
 
 def ball_script(opts: SessionOptions, ath: human.BallAthlete, geom: BallGeometry,
@@ -120,7 +121,7 @@ def ball_script(opts: SessionOptions, ath: human.BallAthlete, geom: BallGeometry
         human.walk(tr, _u(rng, 5.0, 8.0), "shank", math.pi, rad(_u(rng, 20, 28)), rng)
         tr.hold(_u(rng, 0.5, 1.5))
     _get_on_ball(tr, start, rng)
-    tr.hold(_u(rng, 2.5, 4.0))
+    sc.hold_start_pose(_u(rng, 2.5, 4.0))
     plan_nonreps = schedule(opts, rng)
     carry = 0.0
     for k in range(1, opts.sets + 1):
@@ -129,7 +130,7 @@ def ball_script(opts: SessionOptions, ath: human.BallAthlete, geom: BallGeometry
             for kind in plan_nonreps.get((k, j), []):
                 i0, i1 = _ball_nonrep(tr, kind, geom, start, rng)
                 sc.designs.append(Design(kind, k, j, i0, i1))
-                tr.hold(_u(rng, 0.8, 2.0))
+                sc.hold_start_pose(_u(rng, 0.8, 2.0))
             plan = human.ball_rep_plan(ath, fatigue, rng)
             rep = ball_rep(plan, dt_s)
             ch = _ball_channels(tr, rep.progress, geom)
@@ -144,10 +145,10 @@ def ball_script(opts: SessionOptions, ath: human.BallAthlete, geom: BallGeometry
             sc.designs.append(Design("rep", k, j + 1, i0, i1))
             fatigue = min(1.0, carry + opts.fatigue * (j + 1) / max(opts.reps - 1, 1))
             if j < opts.reps - 1:
-                tr.hold(human.pause_s(ath.pause_s, fatigue, rng))
-        tr.hold(_u(rng, 1.0, 2.5))
+                sc.hold_start_pose(human.pause_s(ath.pause_s, fatigue, rng))
+        sc.hold_start_pose(_u(rng, 1.0, 2.5))
         if k < opts.sets:
-            _ball_rest(tr, opts, start, rng, walk_rest)
+            _ball_rest(sc, opts, start, rng, walk_rest)
             carry = 0.3 * fatigue
     tr.move({"shank": start.shank - rad(_u(rng, 10, 14)), "kz": float(start.knee[2]) - 0.10},
             _u(rng, 0.8, 1.2))

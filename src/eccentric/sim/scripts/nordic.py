@@ -66,9 +66,10 @@ def _nordic_nonrep(tr: Track, kind: str, ath: human.NordicAthlete, trunk: bool,
     return i0, i1
 
 
-def _nordic_rest(tr: Track, opts: SessionOptions, rng: np.random.Generator,
+def _nordic_rest(sc: Script, opts: SessionOptions, rng: np.random.Generator,
                  walk_rest: bool) -> None:
     """Sit back on the heels; maybe stand up and walk about; kneel again."""
+    tr = sc.track
     total = _u(rng, opts.rest_min_s, opts.rest_max_s)
     t0 = tr.t_s
     tr.move({"thigh": rad(-_u(rng, 50, 60)), "hip": rad(_u(rng, 55, 65))}, _u(rng, 1.2, 1.6))
@@ -86,7 +87,7 @@ def _nordic_rest(tr: Track, opts: SessionOptions, rng: np.random.Generator,
         tr.hold(_u(rng, 0.5, 1.5))
         _kneel_down(tr, rng)
     tr.move({"thigh": 0.0, "hip": 0.0, "roll": 0.0}, 0.6)
-    tr.hold(_u(rng, 2.5, 4.0))  # still in the start pose ≥ 2 s before the set
+    sc.hold_start_pose(_u(rng, 2.5, 4.0))  # in the start pose ≥ 2 s before the set
 
 
 def nordic_script(opts: SessionOptions, ath: human.NordicAthlete, trunk: bool,
@@ -102,7 +103,7 @@ def nordic_script(opts: SessionOptions, ath: human.NordicAthlete, trunk: bool,
                    counter_channel="hip")
         tr.hold(_u(rng, 0.5, 1.5))
     _kneel_down(tr, rng)
-    tr.hold(_u(rng, 2.5, 4.0))
+    sc.hold_start_pose(_u(rng, 2.5, 4.0))
     plan_nonreps = schedule(opts, rng)
     carry = 0.0
     piking = opts.piking_deg if trunk else 0.0
@@ -112,18 +113,18 @@ def nordic_script(opts: SessionOptions, ath: human.NordicAthlete, trunk: bool,
             for kind in plan_nonreps.get((k, j), []):
                 i0, i1 = _nordic_nonrep(tr, kind, ath, trunk, rng)
                 sc.designs.append(Design(kind, k, j, i0, i1))
-                tr.hold(_u(rng, 0.8, 2.0))
+                sc.hold_start_pose(_u(rng, 0.8, 2.0))
             plan = human.nordic_rep_plan(ath, fatigue, math.degrees(tr.value("thigh")), rng,
-                                         piking)
+                                         piking, opts.onset, opts.tempo)
             rep = nordic_rep(plan, dt_s)
             i0, i1 = tr.append({"thigh": rep.lean_rad, "hip": tr.value("hip") + rep.hip_flex_rad})
             sc.designs.append(Design("rep", k, j + 1, i0, i1))
             fatigue = min(1.0, carry + opts.fatigue * (j + 1) / max(opts.reps - 1, 1))
             if j < opts.reps - 1:
-                tr.hold(human.pause_s(ath.pause_s, fatigue, rng))
-        tr.hold(_u(rng, 1.0, 2.5))
+                sc.hold_start_pose(human.pause_s(ath.pause_s, fatigue, rng))
+        sc.hold_start_pose(_u(rng, 1.0, 2.5))
         if k < opts.sets:
-            _nordic_rest(tr, opts, rng, walk_rest)
+            _nordic_rest(sc, opts, rng, walk_rest)
             carry = 0.3 * fatigue  # rest recovers most, not all, of the set's fatigue
     tr.move({"thigh": rad(-_u(rng, 50, 60)), "hip": rad(_u(rng, 55, 65))}, _u(rng, 1.2, 1.6))
     tr.hold(_u(rng, 1.0, 3.0))
