@@ -43,6 +43,12 @@ class Ring:
         """Rows with absolute index >= n_abs (clipped to what is still held)."""
         return self.window(self.count - max(n_abs, self.count - len(self)))
 
+    def row(self, n_abs: int) -> FloatArray:
+        """The row with absolute index ``n_abs`` (< count), or the oldest row still held
+        if ``n_abs`` is older."""
+        row: FloatArray = self.since(n_abs)[0]
+        return row
+
     def oldest(self) -> int:
         return self.count - len(self)
 

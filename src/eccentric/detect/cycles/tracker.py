@@ -134,7 +134,12 @@ class Tracker:
         turns = self.zig.feed(idx_t, d, first, self.delta,
                               self.settings.plateau_fraction * bout.period_s)
         for turn in turns:
-            turn.raw = seg[turn.n - lo, raw_cols].copy()
+            # By its absolute row, not by its place in ``seg``: seg reaches back one
+            # period, but a turn can be older. The zig-zag holds its running extreme until
+            # the signal has moved delta away from it, so one seen before a pause is only
+            # confirmed when movement resumes, up to the unlock time later (more than the
+            # ring holds only for periods near period_max_s: then its oldest row serves).
+            turn.raw = ring.row(turn.n)[raw_cols].copy()
             self._add_turn(bout, turn)
         self._settle(bout, out, final=False)
 
