@@ -27,7 +27,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from eccentric.core.chunk import ImuChunk, iter_chunks  # noqa: E402
-from eccentric.detect.cycles import counter as generic  # noqa: E402
+from eccentric.detect.cycles.counter import CycleCounter  # noqa: E402
+from eccentric.detect.cycles.settings import CycleSettings  # noqa: E402
 from eccentric.io.csv_import import read_csv  # noqa: E402
 from eccentric.io.metawear_csv import read_metawear  # noqa: E402
 from eccentric.session.pipeline import Pipeline, PipelineConfig  # noqa: E402
@@ -154,10 +155,14 @@ def load_cmu(root: Path, sensor: str) -> Iterator[SetData]:
 # ---------------------------------------------------------------------------- running
 
 
-def run_set(s: SetData, chunk_s: float) -> Result:
-    """Stream one set through the pipeline; time the detector's own calls (CPU)."""
+def run_set(s: SetData, chunk_s: float, settings: CycleSettings = CycleSettings()) -> Result:
+    """Stream one set through the pipeline; time the detector's own calls (CPU).
+
+    The session's counter is replaced by one with ``settings`` (the same as the one the
+    session builds when they are the defaults); ``auto`` never swaps its detector.
+    """
     session = Pipeline(PipelineConfig(exercise="auto", rate_hz=s.rate_hz, session_id=s.name))
-    det = session.detector
+    det = session.detector = CycleCounter(s.rate_hz, settings)
     spent = [0.0]
 
     def timed(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -249,17 +254,13 @@ def print_table(title: str, results: list[Result]) -> None:
 
 def loso(sets: list[SetData], chunk_s: float, grid: tuple[float, ...]
          ) -> dict[str, Any]:
-    """Leave-one-subject-out for the one constant compared on data (SWING_FRACTION):
+    """Leave-one-subject-out for the one setting compared on data (swing_fraction):
     choose it on the other subjects (most exact counts, then fewest off-by-more-than-one,
     then lowest MAE), count the held-out subject with it."""
-    original = generic.SWING_FRACTION
     counts: dict[float, list[Result]] = {}
-    try:
-        for v in grid:
-            generic.SWING_FRACTION = v
-            counts[v] = [run_set(s, chunk_s) for s in sets]
-    finally:
-        generic.SWING_FRACTION = original
+    for v in grid:
+        settings = replace(CycleSettings(), swing_fraction=v)
+        counts[v] = [run_set(s, chunk_s, settings) for s in sets]
     subjects = sorted({s.subject for s in sets})
     held: list[Result] = []
     chosen: dict[str, float] = {}
@@ -289,7 +290,7 @@ def main() -> int:
                     help="CMU sensor: working-thigh (default), working-shank, one of "
                          + ", ".join(CMU_SENSORS) + ", or 'all' for a per-sensor table")
     ap.add_argument("--loso", action="store_true",
-                    help="leave-one-subject-out check of SWING_FRACTION on SPAR")
+                    help="leave-one-subject-out check of swing_fraction on SPAR")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
     root: Path = args.datasets
@@ -297,9 +298,10 @@ def main() -> int:
         print(f"datasets folder not found: {root}", file=sys.stderr)
         return 2
     only = set(args.only or ("spar", "barbell", "cmu"))
+    defaults = CycleSettings()
     report: dict[str, Any] = {"datasets_dir": str(root), "chunk_s": args.chunk_s,
-                              "constants": {"SWING_FRACTION": generic.SWING_FRACTION,
-                                            "LOCK_SCORE": generic.LOCK_SCORE}}
+                              "settings": {"swing_fraction": defaults.swing_fraction,
+                                           "lock_score": defaults.lock_score}}
     tables: list[tuple[str, list[Result]]] = []
     spar_sets: list[SetData] = []
     if "spar" in only:
@@ -335,7 +337,7 @@ def main() -> int:
     if "spar_loso_swing_fraction" in report:
         lo = report["spar_loso_swing_fraction"]
         h = lo["held_out"]
-        print("\nSPAR leave-one-subject-out (SWING_FRACTION chosen on the other subjects):")
+        print("\nSPAR leave-one-subject-out (swing_fraction chosen on the other subjects):")
         print(f"  chosen per held-out subject: {lo['chosen']}")
         print(f"  held-out: exact {h['exact_pct']:.1f} %, ±1 {h['within1_pct']:.1f} %, "
               f"MAE {h['mae_reps']:.2f}")

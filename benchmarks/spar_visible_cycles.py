@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from eccentric.detect.cycles.counter import ZigZag
+from eccentric.detect.cycles.zigzag import ZigZag
 
 RATE_HZ = 50.0  # SPAR README: evenly spaced at 50 Hz
 TRUE_REPS = 20  # the protocol count of every file

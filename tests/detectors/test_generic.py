@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,13 +21,14 @@ from eccentric.core.chunk import ImuChunk, iter_chunks
 from eccentric.core.events import Rep
 from eccentric.core.timing import Gap
 from eccentric.detect.base import MotionFrame, NonRep
-from eccentric.detect.cycles.counter import (
-    GenericRepCounter,
+from eccentric.detect.cycles.counter import CycleCounter
+from eccentric.detect.cycles.dsp import (
     fundamental_score,
     octave_check,
     pick_period,
     vector_autocorrelation,
 )
+from eccentric.detect.cycles.settings import CycleSettings
 from eccentric.session.pipeline import Pipeline, PipelineConfig
 from tests.synthetic import imu_from_angle, min_jerk, rotation
 
@@ -34,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATASETS = Path(os.environ.get("ECCENTRIC_DATASETS", ROOT.parent / "shared" / "datasets"))
 MOUNT = rotation(np.array([0.4, 1.0, -0.3]), 0.9)
 RATE = 100.0
+SETTINGS = CycleSettings()
 
 
 # ------------------------------------------------------------------------- helpers
@@ -81,9 +84,9 @@ def frames(chunk: ImuChunk, chunk_s: float) -> Iterator[MotionFrame]:
 
 
 def run_detector(chunk: ImuChunk, chunk_s: float = 0.5, rate_hz: float = RATE
-                 ) -> tuple[list[Rep], list[float], GenericRepCounter]:
+                 ) -> tuple[list[Rep], list[float], CycleCounter]:
     """Reps and, per rep, the stream time at which it was returned."""
-    det = GenericRepCounter(rate_hz)
+    det = CycleCounter(rate_hz)
     reps: list[Rep] = []
     decided: list[float] = []
     for f in frames(chunk, chunk_s):
@@ -108,7 +111,7 @@ def test_vector_autocorrelation_finds_period_independent_of_mounting() -> None:
                      0.05 * np.cos(2 * np.pi * t / 2.0)], axis=1)
     for mount in (np.eye(3), rotation(np.array([1.0, 2.0, 0.5]), 1.3)):
         acf = vector_autocorrelation(base @ mount.T, 200)[:, 0]
-        period, r = pick_period(acf, fs, 0.6, 8.0, len(t))
+        period, r = pick_period(acf, fs, 0.6, 8.0, len(t), SETTINGS.peak_tolerance)
         assert period == pytest.approx(2.0, abs=0.05)
         assert r > 0.9
 
@@ -124,8 +127,9 @@ def test_fundamental_score_and_octave_check_reject_half_periods() -> None:
     assert fundamental_score(acf_d, 3.0 * fs) < 0.2  # it repeats every 1.5 s as well
     # A second feature that repeats only every 3 s makes the mean prefer 3 s over 1.5 s.
     mixed = 0.5 * (acf_d + acf_s)
-    assert octave_check(mixed, 1.5, fs, 8.0) == pytest.approx(3.0, abs=0.1)
-    assert octave_check(acf_s, 3.0, fs, 8.0) == pytest.approx(3.0)
+    assert octave_check(mixed, 1.5, fs, 8.0, SETTINGS.octave_margin) == pytest.approx(
+        3.0, abs=0.1)
+    assert octave_check(acf_s, 3.0, fs, 8.0, SETTINGS.octave_margin) == pytest.approx(3.0)
 
 
 # -------------------------------------------------------------- synthetic streams
@@ -242,7 +246,7 @@ def test_chunk_size_independence(chunk_s: float) -> None:
 def test_memory_is_bounded_on_a_long_stream() -> None:
     """Two hours at 50 Hz of sets with rests: state sizes stay fixed."""
     rate = 50.0
-    det = GenericRepCounter(rate)
+    det = CycleCounter(rate)
     per_set = np.concatenate([np.zeros(int(30 * rate))]
                              + [40.0 * rep_shape(int(1.6 * rate))] * 12)
     block = to_chunk(np.arange(len(per_set)) / rate, per_set)
@@ -253,10 +257,11 @@ def test_memory_is_bounded_on_a_long_stream() -> None:
         shifted = ImuChunk(block.t_s + b * block_s, block.acc_mps2, block.gyro_rads)
         for f in frames(shifted, 5.0):
             count += sum(isinstance(r, Rep) for r in det.update(f))
+        bout = det._tracker.bout
         sizes.append((det._ring.buf.nbytes, det._raw_n, len(det._gaps),
-                      len(det._hop_ranges),
-                      len(det._bout.turns) if det._bout else 0,
-                      len(det._bout.swings) if det._bout else 0))
+                      len(det._periodicity.hop_ranges),
+                      len(bout.turns) if bout else 0,
+                      len(bout.swings) if bout else 0))
     count += sum(isinstance(r, Rep) for r in det.finish())
     n_sets = int(7200 / block_s)
     assert count == 12 * n_sets
@@ -270,7 +275,7 @@ def test_memory_is_bounded_on_a_long_stream() -> None:
 def test_long_gap_ends_the_bout_short_gaps_are_flagged() -> None:
     t, ang, _ = angle_stream([2.0] * 5, [45.0] * 5, tail_s=2.0)
     c1 = to_chunk(t, ang)
-    det = GenericRepCounter(RATE)
+    det = CycleCounter(RATE)
     out: list[Rep | NonRep] = []
     for f in frames(c1, 0.5):
         out += det.update(f)
@@ -302,6 +307,22 @@ def test_session_runs_the_generic_counter() -> None:
     assert len(reps) == 7
     assert {e["exercise"] for e in reps} == {"auto"}
     assert all(e["signal"] == "rotation" for e in reps)
+
+
+def test_settings_and_exercise_name_are_used() -> None:
+    t, ang, _ = angle_stream([1.8] * 7, [50.0] * 7)
+    chunk = to_chunk(t, ang)
+    ref, _, _ = run_detector(chunk)
+
+    def reps_of(det: CycleCounter) -> list[Rep]:
+        out = [r for f in frames(chunk, 0.5) for r in det.update(f)] + det.finish()
+        return [r for r in out if isinstance(r, Rep)]
+
+    named = reps_of(CycleCounter(RATE, replace(SETTINGS), exercise="squat"))
+    assert len(ref) == 7 and [replace(r, exercise="auto") for r in named] == ref
+    assert {r.exercise for r in named} == {"squat"}
+    # No autocorrelation reaches 1.01: nothing ever locks.
+    assert reps_of(CycleCounter(RATE, replace(SETTINGS, lock_score=1.01))) == []
 
 
 # --------------------------------------------------------------------- real data

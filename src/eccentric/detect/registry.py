@@ -4,7 +4,7 @@ profile's detector settings to a streaming detector."""
 from __future__ import annotations
 
 from eccentric.detect.base import Detector, RepSpec
-from eccentric.detect.cycles.counter import GenericRepCounter
+from eccentric.detect.cycles.counter import CycleCounter
 from eccentric.detect.cycles.settings import CycleSettings
 from eccentric.detect.excursion.detector import ExcursionDetector
 from eccentric.detect.excursion.settings import ExcursionSettings
@@ -15,5 +15,5 @@ DetectorSettings = ExcursionSettings | CycleSettings
 def make_detector(settings: DetectorSettings, spec: RepSpec, rate_hz: float) -> Detector:
     """A fresh detector for one stream at ``rate_hz`` (Hz)."""
     if isinstance(settings, CycleSettings):
-        return GenericRepCounter(rate_hz)
+        return CycleCounter(rate_hz, settings, spec.exercise)
     return ExcursionDetector(settings, spec, rate_hz)

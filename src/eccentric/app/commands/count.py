@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -20,6 +22,8 @@ from eccentric.app.inputs import FAST_CHUNK_S, open_source
 from eccentric.core.errors import EccentricError
 from eccentric.session.pipeline import run as run_pipeline
 
+log = logging.getLogger(__name__)
+
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("count", help="count reps in CSV files or recordings",
@@ -28,13 +32,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     add_csv_arguments(p)
     add_exercise_arguments(p, default=None)
-    p.add_argument("--json", action="store_true", help="one JSON object per input file")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per input file ({file, error} for one that failed)")
     p.set_defaults(func=run)
 
 
 def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
-    from pathlib import Path
-
     src = open_source(path, rate_hz=args.rate, acc_unit=args.acc_unit, gyro_unit=args.gyro_unit,
                       chunk_s=FAST_CHUNK_S)
     if src.header.sensor == "csv" and args.exercise is None:
@@ -55,14 +58,32 @@ def _mean(events: list[dict[str, Any]], key: str) -> str:
     return f"{sum(vals) / len(vals):.2f}" if vals else "–"
 
 
+def failure_message(path: Path, exc: Exception) -> str:
+    """One line that names the file: the error's own message (most already start with
+    the file), or for an unexpected exception its type and message."""
+    text = str(exc) if isinstance(exc, EccentricError) else (
+        f"internal error: {type(exc).__name__}: {exc}")
+    if str(path) not in text:
+        text = f"{path}: {text}"
+    return " ".join(text.splitlines())
+
+
 def run(args: argparse.Namespace) -> int:
+    """Count every file; one that fails is reported (stderr, and a JSON error object with
+    --json) and the others are still counted. Exit code 1 if any file failed."""
     failures = 0
     results = []
     for path in expand_paths(args.files):
         try:
             result = count_file(str(path), args)
-        except EccentricError as exc:
-            print(f"eccentric count: {exc}", file=sys.stderr)
+        except Exception as exc:  # one bad file must not cost the others their counts
+            if not isinstance(exc, EccentricError):
+                log.debug("counting %s failed", path, exc_info=True)  # traceback with -v
+            message = failure_message(path, exc)
+            if args.json:
+                print(json.dumps({"file": str(path), "error": message},
+                                 separators=(",", ":")), flush=True)
+            print(f"eccentric count: {message}", file=sys.stderr, flush=True)
             failures += 1
             continue
         if args.json:

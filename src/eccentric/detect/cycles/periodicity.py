@@ -1,0 +1,169 @@
+"""Periodicity analysis of the cycle counter: noise floors, the repetition period, the
+dominant axes, and whether the window shows a repetition to lock on.
+
+Works on the analysis window (ring rows, see features.py) that the counter hands in; its
+only state is the per-hop feature ranges that tell a live feature from noise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from eccentric.core.chunk import FloatArray
+from eccentric.detect.cycles.bout import Bout
+from eccentric.detect.cycles.dsp import (
+    acf_at,
+    fundamental_score,
+    octave_check,
+    pick_period,
+    principal_axis_from_cov,
+    vector_autocorrelation,
+)
+from eccentric.detect.cycles.features import ACCELERATION, ROTATION, band_columns
+from eccentric.detect.cycles.settings import CycleSettings
+
+
+class Periodicity:
+    """Period, axes and lock decisions over windows of ring rows at ``work_hz``."""
+
+    def __init__(self, settings: CycleSettings, work_hz: float, window_n: int,
+                 hop_n: int) -> None:
+        self.settings = settings
+        self.work_hz = work_hz
+        self.window_n = window_n
+        self.hop_n = hop_n
+        self.hop_ranges: list[tuple[float, float]] = []  # per hop: rotation, acc range
+
+    def note_hop(self, rows: FloatArray) -> None:
+        """Record the feature ranges of the last hop's ring rows (bounded history)."""
+        ranges = np.ptp(rows[:, 1:7], axis=0).tolist()
+        self.hop_ranges.append((max(ranges[:3]), max(ranges[3:])))
+        del self.hop_ranges[:-(self.window_n // self.hop_n + 1)]
+
+    def lock_candidate(self, win: FloatArray, *, final: bool = False) -> Bout | None:
+        """A new bout if the window ``win`` shows a repetition period, else None.
+
+        A period must have been seen lock_cycles times, and while the stream goes on its
+        double must also fit in the window (so octave_check can reject a half period).
+        At the end of the stream (``final``) that second wait is dropped: nothing more
+        will come, and a short set (three reps) never fills the window.
+        """
+        s = self.settings
+        if len(win) < max(2.0 * s.period_min_s * self.work_hz, 2 * self.hop_n):
+            return None
+        max_s = min(s.period_max_s, len(win) / (s.lock_cycles * self.work_hz))
+        period, _, at_t = self.analyse(win, s.period_min_s, max_s, octave=True)
+        if period != period:
+            return None
+        if (not final and 2.0 * period <= s.period_max_s
+                and 2.0 * period > len(win) / (2.0 * self.work_hz)):
+            return None  # wait until twice the period can be checked (see octave_check)
+        # Rotation and acceleration come from the same limb motion, so at the true period
+        # both repeat. A feature that is anti-correlated there says the lag is a half
+        # period of its cycle (a harmonic of the other feature): not a repetition period.
+        if any(r < 0.0 for r in at_t if r > -math.inf):
+            return None
+        # Rotation first. Acceleration is the fallback for segments that hardly rotate:
+        # it is considered when rotation is below its noise floor, or once half a window
+        # has passed without rotation becoming periodic (early on, a harmonic of the
+        # acceleration is easily mistaken for the period). What must repeat once per
+        # period is the dominant component that will be counted, not every axis of the
+        # feature (a circling pendulum repeats twice per cycle on its minor axis); the
+        # feature as a whole must still repeat at the period (slow random sway can give
+        # one projection a spurious single-cycle look).
+        bout = Bout(ROTATION, np.zeros(3), np.zeros(3), period, [], [])
+        score = -math.inf
+        if at_t[ROTATION] >= s.lock_score:
+            self.axes(win, bout, period)
+            score = self.component_score(win, bout, period)
+        if score < s.lock_score:
+            if at_t[ACCELERATION] < s.lock_score or not (
+                    at_t[ROTATION] == -math.inf or len(win) >= self.window_n // 2):
+                return None
+            bout = Bout(ACCELERATION, np.zeros(3), np.zeros(3), period, [], [])
+            self.axes(win, bout, period)
+            if self.component_score(win, bout, period) < s.lock_score:
+                return None
+        return bout
+
+    def refresh(self, win: FloatArray, bout: Bout) -> None:
+        """Re-estimate the period (while still periodic) and the axes of the locked feature
+        over the window ``win``."""
+        s = self.settings
+        # Track the period near its current value: a jump to a multiple (or half) of it
+        # is an autocorrelation octave error far more often than a real tempo change
+        # (irregular tempo can make 2T look as good as T), so no octave check here.
+        period, scores, _ = self.analyse(win, bout.period_s / s.track_ratio,
+                                         bout.period_s * s.track_ratio, octave=False)
+        if period == period and scores[bout.signal] >= 0.5 * s.lock_score:
+            bout.period_s = period
+        self.axes(win, bout, bout.period_s)
+
+    def live(self) -> tuple[bool, bool]:
+        """Whether rotation / acceleration moved more than their noise floor in the window
+        (from per-hop ranges, so idle periods cost no autocorrelation)."""
+        hops = self.hop_ranges[-max(1, self.window_n // self.hop_n):]
+        rot = max((h[0] for h in hops), default=0.0)
+        acc = max((h[1] for h in hops), default=0.0)
+        return rot >= self.settings.floor_rotation_rad, acc >= self.settings.floor_acc_mps2
+
+    def analyse(self, win: FloatArray, min_s: float, max_s: float, *, octave: bool
+                ) -> tuple[float, list[float], list[float]]:
+        """Common period (searched in [min_s, max_s], then octave-checked if ``octave``)
+        of the live features over ``win``.
+
+        Returns (period_s, fundamental score per feature, autocorrelation at the period per
+        feature), indexed by ROTATION/ACCELERATION; features below their noise floor
+        get -inf. The common autocorrelation is the mean over the live features.
+        """
+        s = self.settings
+        max_lag = int(s.period_max_s * self.work_hz) + 2
+        alive = self.live()
+        dead = [-math.inf, -math.inf]
+        if not any(alive):
+            return math.nan, dead, dead
+        both = vector_autocorrelation(win[:, 1:7], max_lag, groups=2)
+        acfs: list[FloatArray | None] = [both[:, sig] if alive[sig] else None
+                                         for sig in (ROTATION, ACCELERATION)]
+        common = both.mean(axis=1) if all(alive) else both[:, 0 if alive[0] else 1]
+        period, _ = pick_period(common, self.work_hz, min_s, max_s, len(win),
+                                s.peak_tolerance)
+        if period != period:
+            return math.nan, dead, dead
+        if octave:
+            period = octave_check(common, period, self.work_hz,
+                                  min(s.period_max_s, len(win) / (2.0 * self.work_hz)),
+                                  s.octave_margin)
+        lag = period * self.work_hz
+        scores = [-math.inf if a is None else fundamental_score(a, lag) for a in acfs]
+        at_t = [-math.inf if a is None else acf_at(a, lag) for a in acfs]
+        return period, scores, at_t
+
+    def axes(self, win: FloatArray, bout: Bout, period_s: float) -> None:
+        """Principal axes of the locked feature and of rotation over the last 3 periods.
+
+        Computed on sample-to-sample differences, which removes slow drift (posture
+        changes) that would otherwise tilt the axis; a movement that swings along an axis
+        also changes along it.
+        """
+        recent = win[-int(min(len(win), 3.0 * period_s * self.work_hz)):, 1:7]
+        step = recent[1:] - recent[:-1]
+        cov = step.T @ step
+        locked = bool(bout.axis.any())  # all zeros until the first estimate
+        k = 3 * bout.signal
+        bout.axis = principal_axis_from_cov(cov[k:k + 3, k:k + 3],
+                                            bout.axis if locked else None)
+        if bout.signal == ROTATION:
+            bout.rot_axis = bout.axis
+        else:
+            bout.rot_axis = principal_axis_from_cov(cov[:3, :3],
+                                                    bout.rot_axis if locked else None)
+
+    def component_score(self, win: FloatArray, bout: Bout, period_s: float) -> float:
+        """Fundamental score of the dominant component (the feature on its axis)."""
+        cols = band_columns(bout.signal)
+        x = (win[:, cols] @ bout.axis)[:, None]
+        acf = vector_autocorrelation(x, int(period_s * self.work_hz) + 2)[:, 0]
+        return fundamental_score(acf, period_s * self.work_hz)
