@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from eccentric.sim import human
 from eccentric.sim.options import SessionOptions
 from eccentric.sim.track import Track
 
@@ -54,3 +56,31 @@ def schedule(opts: SessionOptions, rng: np.random.Generator) -> dict[tuple[int, 
             j = int(rng.integers(lo, opts.reps))
             out.setdefault((k, j), []).append(kind)
     return out
+
+
+def play_sets(sc: Script, opts: SessionOptions, rng: np.random.Generator, pause_s: float, *,
+              nonrep: Callable[[str], tuple[int, int]],
+              rep: Callable[[float], tuple[int, int]],
+              rest: Callable[[], None]) -> None:
+    """The sets of a session: each rep (``rep(fatigue)`` appends it and returns its grid
+    range) with the scheduled non-reps before it, pauses of about ``pause_s`` between
+    reps, and ``rest()`` between sets. Fatigue (0–1) grows over a set; a rest recovers
+    most, not all, of it."""
+    plan_nonreps = schedule(opts, rng)
+    carry = 0.0
+    for k in range(1, opts.sets + 1):
+        fatigue = carry
+        for j in range(opts.reps):
+            for kind in plan_nonreps.get((k, j), []):
+                i0, i1 = nonrep(kind)
+                sc.designs.append(Design(kind, k, j, i0, i1))
+                sc.hold_start_pose(uniform(rng, 0.8, 2.0))
+            i0, i1 = rep(fatigue)
+            sc.designs.append(Design("rep", k, j + 1, i0, i1))
+            fatigue = min(1.0, carry + opts.fatigue * (j + 1) / max(opts.reps - 1, 1))
+            if j < opts.reps - 1:
+                sc.hold_start_pose(human.pause_s(pause_s, fatigue, rng))
+        sc.hold_start_pose(uniform(rng, 1.0, 2.5))
+        if k < opts.sets:
+            rest()
+            carry = 0.3 * fatigue

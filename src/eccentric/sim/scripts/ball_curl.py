@@ -21,7 +21,7 @@ from eccentric.sim.labels import Motion, ball_rep_label
 from eccentric.sim.movement import Drawn, SegmentMotion
 from eccentric.sim.options import SessionOptions
 from eccentric.sim.primitives import min_jerk
-from eccentric.sim.storyboard import STAND_KNEE_Z_M, Design, Script, schedule
+from eccentric.sim.storyboard import STAND_KNEE_Z_M, Script, play_sets
 from eccentric.sim.storyboard import uniform as _u
 from eccentric.sim.track import Track
 
@@ -122,34 +122,22 @@ def ball_script(opts: SessionOptions, ath: human.BallAthlete, geom: BallGeometry
         tr.hold(_u(rng, 0.5, 1.5))
     _get_on_ball(tr, start, rng)
     sc.hold_start_pose(_u(rng, 2.5, 4.0))
-    plan_nonreps = schedule(opts, rng)
-    carry = 0.0
-    for k in range(1, opts.sets + 1):
-        fatigue = carry
-        for j in range(opts.reps):
-            for kind in plan_nonreps.get((k, j), []):
-                i0, i1 = _ball_nonrep(tr, kind, geom, start, rng)
-                sc.designs.append(Design(kind, k, j, i0, i1))
-                sc.hold_start_pose(_u(rng, 0.8, 2.0))
-            plan = human.ball_rep_plan(ath, fatigue, rng)
-            rep = ball_rep(plan, dt_s)
-            ch = _ball_channels(tr, rep.progress, geom)
-            # Pelvis rocking (larger on one leg: "no rotation of the pelvis" is a cue
-            # because it happens; anchors §5).
-            n = len(rep.progress)
-            tt = np.arange(n) * dt_s
-            env = min_jerk(tt / 0.4) * min_jerk((tt[-1] - tt) / 0.4)
-            ch["roll"] = tr.value("roll") + rad(ath.pelvis_roll_deg) * env * np.sin(
-                2 * math.pi * _u(rng, 0.5, 1.2) * tt + _u(rng, 0, 2 * math.pi))
-            i0, i1 = tr.append(ch)
-            sc.designs.append(Design("rep", k, j + 1, i0, i1))
-            fatigue = min(1.0, carry + opts.fatigue * (j + 1) / max(opts.reps - 1, 1))
-            if j < opts.reps - 1:
-                sc.hold_start_pose(human.pause_s(ath.pause_s, fatigue, rng))
-        sc.hold_start_pose(_u(rng, 1.0, 2.5))
-        if k < opts.sets:
-            _ball_rest(sc, opts, start, rng, walk_rest)
-            carry = 0.3 * fatigue
+
+    def rep(fatigue: float) -> tuple[int, int]:
+        curl = ball_rep(human.ball_rep_plan(ath, fatigue, rng), dt_s)
+        ch = _ball_channels(tr, curl.progress, geom)
+        # Pelvis rocking (larger on one leg: "no rotation of the pelvis" is a cue
+        # because it happens; anchors §5).
+        n = len(curl.progress)
+        tt = np.arange(n) * dt_s
+        env = min_jerk(tt / 0.4) * min_jerk((tt[-1] - tt) / 0.4)
+        ch["roll"] = tr.value("roll") + rad(ath.pelvis_roll_deg) * env * np.sin(
+            2 * math.pi * _u(rng, 0.5, 1.2) * tt + _u(rng, 0, 2 * math.pi))
+        return tr.append(ch)
+
+    play_sets(sc, opts, rng, ath.pause_s, rep=rep,
+              nonrep=lambda kind: _ball_nonrep(tr, kind, geom, start, rng),
+              rest=lambda: _ball_rest(sc, opts, start, rng, walk_rest))
     tr.move({"shank": start.shank - rad(_u(rng, 10, 14)), "kz": float(start.knee[2]) - 0.10},
             _u(rng, 0.8, 1.2))
     tr.hold(_u(rng, 1.0, 3.0))

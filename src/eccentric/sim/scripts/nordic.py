@@ -19,9 +19,8 @@ from eccentric.sim.options import SessionOptions
 from eccentric.sim.storyboard import (
     KNEEL_KNEE_Z_M,
     STAND_KNEE_Z_M,
-    Design,
     Script,
-    schedule,
+    play_sets,
 )
 from eccentric.sim.storyboard import uniform as _u
 from eccentric.sim.track import Track
@@ -104,28 +103,17 @@ def nordic_script(opts: SessionOptions, ath: human.NordicAthlete, trunk: bool,
         tr.hold(_u(rng, 0.5, 1.5))
     _kneel_down(tr, rng)
     sc.hold_start_pose(_u(rng, 2.5, 4.0))
-    plan_nonreps = schedule(opts, rng)
-    carry = 0.0
     piking = opts.piking_deg if trunk else 0.0
-    for k in range(1, opts.sets + 1):
-        fatigue = carry
-        for j in range(opts.reps):
-            for kind in plan_nonreps.get((k, j), []):
-                i0, i1 = _nordic_nonrep(tr, kind, ath, trunk, rng)
-                sc.designs.append(Design(kind, k, j, i0, i1))
-                sc.hold_start_pose(_u(rng, 0.8, 2.0))
-            plan = human.nordic_rep_plan(ath, fatigue, math.degrees(tr.value("thigh")), rng,
-                                         piking, opts.onset, opts.tempo)
-            rep = nordic_rep(plan, dt_s)
-            i0, i1 = tr.append({"thigh": rep.lean_rad, "hip": tr.value("hip") + rep.hip_flex_rad})
-            sc.designs.append(Design("rep", k, j + 1, i0, i1))
-            fatigue = min(1.0, carry + opts.fatigue * (j + 1) / max(opts.reps - 1, 1))
-            if j < opts.reps - 1:
-                sc.hold_start_pose(human.pause_s(ath.pause_s, fatigue, rng))
-        sc.hold_start_pose(_u(rng, 1.0, 2.5))
-        if k < opts.sets:
-            _nordic_rest(sc, opts, rng, walk_rest)
-            carry = 0.3 * fatigue  # rest recovers most, not all, of the set's fatigue
+
+    def rep(fatigue: float) -> tuple[int, int]:
+        plan = human.nordic_rep_plan(ath, fatigue, math.degrees(tr.value("thigh")), rng,
+                                     piking, opts.onset, opts.tempo)
+        lean = nordic_rep(plan, dt_s)
+        return tr.append({"thigh": lean.lean_rad, "hip": tr.value("hip") + lean.hip_flex_rad})
+
+    play_sets(sc, opts, rng, ath.pause_s, rep=rep,
+              nonrep=lambda kind: _nordic_nonrep(tr, kind, ath, trunk, rng),
+              rest=lambda: _nordic_rest(sc, opts, rng, walk_rest))
     tr.move({"thigh": rad(-_u(rng, 50, 60)), "hip": rad(_u(rng, 55, 65))}, _u(rng, 1.2, 1.6))
     tr.hold(_u(rng, 1.0, 3.0))
     return sc
