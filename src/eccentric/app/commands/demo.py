@@ -9,7 +9,6 @@ publishers (which mark themselves offline), the web server, then the broker.
 from __future__ import annotations
 
 import argparse
-import logging
 import secrets
 import sys
 import tempfile
@@ -114,14 +113,6 @@ def start_broker(port: int | None, ws_port: int | None) -> EmbeddedBroker:
         return EmbeddedBroker(0, 0).start()
 
 
-class _ClosedTabFilter(logging.Filter):
-    """amqtt logs a traceback at ERROR when a WebSocket client goes away while a message
-    is on its way to it; for a demo that is a browser tab being closed, not a fault."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "ConnectionClosed" not in record.getMessage()
-
-
 def sink_live_hz(live_hz: float, speed: float | None) -> float:
     """The sink's wall-clock cap on live samples: the pipeline's rate (stream time) times
     the speed, plus a margin so that pacing jitter does not drop samples; at most 100/s
@@ -181,9 +172,6 @@ def run(args: argparse.Namespace) -> int:
         queue_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="eccentric-demo-")))
         broker = start_broker(args.embedded_port, args.embedded_ws_port)
         stack.callback(broker.stop)
-        quiet = _ClosedTabFilter()
-        logging.getLogger("amqtt.broker").addFilter(quiet)
-        stack.callback(logging.getLogger("amqtt.broker").removeFilter, quiet)
         assert broker.ws_url is not None  # the demo always asks for WebSockets
         server = start_server(DashboardConfig(broker_url=broker.ws_url, base=args.mqtt_base),
                               args.port)
