@@ -164,6 +164,7 @@ class ClientHandler(BrokerProtocolHandler):  # type: ignore[misc]
         self.gone = False
         self._pending_qos0 = 0
         self._dropping = False
+        self._unacknowledged = False
 
     def _name(self) -> str:
         session = self.session
@@ -198,9 +199,10 @@ class ClientHandler(BrokerProtocolHandler):  # type: ignore[misc]
         try:
             return await super().mqtt_publish(topic, data, qos, retain, ack_timeout)
         except TimeoutError:
-            if not self.gone:
+            if not self.gone and not self._unacknowledged:
+                self._unacknowledged = True
                 log.debug("MQTT client %s did not acknowledge a message on %s in time; "
-                          "dropped", self._name(), topic)
+                          "such messages to it are dropped", self._name(), topic)
             return None
         finally:
             if not qos:
@@ -224,7 +226,9 @@ class _HandshakeLog(logging.LoggerAdapter):  # type: ignore[type-arg]
 def _client_left() -> bool:
     """Whether the exception being handled comes from the peer closing the connection."""
     exc: BaseException | None = sys.exc_info()[1]
-    while exc is not None:
+    for _ in range(10):  # a chain of causes, not followed forever
+        if exc is None:
+            break
         if isinstance(exc, EOFError | ConnectionError):
             return True
         exc = exc.__cause__ or exc.__context__
