@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
     demo = subprocess.Popen(
         [sys.executable, "-m", "eccentric", "demo", "--no-browser", "--quiet", "--port", "0",
-         "--embedded-port", "0", "--embedded-ws-port", "0", "--speed", args.speed,
+         "--mqtt-port", "0", "--ws-port", "0", "--speed", args.speed,
          "--duration", str(args.timeout)], stdout=subprocess.PIPE, text=True)
     try:
         assert demo.stdout is not None

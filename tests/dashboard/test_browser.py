@@ -264,3 +264,35 @@ def test_dashboard_shows_published_reps_and_recovers_after_broker_restart(
         collector.client.loop_stop()
         collector.client.disconnect()
         server.stop()
+
+
+def test_dashboard_opened_and_closed_ten_times_during_a_demo(browser: Any) -> None:
+    """Tabs that come and go leave the demo clean: each one connects, and closing it (as
+    soon as it is connected, among its retained messages, or with live data flowing)
+    prints nothing on the demo's stderr, no traceback above all."""
+    from tests.dashboard.test_demo import demo_process
+
+    demo = demo_process("--speed", "20", "--duration", "90", "--quiet")
+    try:
+        url = demo.wait_line(r"Dashboard:\s+(http://127\.0\.0\.1:\d+/)").group(1)
+        demo.wait_line(r"Press Ctrl-C")
+        for n in range(10):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(url)
+            wait_state(page, "#conn-text", "connected", 15)
+            if n % 3 == 1:
+                page.wait_for_selector("[data-athlete]", timeout=10_000)
+            elif n % 3 == 2:
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('canvas.spark')]"
+                    ".some(c => Number(c.dataset.points) > 3)", timeout=10_000)
+            context.close()
+        assert demo.proc.poll() is None, "the demo ended early"
+        demo.proc.send_signal(signal.SIGINT)
+        rc, out, err = demo.finish(20)
+        assert rc == 0 and "stopped" in out
+        assert "Traceback" not in err and "Task exception was never retrieved" not in err
+        assert "ERROR" not in err and "WARNING" not in err, err
+    finally:
+        demo.kill()

@@ -169,9 +169,13 @@ class CliProcess:
             self.proc.wait(10)
 
 
-def demo_process(*args: str) -> CliProcess:
-    return CliProcess("demo", "--no-browser", "--port", "0", "--embedded-port", "0",
-                      "--embedded-ws-port", "0", *args)
+def demo_process(*args: str, ports: tuple[str, ...] = ("--mqtt-port", "0", "--ws-port", "0"),
+                 ) -> CliProcess:
+    """The demo on any free ports (``ports=()``: the default ones, or the next free)."""
+    return CliProcess("demo", "--no-browser", "--port", "0", *ports, *args)
+
+
+BANNER_MQTT = r"MQTT:\s+mqtt://127\.0\.0\.1:(\d+) and ws://127\.0\.0\.1:(\d+)/mqtt"
 
 
 def http_get(url: str) -> tuple[int, bytes]:
@@ -266,3 +270,44 @@ def test_demo_rejects_bad_numbers(capsys: pytest.CaptureFixture[str]) -> None:
             parser.parse_args(["demo", *bad])
         assert exc.value.code == 2, bad
     assert "--loops" in capsys.readouterr().err
+
+
+def test_a_second_demo_beside_a_running_one() -> None:
+    """With the default ports the second one moves to free ones and works; given the
+    first one's port, it stops at once with one line naming the port and the flag."""
+    first = demo_process("--athletes", "1", "--speed", "20", "--duration", "40", "--quiet",
+                         ports=())
+    second = third = None
+    try:
+        port1, ws1 = map(int, first.wait_line(BANNER_MQTT).groups())
+        first.wait_line(r"Press Ctrl-C")
+        second = demo_process("--athletes", "1", "--speed", "20", "--duration", "40",
+                              "--quiet", ports=())
+        port2, ws2 = map(int, second.wait_line(BANNER_MQTT).groups())
+        assert port2 != port1 and ws2 != ws1
+        if (port1, ws1) == (1883, 9001):  # the defaults: the banner says why they moved
+            second.wait_line(r"MQTT port 1883 is in use; using \d+")
+        second.wait_line(r"Press Ctrl-C")
+        collector = Collector(port2, "eccentric/#", client_id="second-demo")
+        try:  # the second demo's broker carries its athlete's stream
+            assert collector.wait_for(lambda ms: any(m.topic == "eccentric/anna/live"
+                                                     for m in ms), 15)
+        finally:
+            collector.stop()
+
+        third = demo_process("--athletes", "1", "--duration", "40",
+                             ports=("--mqtt-port", str(port1)))
+        rc, out, err = third.finish(20)
+        assert rc != 0
+        assert len(err.strip().splitlines()) == 1, err
+        assert f"port {port1} " in err and "--mqtt-port" in err and "Traceback" not in err
+        assert "Dashboard:" not in out  # it stopped before serving anything
+
+        for demo in (second, first):
+            demo.proc.send_signal(signal.SIGINT)
+            rc, _, err = demo.finish(20)
+            assert rc == 0 and "Traceback" not in err, err
+    finally:
+        for demo in (first, second, third):
+            if demo is not None:
+                demo.kill()

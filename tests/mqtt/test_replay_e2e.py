@@ -42,6 +42,7 @@ def _check(proc: subprocess.Popen[str], collector: Collector, athlete: str = "Bo
            sensor: str = "synthetic-imu") -> list[dict[str, object]]:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
+    assert "Traceback" not in err and "ERROR" not in err, err
     decided = [json.loads(line) for line in out.splitlines()]
     rep_ids = [e["id"] for e in decided if e["type"] == "rep"]
     assert len(rep_ids) >= 3, "the replay decided too few reps to be a useful test"
@@ -81,8 +82,8 @@ def test_replay_with_embedded_broker(tmp_path: Path) -> None:
     recording = _recording(tmp_path / "nordic.jsonl", reps=3)
     port = free_port()
     # Paced (8x real time) so the subscriber is in before the first rep is decided.
-    proc = _replay(recording, tmp_path, "--broker", "embedded", "--embedded-port", str(port),
-                   "--embedded-ws-port", "0", "--speed", "8")
+    proc = _replay(recording, tmp_path, "--broker", "embedded", "--mqtt-port", str(port),
+                   "--ws-port", "0", "--speed", "8")
     collector = None
     try:
         wait_port(port, 20)

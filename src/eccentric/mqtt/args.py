@@ -11,9 +11,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from eccentric.mqtt.config import PROTOCOLS, MqttConfig, resolve_with_sources
+from eccentric.mqtt.config import (
+    ENV_PREFIX,
+    PROTOCOLS,
+    MqttConfig,
+    MqttConfigError,
+    resolve_with_sources,
+)
 
 if TYPE_CHECKING:  # the sink pulls in paho and jsonschema: only when MQTT is used
+    from eccentric.mqtt.broker import EmbeddedBroker, ListenPort
     from eccentric.mqtt.sink import MqttSink
 
 log = logging.getLogger(__name__)
@@ -28,6 +35,51 @@ FLAG_FIELDS = {
     "mqtt_raw_imu": "raw_imu", "ha_discovery": "ha_discovery", "ha_prefix": "ha_prefix",
     "embedded_port": "embedded_port", "embedded_ws_port": "embedded_ws_port",
 }
+
+
+def port_arg(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, not {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("port must be 0 (any free) to 65535")
+    return port
+
+
+class PortFlag(argparse.Action):
+    """Stores a port and remembers the flag it was given with (``args.port_flags``), so
+    that a port in use can be reported under the name the user typed."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+        flags = dict(getattr(namespace, "port_flags", None) or {})
+        flags[self.dest] = option_string or self.option_strings[0]
+        namespace.port_flags = flags
+
+
+def given_flag(args: argparse.Namespace, dest: str) -> str | None:
+    """The flag a port option was given with, None when it was not given."""
+    if getattr(args, dest, None) is None:
+        return None
+    flags: dict[str, str] = getattr(args, "port_flags", None) or {}
+    return flags.get(dest, "--" + dest.replace("_", "-"))
+
+
+def add_embedded_port_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+                                *, dest: str = "embedded_port",
+                                ws_dest: str = "embedded_ws_port", what: str) -> None:
+    """``--mqtt-port`` and ``--ws-port`` (also spelt ``--embedded-port`` and
+    ``--embedded-ws-port``) for the embedded broker's two listeners."""
+    parser.add_argument("--mqtt-port", "--embedded-port", dest=dest, type=port_arg,
+                        action=PortFlag, default=None, metavar="PORT",
+                        help=f"MQTT (TCP) port of {what} (default 1883, or the next free "
+                             "port if that is taken; 0 = any free)")
+    parser.add_argument("--ws-port", "--embedded-ws-port", dest=ws_dest, type=port_arg,
+                        action=PortFlag, default=None, metavar="PORT",
+                        help=f"WebSocket port of {what} (default 9001, or the next free "
+                             "port if that is taken; 0 = any free)")
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
@@ -70,20 +122,65 @@ def add_broker_arguments(parser: argparse.ArgumentParser) -> None:
                    help="announce entities to Home Assistant (default off)")
     g.add_argument("--ha-prefix", metavar="TOPIC",
                    help="Home Assistant discovery prefix (default homeassistant)")
-    g.add_argument("--embedded-port", type=int, metavar="PORT",
-                   help="TCP port of --broker embedded (default 1883, 0 = any free)")
-    g.add_argument("--embedded-ws-port", type=int, metavar="PORT",
-                   help="WebSocket port of --broker embedded (default 9001, 0 = any free)")
+    add_embedded_port_arguments(g, what="--broker embedded")
+
+
+def resolve_args(args: argparse.Namespace,
+                 env: Mapping[str, str] | None = None) -> tuple[MqttConfig, set[str]]:
+    """Resolved settings, and the names of those given (by flag, env or file)."""
+    flags: dict[str, Any] = {field: getattr(args, dest, None)
+                             for dest, field in FLAG_FIELDS.items()}
+    return resolve_with_sources(flags, os.environ if env is None else env,
+                                getattr(args, "mqtt_config", None))
 
 
 def config_from_args(args: argparse.Namespace,
                      env: Mapping[str, str] | None = None) -> tuple[MqttConfig, bool]:
     """Resolved settings, and whether a broker was asked for at all (flag, env or file)."""
-    flags: dict[str, Any] = {field: getattr(args, dest, None)
-                             for dest, field in FLAG_FIELDS.items()}
-    config, given = resolve_with_sources(flags, os.environ if env is None else env,
-                                         getattr(args, "mqtt_config", None))
+    config, given = resolve_args(args, env)
     return config, "broker" in given
+
+
+def _listen_port(args: argparse.Namespace, field: str, number: int, default: int,
+                 given: set[str], env: Mapping[str, str]) -> ListenPort:
+    """How the embedded broker's port ``field`` was chosen: by a flag, the environment,
+    the config file (used as given), or not at all (the default, which may move up)."""
+    from eccentric.mqtt.broker import ListenPort
+
+    flag = given_flag(args, field)
+    if flag is None and field in given:
+        name = ENV_PREFIX + field.upper()
+        flag = name if env.get(name) else f"{field} in the MQTT config file"
+    return ListenPort(number, flag) if flag else ListenPort(default, default=True)
+
+
+def start_embedded_broker(args: argparse.Namespace, config: MqttConfig, given: set[str],
+                          env: Mapping[str, str] | None = None,
+                          ) -> tuple[EmbeddedBroker, MqttConfig]:
+    """Start the in-process broker of ``--broker embedded`` on the ports asked for;
+    returns it and ``config`` pointing at it. A port that was asked for and is taken is
+    an :class:`~eccentric.mqtt.broker.EmbeddedBrokerError` naming it and its flag."""
+    from eccentric.mqtt.broker import DEFAULT_PORT, DEFAULT_WS_PORT, EmbeddedBroker
+
+    env = os.environ if env is None else env
+    broker = EmbeddedBroker(
+        _listen_port(args, "embedded_port", config.embedded_port, DEFAULT_PORT, given, env),
+        _listen_port(args, "embedded_ws_port", config.embedded_ws_port, DEFAULT_WS_PORT,
+                     given, env)).start()
+    # amqtt speaks MQTT 3.1.1 only: skip the v5 attempt.
+    return broker, replace(config, embedded_port=broker.port,
+                           embedded_ws_port=broker.ws_port or 0, protocol="3.1.1")
+
+
+def check_embedded_ports(args: argparse.Namespace, config: MqttConfig) -> None:
+    """Port flags of the embedded broker with another broker would be silently ignored."""
+    if config.is_embedded:
+        return
+    for dest in ("embedded_port", "embedded_ws_port"):
+        flag = given_flag(args, dest)
+        if flag:
+            raise MqttConfigError(f"{flag} is for --broker embedded; the port of broker "
+                                  f"{config.broker} is part of its URL")
 
 
 def open_sink_from_args(args: argparse.Namespace, athlete: str, sensor: str, *,
@@ -93,19 +190,17 @@ def open_sink_from_args(args: argparse.Namespace, athlete: str, sensor: str, *,
     With ``--broker embedded`` an in-process broker is started first and stopped when
     the sink is closed. Raises :class:`~eccentric.core.errors.EccentricError` on bad settings.
     """
-    config, requested = config_from_args(args)
-    if not requested:
+    config, given = resolve_args(args)
+    if "broker" not in given:
         return None
+    check_embedded_ports(args, config)
     from eccentric.mqtt.sink import MqttSink
 
     on_close = None
     if config.is_embedded:
-        from eccentric.mqtt.broker import EmbeddedBroker
-
-        broker = EmbeddedBroker(config.embedded_port, config.embedded_ws_port).start()
-        # amqtt speaks MQTT 3.1.1 only: skip the v5 attempt.
-        config = replace(config, embedded_port=broker.port,
-                         embedded_ws_port=broker.ws_port or 0, protocol="3.1.1")
+        broker, config = start_embedded_broker(args, config, given)
+        for note in broker.moved():
+            print(f"eccentric: {note}", file=sys.stderr)
         print(f"eccentric: embedded MQTT broker on {broker.url} and {broker.ws_url} "
               f"(topics under {config.base}/)", file=sys.stderr)
         on_close = broker.stop

@@ -9,7 +9,6 @@ publishers (which mark themselves offline), the web server, then the broker.
 from __future__ import annotations
 
 import argparse
-import logging
 import secrets
 import sys
 import tempfile
@@ -23,7 +22,6 @@ from eccentric.app.commands.replay import parse_speed
 from eccentric.app.dashboard.launch import (
     add_http_arguments,
     maybe_open_browser,
-    port_arg,
     say,
     sigterm_as_interrupt,
     start_server,
@@ -31,6 +29,7 @@ from eccentric.app.dashboard.launch import (
 from eccentric.app.dashboard.server import DashboardConfig
 from eccentric.app.demo.roster import RECORDINGS_DIR, ROSTER, resolve
 from eccentric.core.events import Event
+from eccentric.mqtt.args import add_embedded_port_arguments, given_flag
 from eccentric.mqtt.topics import DEFAULT_BASE
 
 if TYPE_CHECKING:
@@ -87,11 +86,8 @@ def add_parser(sub: Any) -> None:
                    help="folder with the bundled recordings (default: the repository's)")
     p.add_argument("--mqtt-base", default=DEFAULT_BASE, metavar="TOPIC",
                    help=f"base topic (default {DEFAULT_BASE})")
-    p.add_argument("--embedded-port", type=port_arg, default=None, metavar="PORT",
-                   help="broker TCP port (default 1883, or any free one if taken; 0 = any)")
-    p.add_argument("--embedded-ws-port", type=port_arg, default=None, metavar="PORT",
-                   help="broker WebSocket port (default 9001, or any free one if taken; "
-                        "0 = any)")
+    add_embedded_port_arguments(p, dest="mqtt_port", ws_dest="ws_port",
+                                what="the embedded broker")
     p.add_argument("--live-hz", type=live_rate, default=20.0, metavar="HZ",
                    help="live angle samples per second of recording (default 20; at most "
                         "100 per second of wall time are sent; 0 = off)")
@@ -100,26 +96,14 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def start_broker(port: int | None, ws_port: int | None) -> EmbeddedBroker:
-    """Defaults first (so ``eccentric watch`` and ``eccentric dashboard`` find it without
-    flags), any free ports when those are taken; explicit ports are used as given."""
-    from eccentric.mqtt.broker import EmbeddedBroker, EmbeddedBrokerError
+def start_broker(args: argparse.Namespace) -> EmbeddedBroker:
+    """On the ports asked for, exactly; else on 1883 and 9001 (so ``eccentric watch``
+    and ``eccentric dashboard`` find it without flags) or the next free ports above."""
+    from eccentric.mqtt.broker import DEFAULT_PORT, DEFAULT_WS_PORT, EmbeddedBroker, ListenPort
 
-    if port is not None or ws_port is not None:
-        return EmbeddedBroker(1883 if port is None else port,
-                              9001 if ws_port is None else ws_port).start()
-    try:
-        return EmbeddedBroker(1883, 9001).start()
-    except EmbeddedBrokerError:
-        return EmbeddedBroker(0, 0).start()
-
-
-class _ClosedTabFilter(logging.Filter):
-    """amqtt logs a traceback at ERROR when a WebSocket client goes away while a message
-    is on its way to it; for a demo that is a browser tab being closed, not a fault."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "ConnectionClosed" not in record.getMessage()
+    return EmbeddedBroker(
+        ListenPort.choose(args.mqtt_port, DEFAULT_PORT, given_flag(args, "mqtt_port")),
+        ListenPort.choose(args.ws_port, DEFAULT_WS_PORT, given_flag(args, "ws_port"))).start()
 
 
 def sink_live_hz(live_hz: float, speed: float | None) -> float:
@@ -179,11 +163,8 @@ def run(args: argparse.Namespace) -> int:
     interrupted = False
     with ExitStack() as stack:
         queue_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="eccentric-demo-")))
-        broker = start_broker(args.embedded_port, args.embedded_ws_port)
+        broker = start_broker(args)
         stack.callback(broker.stop)
-        quiet = _ClosedTabFilter()
-        logging.getLogger("amqtt.broker").addFilter(quiet)
-        stack.callback(logging.getLogger("amqtt.broker").removeFilter, quiet)
         assert broker.ws_url is not None  # the demo always asks for WebSockets
         server = start_server(DashboardConfig(broker_url=broker.ws_url, base=args.mqtt_base),
                               args.port)
@@ -205,6 +186,8 @@ def run(args: argparse.Namespace) -> int:
         say(f"  Dashboard:  {server.url}")
         say(f"  MQTT:       {broker.url} and {broker.ws_url} (topics under "
             f"{server.config.base}/)")
+        for note in broker.moved():
+            say(f"              ({note})")
         say(f"  Terminal:   eccentric watch --broker {broker.url}")
         for athlete, paths in cast:
             say(f"  {athlete.name}: {', '.join(p.name for p in paths)} "

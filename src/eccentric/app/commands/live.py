@@ -32,7 +32,12 @@ from eccentric.core.events import Event
 from eccentric.io.console_sink import ConsoleSink
 from eccentric.io.jsonl_sink import JsonLinesSink
 from eccentric.io.recording_format import PLACEMENTS, SIDES
-from eccentric.mqtt.args import add_broker_arguments, config_from_args
+from eccentric.mqtt.args import (
+    add_broker_arguments,
+    check_embedded_ports,
+    resolve_args,
+    start_embedded_broker,
+)
 from eccentric.session.sink import Sink
 
 if TYPE_CHECKING:
@@ -190,16 +195,16 @@ class Mqtt:
     def __init__(self, args: argparse.Namespace) -> None:
         self.config: MqttConfig | None = None
         self._broker: Any = None
-        config, requested = config_from_args(args)
-        if not requested:
+        config, given = resolve_args(args)
+        if "broker" not in given:
             return
+        check_embedded_ports(args, config)
         if config.is_embedded:
-            from eccentric.mqtt.broker import EmbeddedBroker
-
-            self._broker = EmbeddedBroker(config.embedded_port, config.embedded_ws_port).start()
-            config = replace(config, embedded_port=self._broker.port,
-                             embedded_ws_port=self._broker.ws_port or 0, protocol="3.1.1")
-            print(f"eccentric: embedded MQTT broker on {self._broker.url}", file=sys.stderr)
+            self._broker, config = start_embedded_broker(args, config, given)
+            for note in self._broker.moved():
+                print(f"eccentric: {note}", file=sys.stderr)
+            print(f"eccentric: embedded MQTT broker on {self._broker.url} and "
+                  f"{self._broker.ws_url}", file=sys.stderr)
         self.config = config
 
     def sink(self, athlete: str, sensor: str, index: int, many: bool) -> MqttSink | None:

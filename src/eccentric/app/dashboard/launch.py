@@ -13,18 +13,9 @@ from contextlib import contextmanager
 from types import FrameType
 
 from eccentric.app.dashboard.server import DashboardConfig, DashboardError, DashboardServer
+from eccentric.mqtt.args import port_arg
 
 DEFAULT_HTTP_PORT = 8080
-
-
-def port_arg(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be a number, not {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError("port must be 0 (any free) to 65535")
-    return port
 
 
 def add_http_arguments(p: argparse.ArgumentParser) -> None:
