@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -58,7 +58,9 @@ def maybe_open_browser(url: str, disabled: bool) -> bool:
 
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (``kill``, service managers) stops as cleanly as Ctrl-C."""
+    """SIGTERM (``kill``, service managers) stops as cleanly as Ctrl-C, and Ctrl-C stops
+    even when the process was started with SIGINT ignored (a background job of a
+    non-interactive shell inherits that, and the banner promises Ctrl-C works)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -66,12 +68,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous: Callable[[int, FrameType | None], object] | int | None = signal.signal(
-        signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def say(text: str) -> None:
