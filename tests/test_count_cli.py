@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from eccentric.app import cli
-from eccentric.app.commands import count
+from eccentric.session import pipeline
 from tests.detectors.test_generic import angle_stream, to_chunk
 
 UNITS = ["--acc-unit", "m/s2", "--gyro-unit", "rad/s"]
@@ -51,14 +51,14 @@ def test_an_unexpected_exception_is_one_line_naming_the_file(
         monkeypatch: pytest.MonkeyPatch) -> None:
     crash = write_csv(tmp_path / "crash.csv", 5)
     good = write_csv(tmp_path / "good.csv", 7)
-    real_run = count.run_pipeline
+    real_run = pipeline.run
 
     def failing(chunks: Any, config: Any) -> Any:
         if config.session_id == "crash":
             raise IndexError("index -52 is out of bounds\nfor axis 0 with size 27")
         return real_run(chunks, config)
 
-    monkeypatch.setattr(count, "run_pipeline", failing)
+    monkeypatch.setattr(pipeline, "run", failing)  # count imports it when it runs
     rc, lines, err = count_json([str(crash), str(good)], capsys)
     assert rc == 1
     assert lines[0] == {"file": str(crash), "error": f"{crash}: internal error: IndexError: "

@@ -8,10 +8,13 @@ import logging
 import sys
 
 from eccentric import __version__
+from eccentric.app.commands.common import CommandParser
 from eccentric.core.errors import EccentricError
 
 # Each module has add_parser(subparsers) and run(args). Optional ones may be absent
 # while their feature is being built; a missing module simply has no sub-command.
+# Building the parser imports every module, so each keeps its top-level imports light
+# and loads numpy, scipy, rich, paho, bleak etc. inside run() (tests/test_cli_startup.py).
 COMMAND_MODULES = (
     "eccentric.app.commands.count",
     "eccentric.app.commands.replay",
@@ -29,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eccentric", description=__doc__)
     parser.add_argument("--version", action="version", version=f"eccentric {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)

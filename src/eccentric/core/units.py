@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-
-from eccentric.core.chunk import FloatArray
 from eccentric.core.errors import UnitError
+
+if TYPE_CHECKING:  # the unit names are CLI choices: importing them must not load numpy
+    from eccentric.core.chunk import FloatArray
 
 AccUnit = Literal["g", "m/s2"]
 GyroUnit = Literal["rad/s", "deg/s"]
@@ -45,6 +45,8 @@ def check_plausible_units(acc_mps2: FloatArray, gyro_rads: FloatArray, source: s
     magnitude tells g from m/s² apart by a factor of ~10. Human segments rarely exceed
     ~20 rad/s (1150 °/s), so a median rate above that is almost surely deg/s read as rad/s.
     """
+    import numpy as np
+
     if len(acc_mps2) >= 10:
         med = float(np.median(np.linalg.norm(acc_mps2, axis=1)))
         if med < 3.0:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-import numpy as np
-import numpy.typing as npt
-
-from eccentric.core.chunk import FloatArray
 from eccentric.core.events import Rep
-from eccentric.core.timing import Gap
+
+if TYPE_CHECKING:  # annotations only: the catalogue imports this module, numpy-free
+    import numpy as np
+    import numpy.typing as npt
+
+    from eccentric.core.chunk import FloatArray
+    from eccentric.core.timing import Gap
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,13 @@ is framed (still start pose, rest that closes it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from eccentric.detect.base import Direction, PhaseNames, RepSpec
-from eccentric.detect.registry import DetectorSettings
+
+if TYPE_CHECKING:  # the registry imports every detector (scipy, imufusion); the catalogue
+    # is data, read by the CLI to build its choices, and must stay light
+    from eccentric.detect.registry import DetectorSettings
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from eccentric.app.commands.common import (
     add_csv_arguments,
     add_exercise_arguments,
     expand_paths,
     pipeline_config,
 )
-from eccentric.app.inputs import FAST_CHUNK_S, open_source
 from eccentric.core.errors import EccentricError
-from eccentric.session.pipeline import run as run_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +33,15 @@ def add_parser(sub: Any) -> None:
 
 
 def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
+    from eccentric.app.inputs import FAST_CHUNK_S, open_source
+
     src = open_source(path, rate_hz=args.rate, acc_unit=args.acc_unit, gyro_unit=args.gyro_unit,
                       chunk_s=FAST_CHUNK_S)
     if src.header.sensor == "csv" and args.exercise is None:
         args = argparse.Namespace(**{**vars(args), "exercise": "auto"})
+    # Imported once the file is open: a missing file is reported without the detectors.
+    from eccentric.session.pipeline import run as run_pipeline
+
     config = pipeline_config(args, src.header, Path(path))
     events = run_pipeline(src.chunks, config)
     for e in events:
@@ -90,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(result, separators=(",", ":")), flush=True)
         results.append(result)
     if not args.json and results:
+        from rich.console import Console
+        from rich.table import Table
+
         table = Table("file", "exercise", "reps", "sets", "mean ecc s", "mean con s")
         for r in results:
             table.add_row(r["file"], r["exercise"], str(r["reps"]), str(len(r["sets"])),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eccentric.app.dashboard.launch import (
     add_http_arguments,
@@ -14,8 +14,10 @@ from eccentric.app.dashboard.launch import (
     sigterm_as_interrupt,
     start_server,
 )
-from eccentric.app.dashboard.server import DashboardConfig, DashboardError
 from eccentric.mqtt.topics import DEFAULT_BASE
+
+if TYPE_CHECKING:
+    from eccentric.app.dashboard.server import DashboardConfig
 
 # The embedded broker's WebSocket listener (``--broker embedded`` in replay/demo).
 DEFAULT_WS_URL = "ws://127.0.0.1:9001/mqtt"
@@ -43,6 +45,8 @@ def add_parser(sub: Any) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> DashboardConfig:
+    from eccentric.app.dashboard.server import DashboardConfig, DashboardError
+
     password = None
     if args.mqtt_password_file is not None:
         try:

@@ -26,7 +26,6 @@ from eccentric.app.dashboard.launch import (
     sigterm_as_interrupt,
     start_server,
 )
-from eccentric.app.dashboard.server import DashboardConfig
 from eccentric.app.demo.roster import RECORDINGS_DIR, ROSTER, resolve
 from eccentric.core.events import Event
 from eccentric.mqtt.args import add_embedded_port_arguments, given_flag
@@ -154,6 +153,7 @@ class RepPrinter:
 
 
 def run(args: argparse.Namespace) -> int:
+    from eccentric.app.dashboard.server import DashboardConfig
     from eccentric.app.demo.player import AthletePlayer
 
     cast = resolve(args.recordings, args.athletes)

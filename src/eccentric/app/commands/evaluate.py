@@ -7,19 +7,13 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from eccentric.app.commands.common import expand_paths
-from eccentric.app.inputs import FAST_CHUNK_S, session_id_for
 from eccentric.core.errors import EccentricError
-from eccentric.evaluation.metrics import FileScore, score_file, summarise
-from eccentric.io.recording_reader import RecordingReader
-from eccentric.session.pipeline import PipelineConfig
-from eccentric.session.pipeline import run as run_pipeline
+
+if TYPE_CHECKING:
+    from eccentric.evaluation.metrics import FileScore
 
 
 def add_parser(sub: Any) -> None:
@@ -30,6 +24,12 @@ def add_parser(sub: Any) -> None:
 
 
 def evaluate_file(path: Path) -> tuple[FileScore, str]:
+    from eccentric.app.inputs import FAST_CHUNK_S, session_id_for
+    from eccentric.evaluation.metrics import score_file
+    from eccentric.io.recording_reader import RecordingReader
+    from eccentric.session.pipeline import PipelineConfig
+    from eccentric.session.pipeline import run as run_pipeline
+
     reader = RecordingReader(path)
     h = reader.header
     labels = reader.labels()
@@ -53,6 +53,12 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         print("eccentric evaluate: no recordings found", file=sys.stderr)
         return 1
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from eccentric.evaluation.metrics import summarise
+
     scores: list[FileScore] = []
     by_exercise: dict[str, list[FileScore]] = {}
     errors = 0

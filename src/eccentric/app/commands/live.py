@@ -15,7 +15,6 @@ re-decodes one and yields the same events as the live run did.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import signal
@@ -29,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 from eccentric.app.commands.common import add_exercise_arguments, pipeline_config
 from eccentric.core.errors import EccentricError
 from eccentric.core.events import Event
-from eccentric.io.console_sink import ConsoleSink
 from eccentric.io.jsonl_sink import JsonLinesSink
 from eccentric.io.recording_format import PLACEMENTS, SIDES
 from eccentric.mqtt.args import (
@@ -41,6 +39,8 @@ from eccentric.mqtt.args import (
 from eccentric.session.sink import Sink
 
 if TYPE_CHECKING:
+    import asyncio
+
     from eccentric.app.live_runner import DeviceRunner
     from eccentric.devices.base import DriverSpec
     from eccentric.mqtt.config import MqttConfig
@@ -231,11 +231,14 @@ def _print_error(message: str) -> None:
 
 
 async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
+    import asyncio
+
     from eccentric.app.live_runner import DeviceRunner, default_capture_path
     from eccentric.ble.capture import CaptureWriter, capture_header
     from eccentric.ble.link import HostClock, LinkOptions
     from eccentric.ble.scan import resolve
     from eccentric.devices import registry
+    from eccentric.io.console_sink import ConsoleSink
 
     extra = generic_spec(args.generic_config)
     found = await resolve([d.target for d in args.devices], args.scan_timeout, extra)
@@ -335,6 +338,8 @@ def _ble_printer(as_json: bool, label: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     async def main() -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -8,13 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eccentric.app.commands.common import add_exercise_arguments, pipeline_config
-from eccentric.app.inputs import FAST_CHUNK_S, open_source
 from eccentric.core.errors import EccentricError
-from eccentric.io.console_sink import ConsoleSink
 from eccentric.io.jsonl_sink import JsonLinesSink
 from eccentric.mqtt.args import add_broker_arguments, open_sink_from_args
-from eccentric.session.drive import Drive, run_stream
-from eccentric.session.pipeline import Pipeline
 from eccentric.session.sink import Sink
 
 # Stream time per piece in a paced replay (s): 20 pieces a second keeps a 10–25 Hz live
@@ -23,6 +19,7 @@ PACED_PIECE_S = 0.05
 
 if TYPE_CHECKING:
     from eccentric.mqtt.sink import MqttSink
+    from eccentric.session.pipeline import Pipeline
 
 
 def parse_speed(text: str) -> float | None:
@@ -54,6 +51,10 @@ def add_parser(sub: Any) -> None:
 def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
            live_hz: float = 0.0) -> Pipeline:
     """Run one recording into the sinks, paced by ``args.speed``; returns the pipeline."""
+    from eccentric.app.inputs import FAST_CHUNK_S, open_source
+    from eccentric.session.drive import Drive, run_stream
+    from eccentric.session.pipeline import Pipeline
+
     src = open_source(path, chunk_s=FAST_CHUNK_S if args.speed is None else 0.0)
     pipeline = Pipeline(pipeline_config(args, src.header, path, live_hz=live_hz))
     run_stream(src.chunks, Drive(pipeline, sinks), speed=args.speed,
@@ -62,6 +63,8 @@ def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
 
 
 def run(args: argparse.Namespace) -> int:
+    from eccentric.io.console_sink import ConsoleSink  # rich
+
     path = Path(args.path)
     sinks: list[Sink] = [JsonLinesSink(sys.stdout) if args.json else ConsoleSink()]
     try:
@@ -84,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _open_mqtt(args: argparse.Namespace, path: Path) -> MqttSink | None:
     """The MQTT sink when a broker is configured (flag, env or config file), else None."""
+    from eccentric.app.inputs import open_source
+
     header = open_source(path).header  # recordings read their header line only
     return open_sink_from_args(args, athlete=args.athlete or header.athlete,
                                sensor=header.sensor)

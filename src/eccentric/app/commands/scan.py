@@ -7,7 +7,6 @@ which). Devices no driver recognises are hidden unless ``--all`` is given.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -30,6 +29,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from eccentric.app.commands.live import generic_spec
     from eccentric.devices import registry
 

@@ -14,18 +14,30 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from eccentric.app.commands.common import add_arguments_on_use
 from eccentric.core.errors import EccentricError
-from eccentric.devices.registry import DEVICES, EXCLUDED_DEVICES
-from eccentric.sim.options import SessionOptions
-from eccentric.sim.scripts import MOVEMENTS
+
+if TYPE_CHECKING:
+    from eccentric.sim.options import SessionOptions
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "simulate", help="write simulated recordings with ground-truth labels",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments_on_use(p, _add_arguments)
+    p.set_defaults(func=run)
+    return p
+
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    # The choices come from the movements and the device specs, which load numpy and the
+    # simulator: added only once this command is parsed or its help shown.
+    from eccentric.devices.registry import DEVICES
+    from eccentric.sim.scripts import MOVEMENTS
+
     p.add_argument("--exercise", choices=sorted(MOVEMENTS))
     p.add_argument("--placement", help="thigh or trunk (Nordic); shank or ankle (ball curl)")
     p.add_argument("--sensor", default="polar_verity_sense",
@@ -44,11 +56,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--only", action="append", metavar="NAME",
                    help="with --manifest: just this session (repeatable)")
     p.add_argument("--list-devices", action="store_true", help="show supported devices")
-    p.set_defaults(func=run)
-    return p
 
 
 def _options(args: argparse.Namespace) -> SessionOptions:
+    from eccentric.sim.options import SessionOptions
+
     raw: dict[str, Any] = {"reps": args.reps, "sets": args.sets}
     if args.side:
         raw["side"] = args.side
@@ -68,6 +80,7 @@ def _options(args: argparse.Namespace) -> SessionOptions:
 def run(args: argparse.Namespace) -> int:
     # Imported here: the physics pulls in scipy.signal (~2 s), which every other
     # sub-command would otherwise pay for when the parser is built.
+    from eccentric.devices.registry import DEVICES, EXCLUDED_DEVICES
     from eccentric.sim.manifest import generate
     from eccentric.sim.recording import simulate, write_recording
 

@@ -18,15 +18,13 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group
-from rich.live import Live
-from rich.table import Table
-
 from eccentric.mqtt.args import add_connection_arguments, config_from_args
 from eccentric.mqtt.config import MqttConfig
 
-if TYPE_CHECKING:  # paho is imported by run(), not when the CLI builds its parser
+if TYPE_CHECKING:  # paho and rich are imported when used, not when the CLI builds its parser
     import paho.mqtt.client as mqtt
+    from rich.console import Group
+    from rich.table import Table
 
 RECENT_REPS = 8
 SEEN_IDS = 10_000  # de-duplication memory; a session has far fewer reps
@@ -103,10 +101,14 @@ class WatchState:
             return data
 
     def render(self) -> Group:
+        from rich.console import Group
+
         with self._lock:
             return Group(self._athlete_table(), self._rep_table(), self._set_table())
 
     def _athlete_table(self) -> Table:
+        from rich.table import Table
+
         t = Table(title=f"{self.base} (bridge {self.bridge})", expand=False)
         for col in ("athlete", "sensor", "online", "phase", "angle °", "reps", "battery %",
                     "stale"):
@@ -121,6 +123,8 @@ class WatchState:
         return t
 
     def _rep_table(self) -> Table:
+        from rich.table import Table
+
         t = Table(title="recent reps")
         for col in ("athlete", "rep", "set", "tempo", "eccentric s", "concentric s", "ROM °",
                     "on target", "flags"):
@@ -133,6 +137,8 @@ class WatchState:
         return t
 
     def _set_table(self) -> Table:
+        from rich.table import Table
+
         t = Table(title="set summaries")
         for col in ("athlete", "set", "exercise", "reps", "eccentric s mean", "duration s"):
             t.add_column(col)
@@ -174,6 +180,9 @@ def _config(args: argparse.Namespace) -> MqttConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.live import Live
+
     from eccentric.mqtt.client import build_client
 
     config = _config(args)

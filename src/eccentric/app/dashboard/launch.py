@@ -7,13 +7,15 @@ import os
 import signal
 import sys
 import threading
-import webbrowser
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from eccentric.app.dashboard.server import DashboardConfig, DashboardError, DashboardServer
 from eccentric.mqtt.args import port_arg
+
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: http.server loads later
+    from eccentric.app.dashboard.server import DashboardConfig, DashboardServer
 
 DEFAULT_HTTP_PORT = 8080
 
@@ -30,6 +32,8 @@ def start_server(config: DashboardConfig, port: int | None) -> DashboardServer:
     """Serve on ``port``; with None try the default and fall back to any free port, so
     a demo does not fail because something else uses 8080. An explicit port that is
     taken is an error: the user asked for that one."""
+    from eccentric.app.dashboard.server import DashboardError, DashboardServer
+
     if port is not None:
         return DashboardServer(config, port).start()
     try:
@@ -50,6 +54,8 @@ def has_desktop() -> bool:
 def maybe_open_browser(url: str, disabled: bool) -> bool:
     if disabled or not has_desktop() or not sys.stdout.isatty():
         return False
+    import webbrowser
+
     # Some browser launchers block until the browser exits: never on the main thread.
     threading.Thread(target=webbrowser.open, args=(url,), name="open-browser",
                      daemon=True).start()
