@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from eccentric.core.chunk import ImuChunk, iter_chunks
 from eccentric.io.csv_import import read_csv
 from eccentric.io.recording_format import RecordingHeader
-from eccentric.io.recording_reader import RecordingReader
+
+if TYPE_CHECKING:  # numpy loads once a file opens: a missing CSV file is reported fast
+    from eccentric.core.chunk import ImuChunk
+    from eccentric.io.recording_reader import RecordingReader
 
 # Chunk length when nothing waits on wall-clock pacing (count, evaluate, replay at max
 # speed). Events are identical for any chunking; longer chunks only cut overhead.
@@ -37,6 +40,8 @@ def open_source(path: str | Path, *, rate_hz: float | None = None,
     """
     p = Path(path)
     if is_recording(p):
+        from eccentric.io.recording_reader import RecordingReader
+
         reader = RecordingReader(p)
         if isinstance(reader.header.sensor_info.get("ble"), dict):
             # A raw BLE capture: re-decode its notifications with the driver it names.
@@ -49,6 +54,8 @@ def open_source(path: str | Path, *, rate_hz: float | None = None,
     if acc_unit is None or gyro_unit is None:
         raise InputFormatError(f"{p}: a CSV file needs --acc-unit and --gyro-unit")
     data = read_csv(p, rate_hz=rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit)
+    from eccentric.core.chunk import iter_chunks
+
     header = RecordingHeader(sensor="csv", placement="unknown", rate_hz=data.rate_hz)
     return OpenedSource(header, iter_chunks(data.chunk, chunk_s if chunk_s > 0 else 0.5))
 

@@ -11,16 +11,17 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from eccentric.core.chunk import FloatArray, ImuChunk
 from eccentric.core.errors import InputFormatError
 from eccentric.core.units import acc_to_mps2, check_plausible_units, gyro_to_rads
 
 ACC_COLUMNS = ("ax", "ay", "az")
 GYRO_COLUMNS = ("gx", "gy", "gz")
 GYRO_ALIASES = ("wx", "wy", "wz")
+
+if TYPE_CHECKING:  # numpy loads once the file is read: a missing file is reported fast
+    from eccentric.core.chunk import FloatArray, ImuChunk
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ def _column_indices(header: list[str], path: Path) -> tuple[int | None, list[int
 
 def _parse_rows(text: str, path: Path, wanted: list[int]) -> FloatArray:
     """Slow path that pinpoints the first bad row; used only when the fast path fails."""
+    import numpy as np
+
     rows: list[list[float]] = []
     reader = csv.reader(io.StringIO(text))
     next(reader, None)
@@ -94,6 +97,10 @@ def read_csv(
         raise InputFormatError(f"{p}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFormatError(f"{p}: cannot read as UTF-8 text: {exc}") from exc
+    import numpy as np
+
+    from eccentric.core.chunk import ImuChunk
+
     first = text.split("\n", 1)[0]
     header = next(csv.reader([first]), [])
     t_idx, acc_idx, gyro_idx = _column_indices(header, p)
