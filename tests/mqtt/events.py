@@ -7,7 +7,7 @@ from typing import Any
 from eccentric.core.events import Phase, Rep, rep_event
 
 
-def rep(n: int, *, set_number: int = 1, session: str = "s1") -> dict[str, Any]:
+def rep(n: int, *, set_number: int = 1, session: str = "s1@t1") -> dict[str, Any]:
     start = 5.0 * n
     r = Rep("nordic_curl", start, start + 4.0, 3.0, 1.0,
             [Phase("eccentric", start, start + 3.0), Phase("concentric", start + 3.0,
@@ -17,7 +17,7 @@ def rep(n: int, *, set_number: int = 1, session: str = "s1") -> dict[str, Any]:
                      session=session, tempo="3-0-1-0", target_ok=True)
 
 
-def set_summary(number: int, reps: int, *, session: str = "s1") -> dict[str, Any]:
+def set_summary(number: int, reps: int, *, session: str = "s1@t1") -> dict[str, Any]:
     return {"type": "set", "schema": 1, "id": f"{session}:set:{number}",
             "exercise": "nordic_curl", "set": number, "reps": reps, "start_s": 5.0,
             "end_s": 5.0 * reps + 4.0, "eccentric_s_mean": 3.0, "eccentric_s_sd": 0.1,

@@ -126,7 +126,7 @@ def test_command_flood_does_not_stall_detection(mosquitto: Mosquitto,
             flooder.wait(10)
     sent = int(out.strip())
     try:
-        expected = [f"s1:1:{n}" for n in range(1, n_reps + 1)]
+        expected = [f"s1@t1:1:{n}" for n in range(1, n_reps + 1)]
         assert dash.wait_for(lambda ms: set(expected) <= set(dash.unique_ids("/rep")), 20)
         assert dash.unique_ids("/rep") == expected
         assert sent > 2000, "the flood was not a flood"

@@ -34,7 +34,7 @@ def _session(sink_factory: SinkFactory, url: str, collector: Collector, **kw: ob
 
 def _check(collector: Collector) -> None:
     reps = collector.on("/rep")
-    assert [m.json()["id"] for m in reps] == [f"s1:1:{n}" for n in range(1, N_REPS + 1)]
+    assert [m.json()["id"] for m in reps] == [f"s1@t1:1:{n}" for n in range(1, N_REPS + 1)]
     assert all(m.qos == 1 for m in reps)
     for m in collector.messages:
         contract.validate(m.topic, m.payload)

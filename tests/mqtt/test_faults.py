@@ -39,11 +39,11 @@ def test_broker_killed_and_restarted_mid_session(mosquitto: Mosquitto,
                 mosquitto.start()
             time.sleep(0.03)
         sink.publish_event(set_summary(1, n_reps))
-        expected = [f"s1:1:{n}" for n in range(1, n_reps + 1)]
+        expected = [f"s1@t1:1:{n}" for n in range(1, n_reps + 1)]
         assert dash.wait_for(_has_ids(dash, "/rep", expected), 30), dash.unique_ids("/rep")
         assert dash.wait_for(lambda ms: len(dash.on("/set")) >= 1, 10)
         assert dash.unique_ids("/rep") == expected  # exactly once each, in order
-        assert dash.unique_ids("/set") == ["s1:set:1"]
+        assert dash.unique_ids("/set") == ["s1@t1:set:1"]
         assert sink.publisher.stats.connects >= 2  # it really reconnected
         for m in dash.messages:
             contract.validate(m.topic, m.payload)
@@ -79,7 +79,7 @@ def test_publisher_killed_while_broker_down_delivers_queue_after_restart(
     try:
         for n in (1, 2, 3):
             assert _send(first, f"rep {n}") == f"queued {n}"
-        assert dash.wait_for(_has_ids(dash, "/rep", ["s1:1:1", "s1:1:2", "s1:1:3"]), 10)
+        assert dash.wait_for(_has_ids(dash, "/rep", ["s1@t1:1:1", "s1@t1:1:2", "s1@t1:1:3"]), 10)
         mosquitto.kill()
         for n in (4, 5, 6, 7):  # broker down: these only reach the disk queue
             assert _send(first, f"rep {n}") == f"queued {n}"
@@ -90,10 +90,10 @@ def test_publisher_killed_while_broker_down_delivers_queue_after_restart(
         assert _send(second, "rep 8") == "queued 8"
         assert _send(second, "set 1 8") == "queued set 1"
         assert _send(second, "close") == "closed"
-        expected = [f"s1:1:{n}" for n in range(1, 9)]
+        expected = [f"s1@t1:1:{n}" for n in range(1, 9)]
         assert dash.wait_for(_has_ids(dash, "/rep", expected), 20), dash.unique_ids("/rep")
         assert dash.unique_ids("/rep") == expected
-        assert dash.wait_for(lambda ms: dash.unique_ids("/set") == ["s1:set:1"], 10)
+        assert dash.wait_for(lambda ms: dash.unique_ids("/set") == ["s1@t1:set:1"], 10)
         for m in dash.messages:
             contract.validate(m.topic, m.payload)
     finally:

@@ -268,7 +268,8 @@ def test_asyncapi_examples_validate_against_the_schemas() -> None:
 def test_topics_map_to_exactly_one_channel() -> None:
     t = Topics.build("eccentric", "anna")
     expected = {t.bridge_state: "bridgeState", t.status: "status", t.rep: "rep",
-                t.set: "set", t.live: "live", t.imu("mw1"): "imu", t.command: "command",
+                t.set: "set", t.live: "live", t.live_slow: "liveSlow", t.recent: "recent",
+                t.imu("mw1"): "imu", t.command: "command",
                 t.command_result: "commandResult"}
     for topic, channel in expected.items():
         assert contract.channel_for(topic).name == channel

@@ -14,3 +14,7 @@ class InputFormatError(EccentricError):
 
 class UnitError(EccentricError):
     """Values do not look like the unit they were declared in (e.g. g given as m/s²)."""
+
+
+class DeliveryError(EccentricError):
+    """Events could not be delivered: e.g. the MQTT broker could not be reached."""

@@ -7,6 +7,8 @@ which keeps JSON output byte-for-byte deterministic.
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,6 +16,27 @@ Event = dict[str, Any]
 EventType = Literal["rep", "set", "status", "live", "nonrep"]
 
 SCHEMA_VERSION = 1
+
+
+# A run id is one topic-safe word: it becomes part of every rep and set id.
+RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+
+
+def new_run_id() -> str:
+    """A fresh short run id (6 hex digits): replays of one file get distinct event ids."""
+    return secrets.token_hex(3)
+
+
+def run_session_id(session: str, run_id: str) -> str:
+    """The session part of rep and set ids, ``<session>@<run id>``: unique per run, so a
+    subscriber that de-duplicates by id does not drop a second replay of the same file."""
+    return f"{session}@{run_id}"
+
+
+def session_of_id(event_id: str) -> str:
+    """The session part of a rep id (``<session>:<set>:<rep>``) or a set id
+    (``<session>:set:<n>``)."""
+    return event_id.rsplit(":", 2)[0]
 
 
 def _r(x: float | None, nd: int = 3) -> float | None:

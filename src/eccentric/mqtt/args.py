@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eccentric.mqtt.config import (
@@ -172,6 +173,59 @@ def start_embedded_broker(args: argparse.Namespace, config: MqttConfig, given: s
                            embedded_ws_port=broker.ws_port or 0, protocol="3.1.1")
 
 
+# MqttConfig field -> argparse destination of the TLS files
+TLS_FILES = {"ca_file": "mqtt_ca", "cert_file": "mqtt_cert", "key_file": "mqtt_key"}
+
+
+def setting_name(args: argparse.Namespace, field: str, env: Mapping[str, str] | None = None
+                 ) -> str:
+    """Where setting ``field`` came from, as the user would recognise it: its flag, its
+    environment variable, or its key in the config file."""
+    env = os.environ if env is None else env
+    dest = next((d for d, f in FLAG_FIELDS.items() if f == field), None)
+    if dest is not None and getattr(args, dest, None) is not None:
+        return "--" + dest.replace("_", "-")
+    if env.get(ENV_PREFIX + field.upper()):
+        return ENV_PREFIX + field.upper()
+    return f"{field} in the MQTT config file"
+
+
+def check_tls_files(args: argparse.Namespace, config: MqttConfig,
+                    env: Mapping[str, str] | None = None) -> None:
+    """The CA, certificate and key files exist, can be read and hold what they should,
+    before anything connects: otherwise the sender thread would fail on every attempt.
+    An :class:`MqttConfigError` names the flag (or variable, or key) and the file."""
+    import ssl
+
+    for field in TLS_FILES:
+        path = getattr(config, field)
+        if not path:
+            continue
+        name = setting_name(args, field, env)
+        p = Path(path)
+        if not p.exists():
+            raise MqttConfigError(f"{name} {path}: no such file")
+        if not p.is_file():
+            raise MqttConfigError(f"{name} {path}: not a file")
+        try:
+            with p.open("rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            raise MqttConfigError(f"{name} {path}: cannot read it ({exc.strerror})") from None
+    if config.ca_file:
+        try:
+            ssl.create_default_context(cafile=config.ca_file)
+        except (ssl.SSLError, ValueError) as exc:
+            raise MqttConfigError(f"{setting_name(args, 'ca_file', env)} {config.ca_file}: "
+                                  f"not a PEM CA certificate file ({exc})") from None
+    if config.cert_file:
+        try:
+            ssl.create_default_context().load_cert_chain(config.cert_file, config.key_file)
+        except ssl.SSLError as exc:
+            raise MqttConfigError(f"{setting_name(args, 'cert_file', env)} {config.cert_file}"
+                                  f": not a PEM certificate with its key ({exc})") from None
+
+
 def check_embedded_ports(args: argparse.Namespace, config: MqttConfig) -> None:
     """Port flags of the embedded broker with another broker would be silently ignored."""
     if config.is_embedded:
@@ -184,7 +238,8 @@ def check_embedded_ports(args: argparse.Namespace, config: MqttConfig) -> None:
 
 
 def open_sink_from_args(args: argparse.Namespace, athlete: str, sensor: str, *,
-                        accept_commands: bool = False) -> MqttSink | None:
+                        accept_commands: bool = False, fail_fast: bool = False
+                        ) -> MqttSink | None:
     """An :class:`MqttSink` when a broker is configured, else None.
 
     With ``--broker embedded`` an in-process broker is started first and stopped when
@@ -194,6 +249,7 @@ def open_sink_from_args(args: argparse.Namespace, athlete: str, sensor: str, *,
     if "broker" not in given:
         return None
     check_embedded_ports(args, config)
+    check_tls_files(args, config)
     from eccentric.mqtt.sink import MqttSink
 
     on_close = None
@@ -205,7 +261,7 @@ def open_sink_from_args(args: argparse.Namespace, athlete: str, sensor: str, *,
               f"(topics under {config.base}/)", file=sys.stderr)
         on_close = broker.stop
     sink = MqttSink(config, athlete=athlete, sensor=sensor, accept_commands=accept_commands,
-                    on_close=on_close)
+                    on_close=on_close, fail_fast=fail_fast)
     log.info("MQTT: publishing to %s under %s/%s", config.address().url, config.base,
              sink.athlete)
     return sink

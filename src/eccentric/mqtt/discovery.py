@@ -1,7 +1,12 @@
 """Home Assistant MQTT discovery: one retained config message per entity.
 
 Topics follow ``<prefix>/<component>/<node_id>/<object_id>/config``; ids may only use
-``[a-zA-Z0-9_-]``. Availability needs both the bridge (Last Will) and the athlete's
+``[a-zA-Z0-9_-]``. The entity id Home Assistant should give an entity is
+``default_entity_id`` (``<component>.<node>_<object>``): the ``object_id`` key it
+replaces is deprecated from Home Assistant 2025.10 (a warning per entity in its log) and
+stops working in 2026.4. Angle and phase come from the slow live topic (≤ 1 Hz, or on a
+change of phase or rep count), not the ~20 Hz gauge stream: the recorder stores every
+state it is sent. Availability needs both the bridge (Last Will) and the athlete's
 status to say online (``availability_mode: all``). Gauge-like values carry
 ``expire_after`` so Home Assistant greys them out when the stream stops instead of
 showing the last angle forever. Configs are retained and also re-sent whenever Home
@@ -42,10 +47,11 @@ def _entities(topics: Topics, expire_after_s: int, status_expire_s: int) -> list
         Entity("sensor", "tempo", "Last tempo", topics.rep, "{{ value_json.tempo }}"),
         Entity("sensor", "set_reps", "Reps in last set", topics.set, "{{ value_json.reps }}",
                (("state_class", "measurement"),)),
-        Entity("sensor", "angle_deg", "Segment angle", topics.live,
+        Entity("sensor", "angle_deg", "Segment angle", topics.live_slow,
                "{{ value_json.angle_deg }}",
                (("unit_of_measurement", "°"), ("state_class", "measurement"), *live_exp)),
-        Entity("sensor", "phase", "Phase", topics.live, "{{ value_json.phase }}", live_exp),
+        Entity("sensor", "phase", "Phase", topics.live_slow, "{{ value_json.phase }}",
+               live_exp),
         Entity("sensor", "battery_pct", "Sensor battery", topics.status,
                "{{ value_json.battery_pct if value_json.battery_pct is not none else none }}",
                (("unit_of_measurement", "%"), ("device_class", "battery"),
@@ -86,7 +92,7 @@ def discovery_messages(topics: Topics, prefix: str, *, expire_after_s: int,
         config: dict[str, Any] = {
             "name": e.name,
             "unique_id": f"{node}_{e.object_id}",
-            "object_id": f"{node}_{e.object_id}",
+            "default_entity_id": f"{e.component}.{node}_{e.object_id}",
             "state_topic": e.state_topic,
             "value_template": e.value_template,
             "availability": availability,

@@ -21,8 +21,11 @@ class resends from disk, and the two could interleave out of order.
 
 from __future__ import annotations
 
+import errno
 import logging
 import random
+import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -33,6 +36,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
+from eccentric.core.errors import EccentricError
 from eccentric.mqtt.client import Will, build_client
 from eccentric.mqtt.config import BrokerAddress, MqttConfig
 from eccentric.mqtt.queue import DiskQueue
@@ -42,6 +46,27 @@ log = logging.getLogger(__name__)
 MessageHandler = Callable[[str, bytes], None]
 _UNSUPPORTED_PROTOCOL = 132  # CONNACK reason code (v5) meaning "Unsupported protocol version"
 _SESSION_TAKEN_OVER = 142
+# CONNACK refusals of the login: v5 134/135, MQTT 3.1.1 return codes 4/5 (paho maps
+# those to the same v5 names).
+_LOGIN_REFUSED = {"Bad user name or password", "Not authorized"}
+
+
+def connect_failure_reason(exc: BaseException, address: BrokerAddress) -> str:
+    """Why a connect call failed, in words a user can act on."""
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host {address.host!r}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"TLS certificate verify failed: {exc.verify_message} (--mqtt-ca names "
+                "the CA that signed the broker's certificate)")
+    if address.tls and isinstance(exc, ssl.SSLError | ConnectionResetError | EOFError):
+        return ("TLS handshake failed: is this a plain MQTT port? (then use mqtt:// or "
+                f"ws://): {exc}")
+    if isinstance(exc, ConnectionRefusedError) or getattr(exc, "errno", None) == \
+            errno.ECONNREFUSED:
+        return "connection refused (is the broker running and listening on that port?)"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "no answer (timed out)"
+    return str(exc) or type(exc).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +84,8 @@ class PublisherStats:
     delivered: int = 0
     volatile_dropped: int = 0
     protocol: str | None = None
+    # Why the latest connection attempt failed (None once connected).
+    last_error: str | None = None
 
 
 class Publisher:
@@ -80,7 +107,10 @@ class Publisher:
         window: int = 50,
         volatile_max: int = 64,
         volatile_max_pending: int = 32,
+        quiet_first_failure: bool = False,
     ) -> None:
+        """``quiet_first_failure``: the caller reports a failed first attempt itself
+        (:meth:`wait_first_outcome`), so it is not logged as a warning too."""
         self.config = config
         self.address = address
         self.client_id = client_id
@@ -109,6 +139,9 @@ class Publisher:
         self._lost_generation = -1
         self._connack: ReasonCode | None = None
         self._connack_event = threading.Event()
+        self._first_outcome = threading.Event()  # connected, or one attempt failed
+        self._warned: str | None = None  # the failure last reported at warning level
+        self._quiet_first_failure = quiet_first_failure
         self._thread = threading.Thread(target=self._run, name="mqtt-publisher", daemon=True)
 
     # --- API for the caller (any thread) -------------------------------------------
@@ -126,6 +159,11 @@ class Publisher:
 
     def wait_connected(self, timeout_s: float) -> bool:
         return self._connected.wait(timeout_s)
+
+    def wait_first_outcome(self, timeout_s: float) -> bool:
+        """Wait until the first attempt connected or failed; True if connected."""
+        self._first_outcome.wait(timeout_s)
+        return self._connected.is_set()
 
     def put_durable(self, topic: str, payload: bytes, retain: bool = False) -> None:
         """Append to the disk queue (fast, no network) and wake the sender."""
@@ -227,16 +265,22 @@ class Publisher:
         while not self._stop.is_set():
             try:
                 client = self._connect_once()
+            except EccentricError as exc:  # e.g. TLS files that cannot be loaded
+                self.stats.last_error = str(exc)
+                client = None
             except Exception:
                 log.exception("MQTT: unexpected error while connecting")
                 client = None
             if client is None:
                 self.stats.connect_failures += 1
+                self._report_failure()
+                self._first_outcome.set()
                 if self._stop.wait(delay * random.uniform(0.75, 1.0)):
                     break
                 delay = min(delay * 2.0, self.config.reconnect_max_s)
                 continue
             delay = self.config.reconnect_min_s
+            self._first_outcome.set()
             try:
                 self._serve(client)
             except Exception:
@@ -264,7 +308,7 @@ class Publisher:
             else:
                 client.connect(self.address.host, self.address.port, self.config.keepalive_s)
         except Exception as exc:  # OSError, TLS and WebSocket handshake errors alike
-            log.warning("MQTT: cannot connect to %s: %s", self.address.url, exc)
+            self.stats.last_error = connect_failure_reason(exc, self.address)
             return None
         client.loop_start()
         self._connack_event.wait(self.config.connack_timeout_s)
@@ -273,8 +317,14 @@ class Publisher:
             self.stats.connects += 1
             self.stats.protocol = self._protocol
             self._connected.set()
-            log.info("MQTT: connected to %s (MQTT %s) as %s", self.address.url,
-                     self._protocol, self.client_id)
+            if self._warned is not None:
+                log.warning("MQTT: connected to %s after %d failed attempts",
+                            self.address.url, self.stats.connect_failures)
+            else:
+                log.info("MQTT: connected to %s (MQTT %s) as %s", self.address.url,
+                         self._protocol, self.client_id)
+            self.stats.last_error = None
+            self._warned = None
             return client
         self._shutdown_client(client)
         # Brokers without MQTT 5 refuse it in the CONNACK, or fail to parse the v5
@@ -286,9 +336,30 @@ class Publisher:
             log.info("MQTT: %s does not speak MQTT 5; using 3.1.1", self.address.url)
             self._protocol = "3.1.1"
             return self._connect_once()
-        log.warning("MQTT: connection to %s refused: %s", self.address.url,
-                    reason if reason is not None else "no CONNACK")
+        if reason is None:
+            self.stats.last_error = (f"no MQTT answer within {self.config.connack_timeout_s:g} s"
+                                     " (not an MQTT port, or one that expects TLS?)")
+        elif str(reason) in _LOGIN_REFUSED:
+            self.stats.last_error = (f"the broker refused the login: {reason} (check "
+                                     "--mqtt-username and the password)")
+        else:
+            self.stats.last_error = f"the broker refused the connection: {reason}"
         return None
+
+    def _report_failure(self) -> None:
+        """One warning per kind of failure, not one per attempt: retries of the same
+        failure go to the debug log (a broker that is down would otherwise flood it)."""
+        reason = self.stats.last_error or "unknown error"
+        where = f"{self.address.host}:{self.address.port}"
+        first = self.stats.connects == 0 and self.stats.connect_failures == 1
+        if reason == self._warned or (first and self._quiet_first_failure):
+            self._warned = reason
+            log.debug("MQTT: cannot connect to %s: %s", where, reason)
+            return
+        self._warned = reason
+        log.warning("MQTT: cannot connect to %s: %s; retrying in the background (up to "
+                    "every %g s), reps and sets kept on disk meanwhile", where, reason,
+                    self.config.reconnect_max_s)
 
     def _shutdown_client(self, client: mqtt.Client) -> None:
         try:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from eccentric.core.chunk import ImuChunk
+from eccentric.core.errors import DeliveryError
 from eccentric.core.events import Event
 from eccentric.mqtt.client import Will
 from eccentric.mqtt.commands import Command, CommandError, parse_command, result_payload
@@ -27,6 +28,14 @@ log = logging.getLogger(__name__)
 
 IMU_BATCH_SAMPLES = 200  # ~25 kB of JSON: far below broker packet limits (2 MB in Mosquitto 2.1)
 STATUS_HEARTBEAT_S = 30.0
+# Reps kept in the retained <base>/<athlete>/recent message (a reloaded dashboard shows
+# 12 per athlete); 20 reps are ~15 kB of JSON.
+RECENT_REPS = 20
+# The slow live stream (<base>/<athlete>/live/slow, what Home Assistant's angle and phase
+# entities read): its recorder stores every state, so ~20 Hz would be 20 rows a second.
+SLOW_LIVE_INTERVAL_S = 1.0  # at least this apart while phase and rep count stay the same
+SLOW_LIVE_MIN_GAP_S = 0.25  # a change of phase or rep count goes out at once, but a
+#                             flickering phase still cannot exceed 4 messages a second
 _ENVELOPE_KEYS = {"schema", "type", "athlete", "sensor", "time"}
 
 
@@ -48,14 +57,39 @@ class TokenBucket:
         return False
 
 
+class SlowGate:
+    """Admit a live sample when phase or rep count changed (at most every ``min_gap_s``)
+    or ``interval_s`` after the last admitted one. Times in seconds of ``clock``."""
+
+    def __init__(self, interval_s: float = SLOW_LIVE_INTERVAL_S,
+                 min_gap_s: float = SLOW_LIVE_MIN_GAP_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval_s, self.min_gap_s, self.clock = interval_s, min_gap_s, clock
+        self._last_t: float | None = None
+        self._last_key: tuple[Any, Any] | None = None
+
+    def admit(self, phase: Any, reps: Any) -> bool:
+        now = self.clock()
+        key = (phase, reps)
+        since = None if self._last_t is None else now - self._last_t
+        if since is None or since >= self.interval_s or (
+                key != self._last_key and since >= self.min_gap_s):
+            self._last_t, self._last_key = now, key
+            return True
+        return False
+
+
 class MqttSink:
     """Publish one athlete's events. ``accept_commands`` is for sessions that call
-    :meth:`poll_commands`; otherwise valid commands are answered ``unsupported``."""
+    :meth:`poll_commands`; otherwise valid commands are answered ``unsupported``.
+    ``fail_fast``: the caller calls :meth:`require_connection` and reports a failed
+    first connection itself (a replay), so it is not logged as a warning as well."""
 
     def __init__(self, config: MqttConfig, *, athlete: str, sensor: str,
                  address: BrokerAddress | None = None, accept_commands: bool = False,
                  clock: Clock = utc_now, on_close: Callable[[], None] | None = None,
-                 max_pending_commands: int = 32, command_rate_hz: float = 50.0) -> None:
+                 max_pending_commands: int = 32, command_rate_hz: float = 50.0,
+                 fail_fast: bool = False) -> None:
         self.config = config
         self.topics = Topics.build(config.base, athlete)
         self.athlete = self.topics.athlete
@@ -70,6 +104,9 @@ class MqttSink:
                                  "dropped_messages": 0, "exercise": None, "reps": None}
         self._last_t_s: float | None = None
         self._next_live = 0.0
+        self._slow_live = SlowGate()
+        self._recent: deque[Payload] = deque(maxlen=RECENT_REPS)
+        self._left_after_close = 0
         self._commands: deque[Command] = deque()
         self._max_pending = max_pending_commands
         self._command_budget = TokenBucket(command_rate_hz, 2 * command_rate_hz)
@@ -85,9 +122,10 @@ class MqttSink:
             will=Will(self.topics.bridge_state, b"offline"),
             subscriptions=subscriptions, on_connected=self._on_connected,
             on_drained=self._on_drained, heartbeat=self._publish_status,
-            heartbeat_s=STATUS_HEARTBEAT_S)
+            heartbeat_s=STATUS_HEARTBEAT_S, quiet_first_failure=fail_fast)
         self.publisher.set_state(OutMessage(self.topics.bridge_state, b"online", 1, True))
         self._publish_status()
+        self._publish_recent(None)  # this run's history starts empty
         if config.ha_discovery:
             for topic, payload in discovery_messages(
                     self.topics, config.ha_prefix, expire_after_s=config.ha_expire_after_s,
@@ -106,6 +144,8 @@ class MqttSink:
             # The last set summary is retained so a dashboard opened later shows it.
             self.publisher.put_durable(topic, encode(payload), retain=kind == "set")
             if kind == "rep":
+                self._recent.append(payload)
+                self._publish_recent(payload.get("t_s"))
                 # Remembered for the next status message, not published now: a status
                 # per rep would double the traffic for a number the rep itself carries.
                 self._update_status({"reps": event.get("rep"), "exercise": event.get("exercise"),
@@ -113,13 +153,19 @@ class MqttSink:
         elif kind == "live":
             if self.config.live_hz <= 0:
                 return
+            slow = self._slow_live.admit(event.get("phase"), event.get("reps"))
             now = time.monotonic()
-            if now < self._next_live:
+            fast = now >= self._next_live
+            if not (fast or slow):
                 return
-            self._next_live = now + 1.0 / self.config.live_hz
             payload = wrap_event(event, athlete=self.athlete, sensor=self.sensor,
                                  clock=self.clock)
-            self.publisher.put_volatile(OutMessage(self.topics.live, encode(payload)))
+            body = encode(payload)
+            if slow:
+                self.publisher.put_volatile(OutMessage(self.topics.live_slow, body))
+            if fast:
+                self._next_live = now + 1.0 / self.config.live_hz
+                self.publisher.put_volatile(OutMessage(self.topics.live, body))
         elif kind == "status":
             fields = {k: v for k, v in event.items() if k not in _ENVELOPE_KEYS}
             self._update_status(fields)
@@ -170,6 +216,15 @@ class MqttSink:
 
     def _publish_status(self) -> None:
         self.publisher.set_state(self._status_message())
+
+    def _publish_recent(self, t_s: Any) -> None:
+        """The retained history of this run: the last RECENT_REPS reps, oldest first, so
+        a dashboard opened or reloaded mid-session can fill its rep table."""
+        payload = envelope("recent", athlete=self.athlete, sensor=self.sensor,
+                           t_s=t_s if isinstance(t_s, int | float) else None,
+                           clock=self.clock)
+        payload["reps"] = list(self._recent)
+        self.publisher.set_state(OutMessage(self.topics.recent, encode(payload), 1, True))
 
     def _on_connected(self, backlog: int) -> None:
         # Messages held back during an outage arrive late: tell dashboards so.
@@ -238,6 +293,43 @@ class MqttSink:
             log.info("MQTT: Home Assistant is online; announcing entities again")
             self.publisher.announce_again()
 
+    # --- delivery outcome --------------------------------------------------------------
+
+    @property
+    def broker_name(self) -> str:
+        """``host:port`` of the broker, for messages."""
+        address = self.publisher.address
+        return f"{address.host}:{address.port}"
+
+    def require_connection(self, timeout_s: float | None = None) -> None:
+        """Wait for the first connection attempt to end; :class:`DeliveryError` naming the
+        broker and the reason when it failed (for runs that cannot wait, e.g. a replay)."""
+        if timeout_s is None:  # an MQTT 5 attempt that times out, then the 3.1.1 one
+            timeout_s = 2 * self.config.connack_timeout_s + 5.0
+        if self.publisher.wait_first_outcome(timeout_s):
+            return
+        reason = self.publisher.stats.last_error or f"no connection within {timeout_s:g} s"
+        raise DeliveryError(f"cannot deliver to MQTT broker {self.broker_name}: {reason}")
+
+    def never_connected(self) -> str | None:
+        """After :meth:`close`: a one-line problem when no connection was ever made."""
+        if self.publisher.stats.connects:
+            return None
+        reason = self.publisher.stats.last_error or "no connection attempt finished"
+        kept = (f"; {self._left_after_close} messages kept in {self.publisher.queue.path} "
+                "for the next run" if self._left_after_close else "")
+        return f"never connected to MQTT broker {self.broker_name}: {reason}{kept}"
+
+    def undelivered(self) -> str | None:
+        """After :meth:`close`: a one-line problem when messages were left undelivered."""
+        problem = self.never_connected()
+        if problem or not self._left_after_close:
+            return problem
+        reason = self.publisher.stats.last_error or "not acknowledged in time"
+        return (f"{self._left_after_close} messages not delivered to MQTT broker "
+                f"{self.broker_name} ({reason}); kept in {self.publisher.queue.path} for "
+                "the next run")
+
     # --- life cycle ------------------------------------------------------------------
 
     def close(self, drain_timeout_s: float = 5.0) -> None:
@@ -252,8 +344,9 @@ class MqttSink:
                     OutMessage(self.topics.bridge_state, b"offline", 1, True)]
 
         self.publisher.close(final=goodbye, drain_timeout_s=drain_timeout_s)
-        left = len(self.publisher.queue)
-        if left:
+        left = self._left_after_close = len(self.publisher.queue)
+        # Never connected: the connection warnings and never_connected() say it already.
+        if left and self.publisher.stats.connects:
             log.warning("MQTT: %d messages not delivered yet; kept in %s for the next run",
                         left, self.publisher.queue.path)
         self.publisher.queue.close()

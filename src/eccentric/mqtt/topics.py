@@ -5,6 +5,9 @@
     <base>/<athlete>/rep                   one JSON message per rep (QoS 1)
     <base>/<athlete>/set                   set summaries (QoS 1, last one retained)
     <base>/<athlete>/live                  throttled gauge stream (QoS 0)
+    <base>/<athlete>/live/slow             the same at <= 1 Hz or on a phase or rep change
+                                           (QoS 0; Home Assistant reads this one)
+    <base>/<athlete>/recent                the last reps of this run (retained JSON)
     <base>/<athlete>/imu/<sensor>          raw IMU batches (QoS 0, off by default)
     <base>/<athlete>/command               commands in
     <base>/<athlete>/command/result        command results and errors out
@@ -86,6 +89,14 @@ class Topics:
     @property
     def live(self) -> str:
         return self._athlete("live")
+
+    @property
+    def live_slow(self) -> str:
+        return self._athlete("live/slow")
+
+    @property
+    def recent(self) -> str:
+        return self._athlete("recent")
 
     @property
     def command(self) -> str:

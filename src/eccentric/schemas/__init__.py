@@ -16,6 +16,7 @@ SCHEMA_FILES = (
     "rep.schema.json",
     "set.schema.json",
     "live.schema.json",
+    "recent.schema.json",
     "status.schema.json",
     "imu.schema.json",
     "bridge_state.schema.json",

@@ -88,16 +88,46 @@ def add_csv_arguments(p: argparse.ArgumentParser) -> None:
                    help="gyroscope unit of CSV input")
 
 
+def run_id_arg(text: str) -> str:
+    from eccentric.core.events import RUN_ID_PATTERN
+
+    if not RUN_ID_PATTERN.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a run id is 1 to 32 letters, digits, '.', '_' or '-'")
+    return text
+
+
+def add_run_id_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run-id", type=run_id_arg, default=None, metavar="ID",
+                   help="run id in every rep and set id, <session>@<ID>:<set>:<rep> "
+                        "(default: a fresh 6-hex-digit id per run; give one to make a "
+                        "replay byte-identical)")
+
+
+def ensure_run_id(args: argparse.Namespace) -> str:
+    """``args.run_id``, drawn fresh once when it was not given."""
+    from eccentric.core.events import new_run_id
+
+    if getattr(args, "run_id", None) is None:
+        args.run_id = new_run_id()
+    return str(args.run_id)
+
+
 def pipeline_config(args: argparse.Namespace, header: RecordingHeader, path: Path,
                    live_hz: float = 0.0) -> PipelineConfig:
+    """Pipeline settings from the flags and the file's header. With ``args.run_id`` (replay
+    and live) event ids are ``<session>@<run id>:...``; without (count) ``<session>:...``."""
     from eccentric.app.inputs import session_id_for
+    from eccentric.core.events import run_session_id
     from eccentric.session.pipeline import PipelineConfig
 
     exercise = args.exercise or header.exercise or "auto"
     side = args.side or (header.side if header.side != "unknown" else None)
+    session = session_id_for(path)
+    run_id = getattr(args, "run_id", None)
     return PipelineConfig(
-        exercise=exercise, rate_hz=header.rate_hz,
-        athlete=args.athlete or header.athlete, session_id=session_id_for(path),
+        exercise=exercise, rate_hz=header.rate_hz, athlete=args.athlete or header.athlete,
+        session_id=run_session_id(session, run_id) if run_id else session,
         side=side, target_tempo=args.target_tempo, live_hz=live_hz,
     )
 

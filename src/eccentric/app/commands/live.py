@@ -7,7 +7,9 @@ Several ``--device`` options run several sensors in one process (one per leg, or
 team). A device may carry its own settings after commas: ``--device
 'D1:60:00:00:00:02,athlete=bo,side=left,rate=100'`` (athlete, exercise, side,
 placement, kind; anything else is a driver option, see ``eccentric scan --kinds``).
-Ctrl-C stops each device's stream, flushes its capture, publishes ``offline``, exits 0.
+Ctrl-C stops each device's stream, flushes its capture, publishes ``offline``, exits 0
+(1 if a device failed, or if a broker was asked for and never reached: live keeps
+retrying meanwhile, with one warning per kind of failure, and keeps reps on disk).
 Each device's raw notifications go to ``--capture-dir``; ``eccentric replay CAPTURE``
 re-decodes one and yields the same events as the live run did.
 """
@@ -25,7 +27,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eccentric.app.commands.common import add_exercise_arguments, pipeline_config
+from eccentric.app.commands.common import (
+    add_exercise_arguments,
+    add_run_id_argument,
+    ensure_run_id,
+    pipeline_config,
+)
 from eccentric.core.errors import EccentricError
 from eccentric.core.events import Event
 from eccentric.io.jsonl_sink import JsonLinesSink
@@ -33,6 +40,7 @@ from eccentric.io.recording_format import PLACEMENTS, SIDES
 from eccentric.mqtt.args import (
     add_broker_arguments,
     check_embedded_ports,
+    check_tls_files,
     resolve_args,
     start_embedded_broker,
 )
@@ -110,6 +118,7 @@ def add_parser(sub: Any) -> None:
                    help="at exit, write per-device streaming statistics (latency, loss)")
     p.add_argument("--live-hz", type=float, default=0.0,
                    help="also emit live angle/phase events at this rate (default off)")
+    add_run_id_argument(p)
     add_broker_arguments(p)
     p.set_defaults(func=run)
 
@@ -199,6 +208,7 @@ class Mqtt:
         if "broker" not in given:
             return
         check_embedded_ports(args, config)
+        check_tls_files(args, config)
         if config.is_embedded:
             self._broker, config = start_embedded_broker(args, config, given)
             for note in self._broker.moved():
@@ -240,6 +250,10 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
     from eccentric.devices import registry
     from eccentric.io.console_sink import ConsoleSink
 
+    config, given = resolve_args(args)
+    if "broker" in given:  # bad MQTT settings are reported before the scan, not after
+        check_embedded_ports(args, config)
+        check_tls_files(args, config)
     extra = generic_spec(args.generic_config)
     found = await resolve([d.target for d in args.devices], args.scan_timeout, extra)
     plans = plan(args, found)
@@ -265,7 +279,7 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
                                     created_utc=created,
                                     host_monotonic_t0=clock.monotonic_t0)
             ns = argparse.Namespace(exercise=p.exercise, side=p.side, athlete=p.athlete,
-                                 target_tempo=args.target_tempo)
+                                    target_tempo=args.target_tempo, run_id=args.run_id)
             mq = mqtt.sink(p.athlete, d.sensor, i, len(plans) > 1)
             sinks: list[Sink] = [_Tagged(out, p.athlete if len(plans) > 1 else None)]
             if mq is not None:
@@ -290,6 +304,12 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
         out.close()
         mqtt.close()
     failed = [ok for ok in results if not ok]
+    for r in runners:
+        # Retrying forever was right while running; having delivered nothing is a failure.
+        problem = r.mqtt.never_connected() if r.mqtt is not None else None
+        if problem:
+            _print_error(problem)
+            failed.append(False)
     for r in runners:
         log.info("%s: rep latency %s, queue max %d", r.label, r.latency.summary(), r.max_queue)
     if args.stats_json is not None:
@@ -339,6 +359,8 @@ def _ble_printer(as_json: bool, label: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+
+    ensure_run_id(args)
 
     async def main() -> int:
         stop = asyncio.Event()

@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eccentric.app.commands.common import add_exercise_arguments, pipeline_config
+from eccentric.app.commands.common import (
+    add_exercise_arguments,
+    add_run_id_argument,
+    ensure_run_id,
+    pipeline_config,
+)
 from eccentric.core.errors import EccentricError
 from eccentric.io.jsonl_sink import JsonLinesSink
 from eccentric.mqtt.args import add_broker_arguments, open_sink_from_args
@@ -44,6 +49,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
     p.add_argument("--live-hz", type=float, default=0.0,
                    help="also emit live angle/phase events at this rate (default off)")
+    add_run_id_argument(p)
     add_broker_arguments(p)  # MQTT publishing (sinks/mqtt): --broker URL|embedded, ...
     p.set_defaults(func=run)
 
@@ -66,12 +72,16 @@ def run(args: argparse.Namespace) -> int:
     from eccentric.io.console_sink import ConsoleSink  # rich
 
     path = Path(args.path)
+    ensure_run_id(args)
     sinks: list[Sink] = [JsonLinesSink(sys.stdout) if args.json else ConsoleSink()]
+    mqtt = None
     try:
         live_hz = args.live_hz
         mqtt = _open_mqtt(args, path)
         if mqtt is not None:
             sinks.append(mqtt)
+            # A replay that could deliver nothing fails now, not after the whole file.
+            mqtt.require_connection()
             live_hz = live_hz or mqtt.config.live_hz  # gauges need the live stream
         replay(path, args, sinks, live_hz=live_hz)
     except EccentricError as exc:
@@ -82,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for s in sinks:
             s.close()
+    problem = mqtt.undelivered() if mqtt is not None else None
+    if problem:
+        print(f"eccentric replay: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -91,4 +105,4 @@ def _open_mqtt(args: argparse.Namespace, path: Path) -> MqttSink | None:
 
     header = open_source(path).header  # recordings read their header line only
     return open_sink_from_args(args, athlete=args.athlete or header.athlete,
-                               sensor=header.sensor)
+                               sensor=header.sensor, fail_fast=True)

@@ -2,7 +2,10 @@
 
 For anyone without a dashboard: subscribes to ``<base>/#`` and redraws a table a few
 times a second. Rep and set events are de-duplicated by ``id``, as every subscriber of
-eccentric's at-least-once delivery should.
+eccentric's at-least-once delivery should. On start, the retained ``recent`` message of
+each athlete fills the rep table with the current run's last reps. The reps column
+counts the current session only: it restarts when rep ids name a new session (a new run
+or recording) or the live stream time starts again.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from eccentric.mqtt.args import add_connection_arguments, config_from_args
+from eccentric.core.events import session_of_id
+from eccentric.mqtt.args import add_connection_arguments, check_tls_files, config_from_args
 from eccentric.mqtt.config import MqttConfig
 
 if TYPE_CHECKING:  # paho and rich are imported when used, not when the CLI builds its parser
@@ -28,6 +32,8 @@ if TYPE_CHECKING:  # paho and rich are imported when used, not when the CLI buil
 
 RECENT_REPS = 8
 SEEN_IDS = 10_000  # de-duplication memory; a session has far fewer reps
+# Live stream time going back by more than this means a new session started (s).
+RESTART_S = 1.0
 
 
 @dataclass
@@ -35,7 +41,27 @@ class AthleteView:
     status: dict[str, Any] = field(default_factory=dict)
     live: dict[str, Any] = field(default_factory=dict)
     last_set: dict[str, Any] | None = None
-    reps: int = 0
+    reps: int = 0  # the current session's count, from its rep events
+    session: str | None = None  # session part of the latest rep id
+
+    def on_live(self, data: dict[str, Any]) -> None:
+        t_new, t_old = data.get("t_s"), self.live.get("t_s")
+        if isinstance(t_new, int | float) and isinstance(t_old, int | float) \
+                and t_new < t_old - RESTART_S:
+            self.reps, self.session = 0, None  # stream time restarted: a new session
+        self.live = data
+
+    def on_rep(self, data: dict[str, Any]) -> None:
+        session = session_of_id(str(data.get("id")))
+        if session != self.session:
+            self.reps, self.session = 0, session
+        self.reps = max(self.reps, int(data.get("rep") or 0))
+
+    @property
+    def shown_reps(self) -> int:
+        """The live sample's count runs ahead of the rep events by a message or so."""
+        live = self.live.get("reps")
+        return max(self.reps, live if isinstance(live, int) else 0)
 
 
 @dataclass
@@ -63,42 +89,53 @@ class WatchState:
         self._seen_set.add(event_id)
         return True
 
-    def feed(self, topic: str, payload: bytes) -> dict[str, Any] | None:
-        """Apply one message; returns the decoded event when it is new (for --json)."""
+    def feed(self, topic: str, payload: bytes, retained: bool = False) -> list[dict[str, Any]]:
+        """Apply one message; returns the decoded events that are new (for --json).
+        ``recent`` is used only when retained (the history sent on subscribing): the
+        live copies that follow each rep repeat reps that arrive on ``rep`` anyway."""
         rest = topic[len(self.base) + 1:] if topic.startswith(self.base + "/") else None
         if rest is None:
-            return None
+            return []
         with self._lock:
             if rest == "bridge/state":
                 self.bridge = payload.decode("utf-8", "replace")
-                return {"type": "bridge", "state": self.bridge}
+                return [{"type": "bridge", "state": self.bridge}]
             athlete, _, leaf = rest.partition("/")
             if self.athlete_filter and athlete != self.athlete_filter:
-                return None
-            if leaf not in ("status", "rep", "set", "live"):
-                return None
+                return []
+            if leaf not in ("status", "rep", "set", "live", "recent") or (
+                    leaf == "recent" and not retained):
+                return []
             try:
                 data = json.loads(payload)
             except (UnicodeDecodeError, json.JSONDecodeError):
-                return None
+                return []
             if not isinstance(data, dict):
-                return None
+                return []
             view = self.athletes.setdefault(athlete, AthleteView())
             if leaf == "status":
                 view.status = data
             elif leaf == "live":
-                view.live = data
+                view.on_live(data)
             elif leaf == "rep":
-                if not self._first_time(str(data.get("id"))):
-                    return None
-                view.reps = max(view.reps, int(data.get("rep") or 0))
-                self.recent.append(data)
+                return [data] if self._rep(view, data) else []
+            elif leaf == "recent":
+                reps = data.get("reps")
+                history = reps if isinstance(reps, list) else []
+                return [r for r in history if isinstance(r, dict) and self._rep(view, r)]
             else:
                 if not self._first_time(str(data.get("id"))):
-                    return None
+                    return []
                 view.last_set = data
                 self.sets.append(data)
-            return data
+            return [data]
+
+    def _rep(self, view: AthleteView, data: dict[str, Any]) -> bool:
+        if not self._first_time(str(data.get("id"))):
+            return False
+        view.on_rep(data)
+        self.recent.append(data)
+        return True
 
     def render(self) -> Group:
         from rich.console import Group
@@ -117,7 +154,7 @@ class WatchState:
             s, live = v.status, v.live
             t.add_row(name, str(s.get("sensor") or live.get("sensor") or "-"),
                       _yes_no(s.get("online")), str(live.get("phase", "-")),
-                      _num(live.get("angle_deg"), 1), str(max(v.reps, int(live.get("reps") or 0))),
+                      _num(live.get("angle_deg"), 1), str(v.shown_reps),
                       _num(s.get("battery_pct"), 0),
                       "yes" if s.get("stale") else "no")
         return t
@@ -186,6 +223,7 @@ def run(args: argparse.Namespace) -> int:
     from eccentric.mqtt.client import build_client
 
     config = _config(args)
+    check_tls_files(args, config)
     address = config.address()
     state = WatchState(config.base, args.athlete)
     out = Console(file=sys.stdout)
@@ -200,9 +238,9 @@ def run(args: argparse.Namespace) -> int:
             err.print(f"eccentric watch: broker refused the connection: {reason}")
 
     def on_message(client: mqtt.Client, u: Any, message: mqtt.MQTTMessage) -> None:
-        event = state.feed(message.topic, bytes(message.payload))
-        if args.json and event is not None:
-            print(json.dumps(event, separators=(",", ":")), flush=True)
+        for event in state.feed(message.topic, bytes(message.payload), bool(message.retain)):
+            if args.json:
+                print(json.dumps(event, separators=(",", ":")), flush=True)
 
     protocol = "5" if config.protocol == "5" else "3.1.1"  # both brokers speak 3.1.1
     client_id = f"eccentric-watch-{socket.gethostname()}-{os.getpid()}"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eccentric.app.inputs import FAST_CHUNK_S, open_source, session_id_for
-from eccentric.core.events import Event
+from eccentric.core.events import Event, run_session_id
 from eccentric.mqtt.topics import sanitize_segment
 from eccentric.session.drive import Drive, run_stream
 from eccentric.session.pipeline import Pipeline, PipelineConfig
@@ -66,7 +66,7 @@ class AthletePlayer(threading.Thread):
             athlete=self.sink.athlete,
             # Unique per run and loop: a dashboard de-duplicates reps by id, so a replayed
             # rep with an id it has seen before would be dropped as a duplicate.
-            session_id=f"{session_id_for(path)}@{self.run_id}.{loop}",
+            session_id=run_session_id(session_id_for(path), f"{self.run_id}.{loop}"),
             side=side, target_tempo=self.athlete.target_tempo, live_hz=self.live_hz)
         # One connection per athlete for the whole demo (closing it would publish
         # "offline"), so the sensor name is switched per recording instead.

@@ -105,6 +105,7 @@
         [`${b}/+/status`]: { qos: 1 },
         [`${b}/+/set`]: { qos: 1 },
         [`${b}/+/rep`]: { qos: 1 },
+        [`${b}/+/recent`]: { qos: 1 },
         [`${b}/+/live`]: { qos: 0 },
       });
     });
@@ -150,7 +151,10 @@
     if (slash <= 0) return;
     const name = rest.slice(0, slash);
     const leaf = rest.slice(slash + 1);
-    if (!["status", "rep", "set", "live"].includes(leaf)) return;
+    if (!["status", "rep", "set", "live", "recent"].includes(leaf)) return;
+    // The retained recent reps fill the table of a page opened (or reloaded) mid-run;
+    // its live copies, one per rep, repeat reps that arrive on rep anyway.
+    if (leaf === "recent" && !retained) return;
     let msg;
     try {
       msg = JSON.parse(text);
@@ -159,9 +163,10 @@
     }
     if (!msg || typeof msg !== "object") return;
     const a = athlete(name);
-    a.lastSeen = performance.now();
+    if (leaf !== "recent") a.lastSeen = performance.now();  // history says nothing of now
     if (leaf === "status") onStatus(a, msg, retained);
     else if (leaf === "rep") onRep(a, msg);
+    else if (leaf === "recent") onRecent(a, msg);
     else if (leaf === "set") onSet(a, msg);
     else onLive(a, msg);
     refreshAvailability(a);
@@ -190,11 +195,24 @@
     return true;
   }
 
-  function onRep(a, msg) {
+  function addRep(a, msg) {
     // At-least-once delivery: duplicates carry the same id (docs/mqtt.md, Delivery).
-    if (typeof msg.id !== "string" || !remember(a, `rep:${msg.id}`)) return;
+    if (typeof msg.id !== "string" || !remember(a, `rep:${msg.id}`)) return false;
     a.reps.push(msg);
     if (a.reps.length > MAX_REP_ROWS) a.reps.shift();
+    return true;
+  }
+
+  function onRecent(a, msg) {
+    // Oldest first. The counter is left to the retained status: the history may end in
+    // an earlier session than the one running now.
+    if (!Array.isArray(msg.reps)) return;
+    for (const r of msg.reps) if (r && typeof r === "object") addRep(a, r);
+    renderReps(a);
+  }
+
+  function onRep(a, msg) {
+    if (!addRep(a, msg)) return;
     if (Number.isInteger(msg.rep)) a.repCount = msg.rep;
     if (typeof msg.exercise === "string") a.exercise = msg.exercise;
     renderReps(a);
