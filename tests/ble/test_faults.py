@@ -24,6 +24,7 @@ from tests.ble.emulated import (
 from tests.mqtt.brokers import Mosquitto
 from tests.mqtt.subscriber import Collector
 
+RUN_ID = "e2e1"  # live and the capture replays share it, so their event ids match
 EXERCISE = "ball_leg_curl"
 DROP_AT_S = 8.6  # playback time: after rep 1 ends (8.2 s), before rep 2 starts (10.1 s)
 AWAY_S = 0.5
@@ -56,7 +57,8 @@ def dropped(tmp_path_factory: pytest.TempPathFactory) -> Any:
     collector = Collector(broker.port, client_id="ble-faults")
     try:
         with emulated(tmp, devices) as emu:
-            args = ["--exercise", EXERCISE, "--json", "--capture-dir", str(tmp / "cap"),
+            args = ["--exercise", EXERCISE, "--json", "--run-id", RUN_ID,
+                    "--capture-dir", str(tmp / "cap"),
                     "--broker", broker.url, "--mqtt-queue", str(tmp / "q.sqlite"),
                     "--mqtt-live-hz", "0"]
             for _, _, _, address, athlete in DEVICES:
@@ -127,7 +129,8 @@ def test_status_reports_the_outage(dropped: Dropped, athlete: str) -> None:
 @pytest.mark.parametrize("athlete", [d[4] for d in DEVICES])
 def test_capture_replay_reproduces_the_interrupted_run(dropped: Dropped, athlete: str) -> None:
     live = pipeline_events(dropped.live.events(), athlete)
-    assert pipeline_events(replay(dropped.captures[athlete])) == live
+    # The same run id: ids then match too (a replay draws a fresh one by default).
+    assert pipeline_events(replay(dropped.captures[athlete], "--run-id", RUN_ID)) == live
     lines = [json.loads(x) for x in dropped.captures[athlete].read_text().splitlines()[1:]]
     assert [x["event"] for x in lines if "event" in x] == [
         "stream_start", "disconnected", "stream_start", "disconnected"]

@@ -35,6 +35,7 @@ from tests.ble.emulated import (
 from tests.mqtt.brokers import Mosquitto
 from tests.mqtt.subscriber import Collector
 
+RUN_ID = "e2e1"  # live and the capture replays share it, so their event ids match
 EXERCISE = "ball_leg_curl"
 # kind, simulator sensor, advertised name, address, athlete, emulator faults
 DEVICES = [
@@ -105,7 +106,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
         with emulated(tmp, devices, [UNKNOWN]) as emu:
             scan = _scan(emu, "--generic-config", str(generic_toml))
             scan_all = _scan(emu, "--all")
-            args = ["--exercise", EXERCISE, "--json", "--capture-dir", str(tmp / "captures"),
+            args = ["--exercise", EXERCISE, "--json", "--run-id", RUN_ID,
+                    "--capture-dir", str(tmp / "captures"),
                     "--broker", broker.url, "--mqtt-queue", str(tmp / "queue.sqlite"),
                     "--generic-config", str(generic_toml)]
             for _, _, name, address, athlete, _ in DEVICES:
@@ -173,7 +175,8 @@ def test_rep_events_equal_replaying_the_session(run: Run, athlete: str) -> None:
 @pytest.mark.parametrize("athlete", [d[4] for d in DEVICES])
 def test_replaying_the_capture_yields_the_live_events(run: Run, athlete: str) -> None:
     live = pipeline_events(run.live.events(), athlete)
-    again = pipeline_events(replay(run.captures[athlete]))
+    # The same run id: ids then match too (a replay draws a fresh one by default).
+    again = pipeline_events(replay(run.captures[athlete], "--run-id", RUN_ID))
     assert [e["type"] for e in live].count("rep") == 2
     assert again == live
 

@@ -61,6 +61,9 @@ def connect_failure_reason(exc: BaseException, address: BrokerAddress) -> str:
     if address.tls and isinstance(exc, ssl.SSLError | ConnectionResetError | EOFError):
         return ("TLS handshake failed: is this a plain MQTT port? (then use mqtt:// or "
                 f"ws://): {exc}")
+    if address.tls and isinstance(exc, TimeoutError | socket.timeout):
+        return ("no answer to the TLS handshake (timed out): is this a plain MQTT port? "
+                "(then use mqtt:// or ws://)")
     if isinstance(exc, ConnectionRefusedError) or getattr(exc, "errno", None) == \
             errno.ECONNREFUSED:
         return "connection refused (is the broker running and listening on that port?)"
