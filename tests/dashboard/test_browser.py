@@ -3,8 +3,9 @@
 A replay publishes a single-leg ball curl set; the page must show the same rep count and
 the same per-rep values as the events a plain MQTT subscriber received. Then Mosquitto
 is SIGKILLed and restarted on the same ports: the page must notice, reconnect by itself,
-and show the next set (the other leg), including the left/right comparison. Last, a
-publisher hangs (stale) and dies (offline, by its Last Will).
+and show the next set (the other leg), including the left/right comparison. Reloaded,
+the page fills its rep table again from the retained recent reps of the last run. Last,
+a publisher hangs (stale) and dies (offline, by its Last Will).
 
 Chromium and Playwright are requirements, not options: CI installs both (.ci/run and the
 dev extras), so a missing one fails this test instead of skipping it.
@@ -39,6 +40,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 CARD = f"[data-athlete='{ATHLETE}']"
+MAX_REP_ROWS = 12  # app.js keeps the newest 12 reps per athlete in its table
 
 ROWS_JS = """rows => rows.map(r => ({id: r.dataset.repId, off: r.classList.contains('off-target'),
   cells: Object.fromEntries([...r.cells].map(c => [c.dataset.col, c.textContent]))}))"""
@@ -205,7 +207,6 @@ def test_dashboard_shows_published_reps_and_recovers_after_broker_restart(
         check_rows(page, right_reps)
         # A new session: the counter follows it, not the sum of both.
         assert text(page, f"{CARD} [data-field='reps']") == str(len(right_reps))
-
         lr = f"{CARD} table.sides"
         page.wait_for_selector(f"{lr}:not([hidden])", timeout=5000)
         assert text(page, f"{lr} tr[data-measure='reps'] td[data-col='left']") == \
@@ -220,6 +221,21 @@ def test_dashboard_shows_published_reps_and_recovers_after_broker_restart(
         shot = tmp_path / "dashboard.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+        rows_before = page.eval_on_selector_all(f"{CARD} table.reps tbody tr", ROWS_JS)
+        assert len(rows_before) == min(len(left_reps) + len(right_reps), MAX_REP_ROWS)
+
+        # --- reloaded: the retained recent reps of the last run fill the table again -----
+        page.reload()
+        wait_state(page, "#conn-text", "connected", 10)
+        check_rows(page, right_reps)
+        rows_after = page.eval_on_selector_all(f"{CARD} table.reps tbody tr", ROWS_JS)
+        # That run's reps, newest first, as before the reload (the left run's are gone:
+        # the history is the current run's).
+        assert [r["id"] for r in rows_after] == [r["id"] for r in reversed(right_reps)]
+        assert [r["id"] for r in rows_after] == [r["id"] for r in rows_before][:len(rows_after)]
+        assert text(page, f"{CARD} [data-field='reps']") == str(len(right_reps))
+        assert page_errors == []
 
         # --- phone-sized screen: no sideways scrolling of the page itself ---------------
         page.set_viewport_size({"width": 390, "height": 844})
