@@ -8,8 +8,9 @@ two such records byte for byte: the check that a refactor left behaviour unchang
 
 What is recorded (each through the installed CLI, as a user would call it):
 * ``count --json`` on every file in ``recordings/`` (exercise from its header);
-* ``replay --json --speed max --live-hz 20`` on every recording (every event kind:
-  rep, set, nonrep, status and throttled live frames);
+* ``replay --json --speed max --live-hz 20 --run-id snapshot`` on every recording
+  (every event kind: rep, set, nonrep, status and throttled live frames; the fixed run
+  id keeps rep and set ids the same from one run to the next);
 * ``count --json --exercise auto`` on every file of ``../shared/datasets``: SPAR CSVs
   as they are; barbell (paired MetaWear exports) and CMU (one file per rep, ten IMUs)
   first written out once as plain ``t,ax..gz`` CSV by the tree's own readers into
@@ -78,8 +79,9 @@ def record(out: Path, inputs: Path) -> None:
     recordings = sorted(p.relative_to(ROOT) for p in (ROOT / "recordings").glob("*.jsonl.gz"))
     jobs: dict[str, list[list[str]]] = {
         "count_recordings": [["count", "--json", str(p)] for p in recordings],
-        "replay_recordings": [["replay", "--json", "--speed", "max", "--live-hz", "20", str(p)]
-                              for p in recordings],
+        # A fixed run id: replay draws a fresh one per run otherwise (it is in every id).
+        "replay_recordings": [["replay", "--json", "--speed", "max", "--live-hz", "20",
+                               "--run-id", "snapshot", str(p)] for p in recordings],
         "count_spar": [["count", "--json", "--exercise", "auto", "--rate", "50",
                         "--acc-unit", "g", "--gyro-unit", "rad/s", str(p)]
                        for p in sorted((DATASETS / "spar").glob("*.csv"))
