@@ -144,6 +144,7 @@ class Publisher:
         self._connack_event = threading.Event()
         self._first_outcome = threading.Event()  # connected, or one attempt failed
         self._warned: str | None = None  # the failure last reported at warning level
+        self._failed_in_a_row = 0
         self._quiet_first_failure = quiet_first_failure
         self._thread = threading.Thread(target=self._run, name="mqtt-publisher", daemon=True)
 
@@ -276,6 +277,7 @@ class Publisher:
                 client = None
             if client is None:
                 self.stats.connect_failures += 1
+                self._failed_in_a_row += 1
                 self._report_failure()
                 self._first_outcome.set()
                 if self._stop.wait(delay * random.uniform(0.75, 1.0)):
@@ -322,12 +324,13 @@ class Publisher:
             self._connected.set()
             if self._warned is not None:
                 log.warning("MQTT: connected to %s after %d failed attempts",
-                            self.address.url, self.stats.connect_failures)
+                            self.address.url, self._failed_in_a_row)
             else:
                 log.info("MQTT: connected to %s (MQTT %s) as %s", self.address.url,
                          self._protocol, self.client_id)
             self.stats.last_error = None
             self._warned = None
+            self._failed_in_a_row = 0
             return client
         self._shutdown_client(client)
         # Brokers without MQTT 5 refuse it in the CONNACK, or fail to parse the v5
