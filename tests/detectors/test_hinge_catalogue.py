@@ -11,8 +11,8 @@ from eccentric.evaluation.metrics import score_file
 from eccentric.exercises.catalogue import get_profile
 from eccentric.session.pipeline import PipelineConfig, run
 from eccentric.sim.options import SessionOptions
-from eccentric.sim.recording import simulate
 from eccentric.sim.primitives import min_jerk
+from eccentric.sim.recording import simulate
 from tests.synthetic import imu_from_angle, rotation
 
 CASES = [

@@ -11,8 +11,8 @@ from eccentric.sim.clock import DROPOUT_LEVELS
 TEMPOS = ("normal", "slow", "fast")
 RETURN_MODES = ("mixed", "pull", "push", "band")
 MISALIGNMENTS = ("normal", "large")
-# How the way out leaves the start pose. For the Nordic lowering (kinematics/nordic.py): "min_jerk" (the
-# speed ramps up over 0.4–0.8 s), "power" (lean ∝ t^p, p 1.3–2.0, over 3–5 s to the
+# How the way out leaves the start pose. For the Nordic lowering (kinematics/nordic.py):
+# "min_jerk" (the speed ramps up over 0.4–0.8 s), "power" (lean ∝ t^p, p 1.3–2.0, over 3–5 s to the
 # break: the speed rises from zero), "linear" (constant speed from a 0.05–0.12 s start),
 # "hesitant" (a small forward creep or backward dip and a pause, then a min-jerk start).
 # The hinge exercises (kinematics/hinge.py) have the same four shapes on their way out.
