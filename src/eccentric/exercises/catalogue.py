@@ -91,7 +91,7 @@ SINGLE_LEG_DEADLIFT = ExerciseProfile(
         # Cue "hinge to about 45°"; beginners stop nearer 30°, flexible athletes reach
         # 90°. Under 25° is a bob, not a hinge; beyond 120° the start pose was wrong.
         onset_deg=8.0, min_rom_deg=25.0, min_rep_s=1.5, max_angle_deg=120.0,
-        max_still_in_rep_s=_HOLD_OK_S,
+        max_still_in_rep_s=_HOLD_OK_S, held_far=True,
     ),
     sided=True,
 )
@@ -109,7 +109,7 @@ SINGLE_LEG_BRIDGE = ExerciseProfile(
         # The thigh turns ~25–45° about the planted foot's knee from floor to the top
         # (hip from ~45° flexion to neutral); under 15° is a hip wiggle.
         onset_deg=6.0, min_rom_deg=15.0, min_rep_s=1.2, max_angle_deg=80.0,
-        max_still_in_rep_s=_HOLD_OK_S,
+        max_still_in_rep_s=_HOLD_OK_S, held_far=True,
     ),
     sided=True,
 )
@@ -126,7 +126,7 @@ ROMAN_CHAIR_HINGE = ExerciseProfile(
         # From the body line (45° bench) down towards hanging: 50–90° of hinge; a top
         # pause between reps is the start pose, so it is timed as rest, not rep.
         onset_deg=8.0, min_rom_deg=30.0, min_rep_s=1.5, max_angle_deg=130.0,
-        max_still_in_rep_s=_NO_HOLD_S,
+        max_still_in_rep_s=_NO_HOLD_S, held_far=True,
     ),
 )
 
@@ -142,7 +142,7 @@ SITUP = ExerciseProfile(
         # Lying to upright is 65–95° of trunk pitch; a crunch that stops under 40° is a
         # partial rep.
         onset_deg=8.0, min_rom_deg=40.0, min_rep_s=1.2, max_angle_deg=130.0,
-        max_still_in_rep_s=_NO_HOLD_S,
+        max_still_in_rep_s=_NO_HOLD_S, held_far=True,
     ),
 )
 

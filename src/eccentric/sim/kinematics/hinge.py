@@ -7,6 +7,7 @@ script turns it into the segment's pitch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,7 @@ class HingeRepPlan:
     onset: str = "min_jerk"
     onset_power: float = 1.6  # "power": speed ∝ t^(p−1) at the start
     linear_ramp_s: float = 0.08  # "linear": time to reach the constant speed
-    hesitation: float = 0.0  # "hesitant": creep (+) or dip (−) as a fraction of depth
+    hesitation: float = 0.0  # "hesitant": creep (+) or dip (−), as a fraction of depth
     hesitation_pause_s: float = 0.0
 
 
@@ -53,13 +54,22 @@ def hinge_rep(plan: HingeRepPlan, dt_s: float) -> FloatArray:
     """Progress on the grid for one rep (the start sample itself excluded)."""
     pieces: list[FloatArray] = []
     if plan.onset == "hesitant" and plan.hesitation != 0.0:
-        n = max(round(0.5 / dt_s), 2)
+        # A small creep forward (kept) or dip back (undone), then a pause: slower than
+        # the movement proper (peak speed ≤ 40 % of the way out's min-jerk peak), as a
+        # shift of weight is, so the movement's start stays where the speed rises.
+        h = plan.depth * plan.hesitation
+        out_peak = 1.875 * plan.depth / plan.out_s  # progress per s
+        dur = max(0.6, abs(h) * math.pi / (0.4 * out_peak))
+        n = max(round(dur / dt_s), 2)
         u = np.arange(1, n + 1) / n
-        bump = plan.depth * plan.hesitation * np.sin(np.pi * min_jerk(u)) ** 2
-        pieces += [bump, hold(0.0, plan.hesitation_pause_s, dt_s)]
+        shape = min_jerk(u) if h > 0 else np.sin(np.pi * min_jerk(u)) ** 2
+        pieces += [h * shape, hold(h if h > 0 else 0.0, plan.hesitation_pause_s, dt_s)]
+        base = h if h > 0 else 0.0
+    else:
+        base = 0.0
     n_out = max(round(plan.out_s / dt_s), 2)
     u = np.arange(1, n_out + 1) / n_out
-    pieces.append(plan.depth * out_shape(u, plan, plan.out_s))
+    pieces.append(base + (plan.depth - base) * out_shape(u, plan, plan.out_s))
     pieces.append(hold(plan.depth, plan.hold_s, dt_s))
     n_back = max(round(plan.back_s / dt_s), 2)
     pieces.append(plan.depth * (1.0 - min_jerk(np.arange(1, n_back + 1) / n_back)))

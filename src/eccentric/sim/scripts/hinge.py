@@ -126,8 +126,9 @@ def rep_plan(a: HingeAthlete, fatigue: float, onset: str, rng: np.random.Generat
     elif onset == "linear":
         extra = {"onset": "linear", "linear_ramp_s": _u(rng, 0.05, 0.12)}
     elif onset == "hesitant":
+        # 1–3° either way, as for the Nordic (ASSUMED).
         extra = {"onset": "hesitant", "hesitation": (1 if rng.random() < 0.5 else -1)
-                 * _u(rng, 0.03, 0.07), "hesitation_pause_s": _u(rng, 0.3, 1.0)}
+                 * _u(rng, 1.0, 3.0) / a.range_deg, "hesitation_pause_s": _u(rng, 0.3, 1.0)}
     return HingeRepPlan(
         out_s=a.out_s * (1.0 + 0.3 * fatigue) * jit(0.1),
         hold_s=max(a.hold_s * (1.0 - 0.3 * fatigue) * jit(0.2), 0.05),
