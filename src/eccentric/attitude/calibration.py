@@ -22,6 +22,8 @@ class Calibration:
     reference: FloatArray
     t_s: float
     quasi: bool = False
+    # How long the segment had been still when this was proposed (s).
+    still_s: float = 0.0
 
 
 # Largest tilt change (deg) between the first and last fifth of a calibration window;
@@ -67,7 +69,9 @@ class StillCalibrator:
             row_norms(first)[:, 0] * row_norms(last)[:, 0], 1e-12)
         creep = np.degrees(np.arccos(cos.clip(-1.0, 1.0)))
         ref = mean / np.maximum(row_norms(mean), 1e-12)
-        return [(int(k[j]), Calibration(ref[j], float(t[k[j]])))
+        since = self._streak_start if self._streak_start is not None else float(t[0])
+        return [(int(k[j]), Calibration(ref[j], float(t[k[j]]),
+                                        still_s=float(t[k[j]]) - since))
                 for j in (creep <= MAX_CREEP_DEG).nonzero()[0]]
 
     def update(self, t_s: FloatArray, gravity: FloatArray, still: npt.NDArray[np.bool_]

@@ -94,6 +94,12 @@ class Detector(Protocol):
         """The start pose was re-learnt at ``t_s``: angles before it are not comparable."""
         ...
 
+    def settle(self, t_s: float, still_s: float) -> list[Rep | NonRep]:
+        """A still pose was proposed at ``t_s`` (the newest sample seen) after ``still_s``
+        of stillness: an attempt still that long settled there; give it up now, so the
+        pose is learnt from this very proposal (returns what was given up)."""
+        ...
+
     @property
     def busy(self) -> bool:
         """True while inside a rep; the start-pose calibration must not move then."""

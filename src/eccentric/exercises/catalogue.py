@@ -68,6 +68,84 @@ BALL_LEG_CURL_SINGLE = replace(
     description="Single-leg Swiss-ball leg curl; report the side", sided=True,
 )
 
+# Hinge and lift exercises: one segment swings out from a still start pose, holds at the
+# far position and comes back. Where coaches cue a hold there ("hold 1–2 s"), a rep may
+# stay still for up to 4 s (twice the longest cue) before the attempt counts as settling
+# into a new pose. Exercises without a cued hold turn round within ~1 s, and give up
+# after 2 s: lying down from standing and then sitting up looks exactly like a sit-up
+# with a long hold, and the sooner the attempt is dropped, the more of the still lying
+# time is left to learn the new start pose from.
+_HOLD_OK_S = 4.0
+_NO_HOLD_S = 2.0
+
+SINGLE_LEG_DEADLIFT = ExerciseProfile(
+    name="single_leg_deadlift",
+    description="Single-leg Romanian deadlift; sensor on the trunk (upper back) or the free "
+                "leg's thigh; report hinge angle, bottom hold and the side",
+    placements=("trunk", "thigh"),
+    # Hinging forward over the standing leg lengthens its hamstrings under load.
+    eccentric="out",
+    phases=PhaseNames(out="eccentric", far="bottom", back="concentric"),
+    rep_fields=("hold_s", "bottom_angle_deg"),
+    detector=ExcursionSettings(
+        # Cue "hinge to about 45°"; beginners stop nearer 30°, flexible athletes reach
+        # 90°. Under 25° is a bob, not a hinge; beyond 120° the start pose was wrong.
+        onset_deg=8.0, min_rom_deg=25.0, min_rep_s=1.5, max_angle_deg=120.0,
+        max_still_in_rep_s=_HOLD_OK_S, held_far=True,
+    ),
+    sided=True,
+)
+
+SINGLE_LEG_BRIDGE = ExerciseProfile(
+    name="single_leg_bridge",
+    description="Single-leg glute bridge; sensor on the working thigh; report lift ROM, "
+                "top hold, lowering time and the side",
+    placements=("thigh",),
+    # Lifting the hips shortens the hip extensors; lowering back down lengthens them.
+    eccentric="back",
+    phases=PhaseNames(out="concentric", far="top", back="eccentric"),
+    rep_fields=("hold_s",),
+    detector=ExcursionSettings(
+        # The thigh turns ~25–45° about the planted foot's knee from floor to the top
+        # (hip from ~45° flexion to neutral); under 15° is a hip wiggle.
+        onset_deg=6.0, min_rom_deg=15.0, min_rep_s=1.2, max_angle_deg=80.0,
+        max_still_in_rep_s=_HOLD_OK_S, held_far=True,
+    ),
+    sided=True,
+)
+
+ROMAN_CHAIR_HINGE = ExerciseProfile(
+    name="roman_chair_hinge",
+    description="45° Roman-chair (back extension) hip hinge; sensor on the trunk",
+    placements=("trunk",),
+    # Lowering the trunk over the pad lengthens the hamstrings and glutes.
+    eccentric="out",
+    phases=PhaseNames(out="eccentric", far="bottom", back="concentric"),
+    rep_fields=("hold_s", "bottom_angle_deg"),
+    detector=ExcursionSettings(
+        # From the body line (45° bench) down towards hanging: 50–90° of hinge; a top
+        # pause between reps is the start pose, so it is timed as rest, not rep.
+        onset_deg=8.0, min_rom_deg=30.0, min_rep_s=1.5, max_angle_deg=130.0,
+        max_still_in_rep_s=_NO_HOLD_S, held_far=True,
+    ),
+)
+
+SITUP = ExerciseProfile(
+    name="situp",
+    description="Ankle-anchored sit-up; sensor on the trunk; report ROM and up/down times",
+    placements=("trunk",),
+    # Curling up shortens the trunk and hip flexors; lowering back lengthens them.
+    eccentric="back",
+    phases=PhaseNames(out="concentric", far="top", back="eccentric"),
+    rep_fields=("hold_s",),
+    detector=ExcursionSettings(
+        # Lying to upright is 65–95° of trunk pitch; a crunch that stops under 40° is a
+        # partial rep.
+        onset_deg=8.0, min_rom_deg=40.0, min_rep_s=1.2, max_angle_deg=130.0,
+        max_still_in_rep_s=_NO_HOLD_S, held_far=True,
+    ),
+)
+
 AUTO = ExerciseProfile(
     name="auto",
     description="Unknown movement and placement: count cycles and time them",
@@ -80,7 +158,8 @@ AUTO = ExerciseProfile(
 )
 
 CATALOGUE: tuple[ExerciseProfile, ...] = (
-    NORDIC, NORDIC_BAND, BALL_LEG_CURL, BALL_LEG_CURL_SINGLE, AUTO,
+    NORDIC, NORDIC_BAND, BALL_LEG_CURL, BALL_LEG_CURL_SINGLE,
+    SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, AUTO,
 )
 PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in CATALOGUE}
 

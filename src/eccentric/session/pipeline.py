@@ -131,6 +131,9 @@ class Pipeline:
                 events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, k + 1))
                 gaps = []
             lo = k + 1
+            if self.detector.busy and self.calibrated:
+                events.extend(self._decided(self.detector.settle(cal.t_s, cal.still_s),
+                                            cal.t_s))
             if not self.detector.busy:
                 self.reference = cal.reference
                 self._pose_ok_s, self._told_no_pose = cal.t_s, False

@@ -366,7 +366,7 @@ class Shakiness:
 
 
 def draw_shakiness(rng: np.random.Generator, family: str, single: bool) -> Shakiness:
-    if family == "nordic":
+    if family in ("nordic", "supported"):  # kneeling, lying or on a bench: no balancing
         return Shakiness(_u(rng, 2.0, 4.0), 0.0)
     if single:
         return Shakiness(_u(rng, 3.0, 5.0), _u(rng, 5.0, 8.0))

@@ -158,6 +158,13 @@ def nordic_rep_label(m: Motion, i0: int, i1: int, to_file: Callable[[float], flo
 def ball_rep_label(m: Motion, i0: int, i1: int, to_file: Callable[[float], float],
                    ) -> dict[str, Any]:
     """Label one ball-curl rep: concentric (curl in), hold, eccentric (roll out)."""
+    return excursion_rep_label(m, i0, i1, to_file, ("concentric", "hold", "eccentric"), "back")
+
+
+def excursion_rep_label(m: Motion, i0: int, i1: int, to_file: Callable[[float], float],
+                        names: tuple[str, str, str], eccentric: str) -> dict[str, Any]:
+    """Label one out–hold–back rep; ``names`` are the three phases, ``eccentric`` says
+    which way ("out" or "back") lengthens the working muscle."""
     p = _phases_out_back(m, i0, i1, None)
     t, w = m.t_s, m.rate_dps
     start, top = int(p["start"]), int(p["out_end"])
@@ -168,11 +175,13 @@ def ball_rep_label(m: Motion, i0: int, i1: int, to_file: Callable[[float], float
     t_ex0, t_ex1 = f(_crossing_s(t, -w, thr_out, out0)), f(_crossing_s(t, -w, thr_out, out1))
     a0 = float(m.angle_deg[start])
     rom = float(np.max(np.abs(m.angle_deg[start:out1 + 1] - a0)))
+    out_s, back_s = t_top - t0, t_ex1 - t_ex0
+    ecc, con = (out_s, back_s) if eccentric == "out" else (back_s, out_s)
     return {
         "start_s": _r(t0), "end_s": _r(t_ex1),
-        "phases": [_phase("concentric", t0, t_top), _phase("hold", t_top, t_ex0),
-                   _phase("eccentric", t_ex0, t_ex1)],
-        "eccentric_s": _r(t_ex1 - t_ex0), "concentric_s": _r(t_top - t0),
+        "phases": [_phase(names[0], t0, t_top), _phase(names[1], t_top, t_ex0),
+                   _phase(names[2], t_ex0, t_ex1)],
+        "eccentric_s": _r(ecc), "concentric_s": _r(con),
         "hold_s": _r(t_ex0 - t_top), "rom_deg": round(rom, 2),
     }
 

@@ -11,10 +11,11 @@ from eccentric.sim.clock import DROPOUT_LEVELS
 TEMPOS = ("normal", "slow", "fast")
 RETURN_MODES = ("mixed", "pull", "push", "band")
 MISALIGNMENTS = ("normal", "large")
-# How a Nordic lowering leaves the upright pose (kinematics/nordic.py): "min_jerk" (the
-# speed ramps up over 0.4–0.8 s), "power" (lean ∝ t^p, p 1.3–2.0, over 3–5 s to the
+# How the way out leaves the start pose. For the Nordic lowering (kinematics/nordic.py):
+# "min_jerk" (the speed ramps up over 0.4–0.8 s), "power" (lean ∝ t^p, p 1.3–2.0, over 3–5 s to the
 # break: the speed rises from zero), "linear" (constant speed from a 0.05–0.12 s start),
 # "hesitant" (a small forward creep or backward dip and a pause, then a min-jerk start).
+# The hinge exercises (kinematics/hinge.py) have the same four shapes on their way out.
 ONSETS = ("min_jerk", "power", "linear", "hesitant")
 # Options added after the library was made: left out of a recording's header while they
 # keep their default, so the committed files regenerate byte for byte.
@@ -51,7 +52,7 @@ class SessionOptions:
     tissue: bool = True  # soft-tissue wobble
     bias_scale: float = 1.0  # multiplies the device's bias spreads
     t0_s: float = 0.0  # first timestamp
-    onset: str = "min_jerk"  # Nordic lowering onset shape (ONSETS)
+    onset: str = "min_jerk"  # onset shape of the way out (ONSETS)
     # Sway of the working leg while in the start pose (pre-set still time and pauses
     # between reps), °/s: the amplitude of a sine of equal power (rate RMS × √2);
     # 0.3–1 Hz, random, a few degrees. 0 = the usual near-still start pose.

@@ -120,6 +120,9 @@ class CycleCounter:
     def on_recalibrated(self, t_s: float) -> None:
         """The counter does not use the start pose, so a new one changes nothing."""
 
+    def settle(self, t_s: float, still_s: float) -> list[Rep | NonRep]:
+        return []
+
     def update(self, frame: MotionFrame) -> list[Rep | NonRep]:
         n = len(frame)
         if n == 0:

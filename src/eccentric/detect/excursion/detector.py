@@ -95,6 +95,15 @@ class ExcursionDetector:
     def on_recalibrated(self, t_s: float) -> None:
         self._base_t = max(self._base_t, t_s)
 
+    def settle(self, t_s: float, still_s: float) -> list[Rep | NonRep]:
+        # The stillness rule of _settled_at, judged at the calibrator's proposal: both
+        # count from the same first still sample, but which of the two samples comes
+        # first must not decide whether the new pose is learnt now or 0.5 s later.
+        if not self.busy or still_s < self.settings.max_still_in_rep_s or not len(self._t):
+            return []
+        at = min(int(self._t.searchsorted(t_s)), len(self._t) - 1)
+        return [self._give_up(at, "repositioned")]
+
     def update(self, frame: MotionFrame) -> list[Rep | NonRep]:
         if len(frame) == 0:
             return []
@@ -288,6 +297,7 @@ class ExcursionDetector:
             min_dps=p.boundary_min_dps, fraction=p.boundary_peak_fraction,
             returned_fraction=p.return_fraction,
             break_rule=(br.rate_dps, br.accel_dps2, br.accel_window_s, br.hold_s) if br else None,
+            held_far=p.held_far,
         )
         if float(t[b.end_i] - t[b.start_i]) < p.min_rep_s:
             self._axis = None

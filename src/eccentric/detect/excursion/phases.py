@@ -114,6 +114,60 @@ def boundary_rate(t_s: FloatArray, rate_dps: FloatArray, frm: int, to: int, thr:
     return a, smooth_centered(seg, max(1, round(width_s / dt)) | 1)
 
 
+# A rep starts near its start pose: a start found further out than this (deg, or this
+# share of the excursion) lies where a slow, steady way out dipped below the threshold
+# in balance corrections of several °/s, not where it began.
+NEAR_START_MIN_DEG = 3.0
+NEAR_START_FRACTION = 0.1
+
+
+def _start_near_pose(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArray,
+                     base_i: int, start_i: int, peak_i: int, thr: float) -> int:
+    """``start_i``, or for a start found far from the start pose, the start of the
+    movement that left the pose: the crossing searched back from where the angle was
+    last near the pose."""
+    if start_i <= base_i:
+        return start_i
+    # The pose's level: a low percentile, as sway at rest dips below the pose and back.
+    floor = float(np.percentile(angle_deg[base_i:start_i + 1], 25))
+    near = floor + max(NEAR_START_MIN_DEG,
+                       NEAR_START_FRACTION * (float(angle_deg[peak_i]) - floor))
+    if angle_deg[start_i] <= near:
+        return start_i
+    close = np.flatnonzero(angle_deg[base_i:start_i] <= near)
+    if close.size == 0:
+        return start_i
+    last = base_i + int(close[-1])
+    return max(crossing(t_s, rate_dps, last, base_i, thr), base_i)
+
+
+def _hold_near_far(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArray,
+                   start_i: int, peak_i: int, far_start_i: int, far_end_i: int,
+                   out_thr: float, back_thr: float) -> tuple[int, int]:
+    """The far position's ends, moved to where the segment is near its far angle when
+    found short of it (the same slow-movement failure as ``_start_near_pose``)."""
+    a0, peak = float(angle_deg[start_i]), float(angle_deg[peak_i])
+    near = peak - max(NEAR_START_MIN_DEG, NEAR_START_FRACTION * (peak - a0))
+    dt = _mean_dt(t_s)
+    w = max(1, round(BOUNDARY_MAX_S / dt)) | 1
+    pad = int(BOUNDARY_MAX_S / dt) + 1
+    hi = len(angle_deg) - 1
+    if far_start_i < peak_i and angle_deg[far_start_i] < near:
+        close = np.flatnonzero(angle_deg[far_start_i:peak_i + 1] >= near)
+        first = far_start_i + int(close[0])
+        b = min(peak_i + pad, hi)
+        r = smooth_centered(rate_dps[far_start_i:b + 1], w)
+        far_start_i = min(far_start_i + _walk(r, first - far_start_i, peak_i - far_start_i,
+                                              out_thr), peak_i)
+    if far_end_i > peak_i and angle_deg[far_end_i] < near:
+        close = np.flatnonzero(angle_deg[peak_i:far_end_i + 1] >= near)
+        last = peak_i + int(close[-1])
+        lo = max(peak_i - pad, 0)
+        r = smooth_centered(-rate_dps[lo:far_end_i + 1], w)
+        far_end_i = max(lo + _walk(r, last - lo, peak_i - lo, back_thr), peak_i)
+    return far_start_i, max(far_end_i, far_start_i)
+
+
 def find_break(t_s: FloatArray, rate_dps: FloatArray, lo: int, hi: int, *,
                rate_thr_dps: float, accel_thr_dps2: float, accel_window_s: float,
                hold_s: float = 0.0) -> int | None:
@@ -147,6 +201,7 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
                       fraction: float, smooth_s: float = 0.05,
                       returned_fraction: float = 0.25,
                       break_rule: tuple[float, float, float, float] | None = None,
+                      held_far: bool = False,
                       ) -> ExcursionBoundaries:
     """Segment one rep inside ``[base_i, end_search_i]`` of the buffers.
 
@@ -154,7 +209,8 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     the previous rep); ``start_min_dps`` is the onset threshold for the outward movement
     (Nordic leans use a fixed 3 °/s because the lean is much slower than the fall).
     ``break_rule`` is (rate °/s, accel °/s², smoothing window s, hold s) for the Nordic
-    break point.
+    break point. ``held_far``: the far position is held at one angle, so its ends lie
+    near that angle (not so a Nordic catch, after which the athlete may sink further).
     """
     hi = end_search_i
     # Nothing after the search end: what the buffer holds beyond it depends on how the
@@ -172,6 +228,7 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     # The rep starts where the outward rate last rose through its threshold before the
     # outward peak: a hesitation that stopped (or a dip back) before it is not part of it.
     start_i = crossing(t_s, rate_dps, vout_i, base_i, start_thr)
+    start_i = _start_near_pose(t_s, angle_deg, rate_dps, base_i, start_i, peak_i, start_thr)
     far_start_i = crossing(t_s, rate_dps, vout_i, hi, out_thr)
     # Return movement: fastest point (most negative rate) after the far position.
     back_part = -r[far_start_i:hi + 1]
@@ -179,6 +236,9 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     back_peak = float(max(-r[vback_i], 0.0))
     back_thr = max(min_dps, fraction * back_peak)
     far_end_i = crossing(t_s, -rate_dps, vback_i, far_start_i, back_thr)
+    if held_far:
+        far_start_i, far_end_i = _hold_near_far(t_s, angle_deg, rate_dps, start_i, peak_i,
+                                                far_start_i, far_end_i, out_thr, back_thr)
     # The rep ends where the return fades once back near the start pose (within
     # ``returned_fraction`` of the excursion), not where a stalled return pauses.
     start_angle = float(angle_deg[start_i])

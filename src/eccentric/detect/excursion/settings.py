@@ -54,5 +54,8 @@ class ExcursionSettings:
     max_angle_deg: float | None = None
     # An attempt still out after this long is given up (s).
     max_rep_s: float = 30.0
+    # The far position is a held pose at one angle (a cued hold): its ends are placed
+    # near that angle even where balance corrections dip the speed early (see phases).
+    held_far: bool = False
     # The Nordic break point, for exercises that have one.
     break_point: BreakPointRule | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from eccentric.sim.movement import Movement
 from eccentric.sim.scripts.ball_curl import BallCurlMovement
+from eccentric.sim.scripts.hinge import HINGES, HingeMovement
 from eccentric.sim.scripts.nordic import NordicMovement
 
 MOVEMENTS: dict[str, Movement] = {
@@ -11,4 +12,5 @@ MOVEMENTS: dict[str, Movement] = {
     "nordic_curl_band": NordicMovement(band=True),
     "ball_leg_curl": BallCurlMovement(),
     "ball_leg_curl_single": BallCurlMovement(single=True),
+    **{name: HingeMovement(name) for name in HINGES},
 }
