@@ -7,7 +7,7 @@ import binascii
 import gzip
 import io
 import json
-import logging
+import zlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +17,9 @@ import numpy as np
 
 from eccentric.core.chunk import ImuChunk, concat
 from eccentric.core.errors import InputFormatError
+from eccentric.core.timing import InputStats
+from eccentric.core.units import physical_mask
 from eccentric.io.recording_format import RecordingHeader
-
-log = logging.getLogger(__name__)
 
 
 def _open_text(path: Path) -> IO[str]:
@@ -31,11 +31,13 @@ def _open_text(path: Path) -> IO[str]:
 
 
 @dataclass
-class ReadStats:
-    """What the reader had to skip; a truncated tail is expected after a crash."""
+class ReadStats(InputStats):
+    """What the reader read and had to skip: a truncated tail is expected after a crash;
+    corrupt compressed data ends the reading too (both warn, keeping what came before)."""
 
     skipped_kinds: dict[str, int] = field(default_factory=dict)
     truncated_tail: bool = False
+    corrupt: bool = False
 
 
 class RecordingReader:
@@ -46,27 +48,59 @@ class RecordingReader:
         if not self.path.exists():
             raise InputFormatError(f"{self.path}: no such file")
         self.stats = ReadStats()
+        self._told: set[str] = set()
+        self._fh: IO[str] | None = None
+        with self.path.open("rb") as fh:
+            self._compressed = fh.read(2) == b"\x1f\x8b"
         lines = self._lines()
         try:
             _, first = next(lines)
         except StopIteration:
-            raise InputFormatError(f"{self.path}: file is empty") from None
+            what = "is corrupt at its start" if self.stats.corrupt else "is empty"
+            raise InputFormatError(f"{self.path}: file {what}") from None
         finally:
             lines.close()
         self.header = RecordingHeader.from_line(first, str(self.path))
 
+    @property
+    def size_bytes(self) -> int:
+        return self.path.stat().st_size
+
+    @property
+    def position_bytes(self) -> int:
+        """How far the last reading pass has got in the file as stored (for progress)."""
+        fh = self._fh
+        if fh is None:
+            return 0
+        try:
+            raw: Any = getattr(fh, "buffer")  # noqa: B009 (IO[str] does not declare it)
+            inner = getattr(raw, "fileobj", None)  # a GzipFile: where in the compressed file
+            return int((inner if inner is not None else raw).tell())
+        except (AttributeError, OSError, ValueError):
+            return self.size_bytes
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
     def _lines(self) -> Generator[tuple[int, dict[str, Any]], None, None]:
-        fh = _open_text(self.path)
+        fh = self._fh = _open_text(self.path)
         try:
             lineno = 0
             while True:
                 try:
                     raw = fh.readline()
-                except (EOFError, gzip.BadGzipFile, OSError):
-                    # A gzip stream cut short by a crash: everything before it is good.
-                    self.stats.truncated_tail = True
-                    log.warning("%s: compressed stream ends early; reading what is there",
-                                self.path)
+                except (EOFError, gzip.BadGzipFile) as exc:
+                    if "CRC" in str(exc) or "length" in str(exc):
+                        self._corrupt(lineno, exc)
+                    else:
+                        # A gzip stream cut short by a crash: everything before it is good.
+                        self.stats.truncated_tail = True
+                        self._warn_once(f"{self.path}: compressed stream ends early after "
+                                        f"line {lineno}; reading what is there")
+                    return
+                except (zlib.error, UnicodeDecodeError, OSError) as exc:
+                    self._corrupt(lineno, exc)
                     return
                 if not raw:
                     return
@@ -74,13 +108,18 @@ class RecordingReader:
                 if not raw.endswith("\n"):
                     # A line cut by a crash mid-write; only the final line can be like this.
                     self.stats.truncated_tail = True
-                    log.warning("%s: last line %d is incomplete and was ignored", self.path, lineno)
+                    self._warn_once(f"{self.path}: last line {lineno} is incomplete and was "
+                                    "ignored")
                     return
                 if not raw.strip():
                     continue
                 try:
                     obj = json.loads(raw)
                 except json.JSONDecodeError as exc:
+                    if self._compressed:
+                        # Inside a gzip stream a line that is not JSON is damaged data.
+                        self._corrupt(lineno - 1, exc)
+                        return
                     raise InputFormatError(
                         f"{self.path}:{lineno}: not valid JSON: {exc.msg}") from exc
                 if not isinstance(obj, dict) or "kind" not in obj:
@@ -88,6 +127,17 @@ class RecordingReader:
                 yield lineno, obj
         finally:
             fh.close()
+
+    def _corrupt(self, lineno: int, exc: Exception) -> None:
+        self.stats.corrupt = True
+        self._warn_once(f"{self.path}: the compressed data are corrupt after line {lineno} "
+                        f"({type(exc).__name__}: {exc}); the samples before it are used, "
+                        "the rest of the file is lost")
+
+    def _warn_once(self, message: str) -> None:
+        # labels() and records() read the file again: say each thing once.
+        if message not in self.stats.warnings:
+            self.stats.warn(message)
 
     def chunks(self, merge_s: float = 0.0) -> Iterator[ImuChunk]:
         """Yield the ``imu`` chunks in file order, validated and in SI units.
@@ -101,7 +151,24 @@ class RecordingReader:
         for lineno, obj in self._lines():
             kind = obj["kind"]
             if kind == "imu":
-                c = _parse_imu(obj, f"{self.path}:{lineno}")
+                try:
+                    c = _parse_imu(obj, f"{self.path}:{lineno}")
+                except InputFormatError as exc:
+                    if not self._compressed:
+                        raise
+                    # Inside a gzip stream a malformed line is damaged data (the check
+                    # sum that would prove it comes only at the end of the stream).
+                    self._corrupt(lineno - 1, exc)
+                    break
+                self.stats.rows += len(c)
+                ok = physical_mask(c.acc_mps2, c.gyro_rads)
+                if not ok.all():
+                    self.stats.drop("out_of_range", int((~ok).sum()))
+                    if "out_of_range" not in self._told:
+                        self._told.add("out_of_range")
+                        self._warn_once(f"{self.path}:{lineno}: dropped sample(s) with a "
+                                        "value no IMU can measure (the first on this line)")
+                    c = c.select(ok)
                 if merge_s <= 0:
                     yield c
                     continue
