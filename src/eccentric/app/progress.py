@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -50,3 +51,20 @@ def track_count(items: Iterable[T], total: int | None, description: str) -> Iter
         for item in items:
             yield item
             bar.advance(task)
+
+
+@contextmanager
+def working(description: str) -> Iterator[None]:
+    """A pulsing bar while one step of unknown length runs (nothing off a terminal)."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    from rich.progress import BarColumn, Progress, TimeElapsedColumn
+
+    with Progress("{task.description}", BarColumn(), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        bar.add_task(description, total=None)
+        yield

@@ -107,7 +107,8 @@ CLOCK_JUMP_S = 1.0
 
 @dataclass(frozen=True, slots=True)
 class ClockReset:
-    """The time column jumped back ``back_s`` seconds at ``line`` and went on from there."""
+    """At ``line`` the clock was set back by ``back_s`` seconds (from where one more
+    nominal period would have taken it) and went on from there."""
 
     line: int
     back_s: float
@@ -178,7 +179,7 @@ class TimeColumnRepair:
                 continue
             if jump < -self.jump_s:
                 shift[i] = prev_t + self.nominal_dt_s - float(t[i])
-                self.resets.append(ClockReset(int(lines[i]), -jump))
+                self.resets.append(ClockReset(int(lines[i]), float(shift[i])))
             prev_t = float(t[i])
         out = rows[:n_out][keep].copy()
         out[:, 0] += self._offset + np.cumsum(shift)[keep]
