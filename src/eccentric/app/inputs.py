@@ -60,8 +60,9 @@ def open_source(path: str | Path, *, rate_hz: float | None = None,
             # A raw BLE capture: re-decode its notifications with the driver it names.
             from eccentric.ble.capture import capture_chunks
 
-            return OpenedSource(reader.header, capture_chunks(reader, merge_s=chunk_s),
-                                reader.stats, reader)
+            # Samples are decoded from notifications here, not read as rows: count them.
+            return OpenedSource(reader.header, _counted(capture_chunks(reader, merge_s=chunk_s),
+                                                        reader.stats), reader.stats, reader)
         return OpenedSource(reader.header, reader.chunks(merge_s=chunk_s), reader.stats, reader)
     from eccentric.core.errors import InputFormatError
 
@@ -73,6 +74,12 @@ def open_source(path: str | Path, *, rate_hz: float | None = None,
     header = RecordingHeader(sensor="csv", placement="unknown", rate_hz=stream.rate_hz)
     return OpenedSource(header, _pieces(stream.chunks(), chunk_s if chunk_s > 0 else 0.5),
                         stream.stats, stream)
+
+
+def _counted(chunks: Iterator[ImuChunk], stats: InputStats) -> Iterator[ImuChunk]:
+    for chunk in chunks:
+        stats.rows += len(chunk)
+        yield chunk
 
 
 def _pieces(chunks: Iterator[ImuChunk], chunk_s: float) -> Iterator[ImuChunk]:

@@ -50,6 +50,13 @@ def check_plausible_units(acc_mps2: FloatArray, gyro_rads: FloatArray, source: s
     """
     import numpy as np
 
+    with np.errstate(over="ignore", invalid="ignore"):  # a corrupt 1e300 is only an outlier
+        _check_medians(acc_mps2, gyro_rads, source)
+
+
+def _check_medians(acc_mps2: FloatArray, gyro_rads: FloatArray, source: str) -> None:
+    import numpy as np
+
     if len(acc_mps2) >= 10:
         med = float(np.median(np.linalg.norm(acc_mps2, axis=1)))
         if med < 3.0:

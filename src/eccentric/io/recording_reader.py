@@ -99,7 +99,13 @@ class RecordingReader:
                         self._warn_once(f"{self.path}: compressed stream ends early after "
                                         f"line {lineno}; reading what is there")
                     return
-                except (zlib.error, UnicodeDecodeError, OSError) as exc:
+                except UnicodeDecodeError as exc:
+                    if not self._compressed:
+                        raise InputFormatError(f"{self.path}:{lineno + 1}: not UTF-8 text "
+                                               f"({exc.reason})") from None
+                    self._corrupt(lineno, exc)
+                    return
+                except (zlib.error, OSError) as exc:
                     self._corrupt(lineno, exc)
                     return
                 if not raw:
@@ -134,6 +140,19 @@ class RecordingReader:
                         f"({type(exc).__name__}: {exc}); the samples before it are used, "
                         "the rest of the file is lost")
 
+    def _keep(self, c: ImuChunk, ok: np.ndarray, reason: str, what: str, lineno: int
+              ) -> ImuChunk:
+        """The samples of ``c`` where ``ok``; the others are counted, and warned about
+        once per reason (on the first line that has them)."""
+        if ok.all():
+            return c
+        self.stats.drop(reason, int((~ok).sum()))
+        if reason not in self._told:
+            self._told.add(reason)
+            self._warn_once(f"{self.path}:{lineno}: dropped sample(s) with a value that is "
+                            f"{what} (the first on this line; see the counts with --json)")
+        return c.select(ok)
+
     def _warn_once(self, message: str) -> None:
         # labels() and records() read the file again: say each thing once.
         if message not in self.stats.warnings:
@@ -161,14 +180,11 @@ class RecordingReader:
                     self._corrupt(lineno - 1, exc)
                     break
                 self.stats.rows += len(c)
-                ok = physical_mask(c.acc_mps2, c.gyro_rads)
-                if not ok.all():
-                    self.stats.drop("out_of_range", int((~ok).sum()))
-                    if "out_of_range" not in self._told:
-                        self._told.add("out_of_range")
-                        self._warn_once(f"{self.path}:{lineno}: dropped sample(s) with a "
-                                        "value no IMU can measure (the first on this line)")
-                    c = c.select(ok)
+                finite = (np.isfinite(c.t_s) & np.isfinite(c.acc_mps2).all(axis=1)
+                          & np.isfinite(c.gyro_rads).all(axis=1))
+                c = self._keep(c, finite, "not_finite", "not a finite number", lineno)
+                c = self._keep(c, physical_mask(c.acc_mps2, c.gyro_rads), "out_of_range",
+                               "no IMU can measure", lineno)
                 if merge_s <= 0:
                     yield c
                     continue
@@ -212,7 +228,16 @@ def _parse_imu(obj: dict[str, Any], where: str) -> ImuChunk:
         raise InputFormatError(f"{where}: imu line lacks field {exc}") from exc
     except (TypeError, ValueError, binascii.Error) as exc:
         raise InputFormatError(f"{where}: imu arrays are malformed: {exc}") from exc
-    return ImuChunk.from_arrays(t, acc, gyro, source=where)
+    t = t.reshape(-1)
+    n = t.shape[0]
+    for name, arr in (("acc_mps2", acc), ("gyro_rads", gyro)):
+        if arr.shape != (n, 3):
+            raise InputFormatError(
+                f"{where}: {name} has shape {arr.shape}, expected ({n}, 3) to match t_s")
+    # Non-finite samples are dropped and counted by the reader, not refused here.
+    return ImuChunk(np.ascontiguousarray(t, dtype=np.float64),
+                    np.ascontiguousarray(acc, dtype=np.float64),
+                    np.ascontiguousarray(gyro, dtype=np.float64))
 
 
 def read_all(path: str | Path) -> tuple[RecordingHeader, ImuChunk]:

@@ -51,7 +51,7 @@ def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
         if e["type"] == "status" and e.get("event") == "no_start_pose":
             print(f"eccentric count: warning: {path}: {e['message']} (at {e['t_s']:.1f} s)",
                   file=sys.stderr)
-    accounting = sample_accounting(events, src.stats.dropped)
+    accounting = sample_accounting(events, src.stats.rows, src.stats.dropped)
     warnings = list(src.stats.warnings)
     guard_dropped = accounting["dropped"].get("duplicate", 0) + accounting["dropped"].get(
         "out_of_order", 0)
@@ -66,18 +66,18 @@ def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
             **accounting, "warnings": warnings}
 
 
-def sample_accounting(events: list[dict[str, Any]], read_dropped: dict[str, int]
+def sample_accounting(events: list[dict[str, Any]], read: int, read_dropped: dict[str, int]
                       ) -> dict[str, Any]:
-    """Samples the pipeline accepted, and those dropped by reason: by the file reader
-    (``read_dropped``) and by the timeline guard (the end event's counts). Together they
-    are every sample the file holds."""
+    """Samples the file reader ``read``, those the pipeline accepted, and those dropped
+    by reason: by the reader (``read_dropped``) and by the timeline guard (the end
+    event's counts). Accepted plus dropped is every sample read."""
     end = next((e for e in reversed(events)
                 if e["type"] == "status" and e.get("event") == "end"), {})
     dropped = dict(read_dropped)
     for key, reason in (("duplicates", "duplicate"), ("out_of_order", "out_of_order")):
         if end.get(key):
             dropped[reason] = dropped.get(reason, 0) + int(end[key])
-    return {"samples_accepted": int(end.get("samples", 0)),
+    return {"samples_read": read, "samples_accepted": int(end.get("samples", 0)),
             "samples_dropped": sum(dropped.values()), "dropped": dropped}
 
 
