@@ -113,9 +113,6 @@ class CsvStream:
                  gyro_unit: str) -> None:
         self.path = p = Path(path)
         self.acc_unit, self.gyro_unit = acc_unit, gyro_unit
-        from eccentric.core.timing import InputStats
-
-        self.stats: InputStats = InputStats()
         if rate_hz is not None and not rate_hz > 0:
             raise InputFormatError(f"{p}: --rate must be positive, got {rate_hz}")
         try:
@@ -125,6 +122,9 @@ class CsvStream:
         except OSError as exc:
             raise InputFormatError(f"{p}: cannot read: {exc}") from exc
         self.size_bytes = p.stat().st_size
+        from eccentric.core.timing import InputStats  # numpy: once the file is open
+
+        self.stats: InputStats = InputStats()
         self._lineno = 0
         self._eof = False
         self._first_line: dict[str, int] = {}  # drop reason -> first line dropped for it
