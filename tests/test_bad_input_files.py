@@ -315,6 +315,16 @@ def test_time_repair_is_the_same_in_any_blocks() -> None:
     assert (np.diff(pieces[:, 0]) > 0).all()  # one continuous clock
 
 
+def test_an_absurd_first_time_is_an_outlier_too() -> None:
+    t = np.arange(100) / 100.0
+    t[0] = 1e300
+    rows = np.column_stack([t, np.zeros(100)])
+    repair = TimeColumnRepair(0.01)
+    out, lines = repair.process(rows, np.arange(2, 102), final=True)
+    assert repair.outliers == 1 and repair.resets == [] and lines[0] == 3
+    np.testing.assert_array_equal(out[:, 0], t[1:])
+
+
 # ----------------------------------------------------------------- gyro unit check
 
 

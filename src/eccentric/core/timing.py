@@ -162,6 +162,9 @@ class TimeColumnRepair:
         keep = np.ones(n_out, dtype=bool)
         shift = np.zeros(n_out)
         prev_t = self._prev_t
+        if (prev_t is None and n >= 3 and abs(float(t[1] - t[0])) > self.jump_s
+                and abs(float(t[2] - t[1])) <= self.jump_s):
+            self._outlier(keep, 0, lines)  # the very first sample is the odd one out
         for i in np.flatnonzero(suspect[:n_out]):
             if i > 0 and keep[i - 1]:
                 prev_t = float(t[i - 1])
@@ -172,10 +175,7 @@ class TimeColumnRepair:
                 prev_t = float(t[i])
                 continue
             if i + 1 < n and abs(float(t[i + 1]) - prev_t) <= self.jump_s:
-                keep[i] = False
-                self.outliers += 1
-                if self.first_outlier_line is None:
-                    self.first_outlier_line = int(lines[i])
+                self._outlier(keep, int(i), lines)
                 continue
             if jump < -self.jump_s:
                 shift[i] = prev_t + self.nominal_dt_s - float(t[i])
@@ -188,3 +188,9 @@ class TimeColumnRepair:
         if len(kept):
             self._prev_t = float(t[kept[-1]])
         return out, lines[:n_out][keep]
+
+    def _outlier(self, keep: np.ndarray, i: int, lines: np.ndarray) -> None:
+        keep[i] = False
+        self.outliers += 1
+        if self.first_outlier_line is None:
+            self.first_outlier_line = int(lines[i])
