@@ -121,8 +121,9 @@ class TimeColumnRepair:
     row of each block is held back until the next block or ``final``):
 
     * an **outlier**: one sample far (> ``jump_s``) from its predecessor while its
-      successor is close to that predecessor again (``t = 1e300`` in one row). It is
-      dropped and counted; left in, every later sample would look out of order.
+      successor is close to that predecessor again (``t = 1e300`` in one row), or the
+      file's last sample when it is that far from its predecessor. It is dropped and
+      counted; left in, every later sample would look out of order.
     * a **clock reset**: the clock jumps back by more than ``jump_s`` and carries on
       from there. Later samples are shifted so the time axis continues one nominal
       period after the last sample before the jump; each reset is reported.
@@ -174,7 +175,10 @@ class TimeColumnRepair:
             if abs(jump) <= self.jump_s:  # back in step after an outlier
                 prev_t = float(t[i])
                 continue
-            if i + 1 < n and abs(float(t[i + 1]) - prev_t) <= self.jump_s:
+            if i + 1 >= n or abs(float(t[i + 1]) - prev_t) <= self.jump_s:
+                # Back in step at the next sample, or the very last sample: alone
+                # after a jump it measures nothing, and an absurd time would stretch
+                # the stream to its end.
                 self._outlier(keep, int(i), lines)
                 continue
             if jump < -self.jump_s:

@@ -17,7 +17,7 @@ import numpy as np
 
 from eccentric.core.chunk import ImuChunk, concat
 from eccentric.core.errors import InputFormatError
-from eccentric.core.timing import InputStats
+from eccentric.core.timing import InputStats, TimeColumnRepair
 from eccentric.core.units import physical_mask
 from eccentric.io.recording_format import RecordingHeader
 
@@ -167,6 +167,23 @@ class RecordingReader:
         """
         pending: list[ImuChunk] = []
         span_start = 0.0
+        for c in self._repaired(self._imu_lines()):
+            if merge_s <= 0:
+                yield c
+                continue
+            if len(c) == 0:
+                continue
+            if not pending:
+                span_start = float(c.t_s[0])
+            pending.append(c)
+            if float(c.t_s[-1]) - span_start >= merge_s:
+                yield concat(pending)
+                pending = []
+        if pending:
+            yield concat(pending)
+
+    def _imu_lines(self) -> Iterator[tuple[int, ImuChunk]]:
+        """(line number, samples) of every ``imu`` line; bad samples dropped, counted."""
         for lineno, obj in self._lines():
             kind = obj["kind"]
             if kind == "imu":
@@ -178,28 +195,42 @@ class RecordingReader:
                     # Inside a gzip stream a malformed line is damaged data (the check
                     # sum that would prove it comes only at the end of the stream).
                     self._corrupt(lineno - 1, exc)
-                    break
+                    return
                 self.stats.rows += len(c)
                 finite = (np.isfinite(c.t_s) & np.isfinite(c.acc_mps2).all(axis=1)
                           & np.isfinite(c.gyro_rads).all(axis=1))
                 c = self._keep(c, finite, "not_finite", "not a finite number", lineno)
                 c = self._keep(c, physical_mask(c.acc_mps2, c.gyro_rads), "out_of_range",
                                "no IMU can measure", lineno)
-                if merge_s <= 0:
-                    yield c
-                    continue
-                if len(c) == 0:
-                    continue
-                if not pending:
-                    span_start = float(c.t_s[0])
-                pending.append(c)
-                if float(c.t_s[-1]) - span_start >= merge_s:
-                    yield concat(pending)
-                    pending = []
+                yield lineno, c
             elif kind not in ("header", "label"):
                 self.stats.skipped_kinds[kind] = self.stats.skipped_kinds.get(kind, 0) + 1
-        if pending:
-            yield concat(pending)
+
+    def _repaired(self, lines: Iterator[tuple[int, ImuChunk]]) -> Iterator[ImuChunk]:
+        """The samples with the time column repaired (an absurd single time dropped, a
+        clock reset shifted; see TimeColumnRepair). It holds one sample back, so each
+        chunk carries the previous line's last sample and all but its own last."""
+        repair = TimeColumnRepair(1.0 / self.header.rate_hz if self.header.rate_hz > 0
+                                  else 0.01)
+        for lineno, c in lines:
+            rows = np.column_stack([c.t_s, c.acc_mps2, c.gyro_rads])
+            yield self._repair_step(repair, rows, np.full(len(c), lineno), final=False)
+        yield self._repair_step(repair, np.zeros((0, 7)), np.zeros(0, dtype=np.int64),
+                                final=True)
+        if repair.outliers:
+            self.stats.drop("time_outlier", repair.outliers)
+            self._warn_once(f"{self.path}:{repair.first_outlier_line}: dropped "
+                            f"{repair.outliers} sample(s) whose time is far from both "
+                            "neighbours (the first on this line)")
+
+    def _repair_step(self, repair: TimeColumnRepair, rows: np.ndarray, lines: np.ndarray,
+                     *, final: bool) -> ImuChunk:
+        n_resets = len(repair.resets)
+        out, _ = repair.process(rows, lines, final=final)
+        for r in repair.resets[n_resets:]:
+            self._warn_once(f"{self.path}:{r.line}: the clock jumps back {r.back_s:.1f} s; "
+                            "later samples are shifted to continue the time axis")
+        return ImuChunk(out[:, 0].copy(), out[:, 1:4].copy(), out[:, 4:7].copy())
 
     def labels(self) -> list[dict[str, Any]]:
         """All ``label`` lines (ground truth), in file order."""
