@@ -208,15 +208,22 @@ class RecordingReader:
 
     def _repaired(self, lines: Iterator[tuple[int, ImuChunk]]) -> Iterator[ImuChunk]:
         """The samples with the time column repaired (an absurd single time dropped, a
-        clock reset shifted; see TimeColumnRepair). It holds one sample back, so each
-        chunk carries the previous line's last sample and all but its own last."""
+        clock reset shifted; see TimeColumnRepair), one chunk per line."""
         repair = TimeColumnRepair(1.0 / self.header.rate_hz if self.header.rate_hz > 0
                                   else 0.01)
+        # A line is passed on once the next line's first sample has been seen (the
+        # look-ahead the repair needs), so each chunk still holds just its own line.
+        pending: tuple[np.ndarray, np.ndarray] | None = None  # rows, line numbers
         for lineno, c in lines:
             rows = np.column_stack([c.t_s, c.acc_mps2, c.gyro_rads])
-            yield self._repair_step(repair, rows, np.full(len(c), lineno), final=False)
-        yield self._repair_step(repair, np.zeros((0, 7)), np.zeros(0, dtype=np.int64),
-                                final=True)
+            nums = np.full(len(c), lineno)
+            if pending is not None:
+                yield self._repair_step(repair, np.concatenate([pending[0], rows[:1]]),
+                                        np.concatenate([pending[1], nums[:1]]), final=False)
+                rows, nums = rows[1:], nums[1:]
+            pending = (rows, nums)
+        if pending is not None:
+            yield self._repair_step(repair, pending[0], pending[1], final=True)
         if repair.outliers:
             self.stats.drop("time_outlier", repair.outliers)
             self._warn_once(f"{self.path}:{repair.first_outlier_line}: dropped "
