@@ -393,3 +393,26 @@ def test_simulate_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     piped = eccentric(*args, "--out", str(tmp_path / "b.jsonl.gz"))
     assert piped.returncode == 0 and piped.stderr == ""
 
+
+
+def test_an_absurd_time_in_a_recording_costs_one_sample(tmp_path: Path) -> None:
+    """A corrupt time stamp far ahead (in the middle, or as the very last sample) once
+    hung the still-pose calibrator; now the sample is dropped and the reps are found."""
+    from eccentric.core.chunk import ImuChunk
+    from eccentric.io.recording_writer import RecordingWriter
+
+    header, chunk = read_all(RECORDING)
+    t = chunk.t_s.copy()
+    t[len(t) // 2] = 1e92
+    t[-1] = 1e300
+    bad = tmp_path / "odd_times.jsonl.gz"
+    with RecordingWriter(bad, header) as w:
+        w.write_chunk(ImuChunk(t, chunk.acc_mps2, chunk.gyro_rads))
+    clean = json_results(eccentric("count", str(RECORDING), "--json").stdout)[0]
+    out = eccentric("count", str(bad), "--json")
+    assert out.returncode == 0, out.stderr
+    assert "dropped 2 sample(s) whose time is far from both neighbours" in out.stderr
+    (r,) = json_results(out.stdout)
+    assert r["reps"] == clean["reps"] > 0
+    assert r["dropped"] == {"time_outlier": 2}
+    assert r["samples_accepted"] == clean["samples_accepted"] - 2
