@@ -13,7 +13,9 @@ import numpy as np
 
 from eccentric.core.chunk import ImuChunk
 
-log = logging.getLogger(__name__)
+# Readers of any input warn under one name: what was dropped or repaired is news about
+# the file, not about this module.
+log = logging.getLogger("eccentric.input")
 
 
 @dataclass(frozen=True, slots=True)
