@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eccentric.io.csv_import import read_csv
 from eccentric.io.recording_format import RecordingHeader
 
 if TYPE_CHECKING:  # numpy loads once a file opens: a missing CSV file is reported fast
     from eccentric.core.chunk import ImuChunk
+    from eccentric.core.timing import InputStats
+    from eccentric.io.csv_import import CsvStream
     from eccentric.io.recording_reader import RecordingReader
 
 # Chunk length when nothing waits on wall-clock pacing (count, evaluate, replay at max
@@ -21,9 +22,21 @@ FAST_CHUNK_S = 5.0
 
 @dataclass
 class OpenedSource:
+    """``stats``: rows the file reader read and dropped (the pipeline's TimelineGuard
+    counts what it drops after that); ``reader``: what reports progress in bytes."""
+
     header: RecordingHeader
     chunks: Iterator[ImuChunk]
-    reader: RecordingReader | None = None
+    stats: InputStats
+    reader: RecordingReader | CsvStream
+
+    def progress(self) -> tuple[int, int]:
+        """(bytes read, file size) so far."""
+        return self.reader.position_bytes, self.reader.size_bytes
+
+    def close(self) -> None:
+        """Close the file when the chunks will not be read to their end."""
+        self.reader.close()
 
 
 def is_recording(path: Path) -> bool:
@@ -47,17 +60,34 @@ def open_source(path: str | Path, *, rate_hz: float | None = None,
             # A raw BLE capture: re-decode its notifications with the driver it names.
             from eccentric.ble.capture import capture_chunks
 
-            return OpenedSource(reader.header, capture_chunks(reader, merge_s=chunk_s), reader)
-        return OpenedSource(reader.header, reader.chunks(merge_s=chunk_s), reader)
+            # Samples are decoded from notifications here, not read as rows: count them.
+            return OpenedSource(reader.header, _counted(capture_chunks(reader, merge_s=chunk_s),
+                                                        reader.stats), reader.stats, reader)
+        return OpenedSource(reader.header, reader.chunks(merge_s=chunk_s), reader.stats, reader)
     from eccentric.core.errors import InputFormatError
 
     if acc_unit is None or gyro_unit is None:
         raise InputFormatError(f"{p}: a CSV file needs --acc-unit and --gyro-unit")
-    data = read_csv(p, rate_hz=rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit)
+    from eccentric.io.csv_import import CsvStream
+
+    stream = CsvStream(p, rate_hz=rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit)
+    header = RecordingHeader(sensor="csv", placement="unknown", rate_hz=stream.rate_hz)
+    return OpenedSource(header, _pieces(stream.chunks(), chunk_s if chunk_s > 0 else 0.5),
+                        stream.stats, stream)
+
+
+def _counted(chunks: Iterator[ImuChunk], stats: InputStats) -> Iterator[ImuChunk]:
+    for chunk in chunks:
+        stats.rows += len(chunk)
+        yield chunk
+
+
+def _pieces(chunks: Iterator[ImuChunk], chunk_s: float) -> Iterator[ImuChunk]:
+    """A CSV file's blocks (thousands of rows) cut to about ``chunk_s`` seconds each."""
     from eccentric.core.chunk import iter_chunks
 
-    header = RecordingHeader(sensor="csv", placement="unknown", rate_hz=data.rate_hz)
-    return OpenedSource(header, iter_chunks(data.chunk, chunk_s if chunk_s > 0 else 0.5))
+    for chunk in chunks:
+        yield from iter_chunks(chunk, chunk_s)
 
 
 def session_id_for(path: Path) -> str:

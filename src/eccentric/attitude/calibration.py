@@ -168,7 +168,18 @@ class SwayCalibrator:
         while self._next_due <= float(t[-1]):
             due = self._next_due
             self._next_due = due + SWAY_REPEAT_S
+            if self._next_due == due:  # a time so large (1e92 s) that 0.5 s is lost in it
+                self._next_due = float("inf")
+                break
             k = int(t.searchsorted(due, side="right")) - 1
+            if (k < 0 or float(t[k]) <= due - SWAY_WINDOW_S) and k + 1 < len(t):
+                # No sample in this window: neither in any window before the next
+                # sample. Skip to it (a long gap, or a corrupt time far ahead, would
+                # otherwise cost one empty turn per SWAY_REPEAT_S).
+                nxt = float(t[k + 1])
+                self._next_due = max(self._next_due,
+                                     np.floor(nxt / SWAY_REPEAT_S) * SWAY_REPEAT_S)
+                continue
             lo = int(t.searchsorted(due - SWAY_WINDOW_S, side="right"))
             if k - lo < 8 or float(t[lo]) > due - 0.9 * SWAY_WINDOW_S or k < base:
                 continue  # not a full window (stream start, gap) or already judged

@@ -19,7 +19,12 @@ import numpy as np
 
 from eccentric.core.chunk import FloatArray, ImuChunk
 from eccentric.core.errors import InputFormatError
-from eccentric.core.units import acc_to_mps2, check_plausible_units, gyro_to_rads
+from eccentric.core.units import (
+    GyroUnitCheck,
+    acc_to_mps2,
+    check_plausible_units,
+    gyro_to_rads,
+)
 
 _UNIT = re.compile(r"x-axis \(([^)]+)\)")
 # A spacing above this many nominal periods is a hole in the stream (same tolerance as
@@ -110,5 +115,6 @@ def read_metawear(acc_path: str | Path, gyro_path: str | Path | None = None, *,
     acc = acc_to_mps2(acc, acc_unit)
     gyro = gyro_to_rads(gyro, gyro_unit)
     check_plausible_units(acc, gyro, str(acc_p))
+    GyroUnitCheck(rate_hz, str(gyro_p)).update(acc, gyro)  # the unit its header states
     chunk = ImuChunk.from_arrays(grid - t0, acc, gyro, source=str(acc_p))
     return MetaWearData(chunk, float(rate_hz), float(t0))

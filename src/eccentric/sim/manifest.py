@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,12 @@ def _entry(raw: Any, where: str) -> ManifestEntry:
 
 
 def generate(manifest: str | Path, out_dir: str | Path,
-             only: list[str] | None = None) -> list[Path]:
-    """Write every (or only the named) session of ``manifest`` into ``out_dir``."""
+             only: list[str] | None = None,
+             track: Callable[[list[Any]], Iterable[Any]] | None = None) -> list[Path]:
+    """Write every (or only the named) session of ``manifest`` into ``out_dir``.
+
+    ``track`` (optional) wraps the list of sessions as they are simulated, e.g. to
+    draw a progress bar."""
     entries = load_manifest(manifest)
     if only:
         missing = sorted(set(only) - {e.name for e in entries})
@@ -97,7 +102,7 @@ def generate(manifest: str | Path, out_dir: str | Path,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for e in entries:
+    for e in (track(entries) if track is not None else entries):
         path = out / e.filename
         write_recording(path, simulate(e.exercise, e.seed, e.sensor, e.placement, e.options))
         written.append(path)

@@ -132,11 +132,26 @@ def pipeline_config(args: argparse.Namespace, header: RecordingHeader, path: Pat
     )
 
 
+RECORDING_SUFFIXES = (".jsonl", ".jsonl.gz")
+COUNTABLE_SUFFIXES = (*RECORDING_SUFFIXES, ".csv")
+
+
+def expand_path(raw: str, suffixes: tuple[str, ...] = RECORDING_SUFFIXES) -> list[Path]:
+    """A file as given; a directory expands to the files inside it whose names end in
+    one of ``suffixes``, sorted. A directory with none of them is an error, not a
+    silent nothing."""
+    from eccentric.core.errors import InputFormatError
+
+    p = Path(raw)
+    if not p.is_dir():
+        return [p]
+    found = sorted(q for q in p.iterdir() if q.is_file() and q.name.endswith(suffixes))
+    if not found:
+        raise InputFormatError(f"{p}: directory holds no {' or '.join(suffixes)} files")
+    return found
+
+
 def expand_paths(paths: list[str]) -> Iterator[Path]:
     """Files as given; directories expand to the recordings inside them, sorted."""
     for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            yield from sorted(q for q in p.iterdir() if q.name.endswith((".jsonl", ".jsonl.gz")))
-        else:
-            yield p
+        yield from expand_path(raw)

@@ -6,13 +6,15 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from eccentric.app.commands.common import (
+    COUNTABLE_SUFFIXES,
     add_csv_arguments,
     add_exercise_arguments,
-    expand_paths,
+    expand_path,
     pipeline_config,
 )
 from eccentric.core.errors import EccentricError
@@ -34,6 +36,7 @@ def add_parser(sub: Any) -> None:
 
 def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
     from eccentric.app.inputs import FAST_CHUNK_S, open_source
+    from eccentric.app.progress import track_bytes
 
     src = open_source(path, rate_hz=args.rate, acc_unit=args.acc_unit, gyro_unit=args.gyro_unit,
                       chunk_s=FAST_CHUNK_S)
@@ -43,14 +46,39 @@ def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
     from eccentric.session.pipeline import run as run_pipeline
 
     config = pipeline_config(args, src.header, Path(path))
-    events = run_pipeline(src.chunks, config)
+    events = run_pipeline(track_bytes(src.chunks, src.progress, Path(path).name), config)
     for e in events:
         if e["type"] == "status" and e.get("event") == "no_start_pose":
             print(f"eccentric count: warning: {path}: {e['message']} (at {e['t_s']:.1f} s)",
                   file=sys.stderr)
+    accounting = sample_accounting(events, src.stats.rows, src.stats.dropped)
+    warnings = list(src.stats.warnings)
+    guard_dropped = accounting["dropped"].get("duplicate", 0) + accounting["dropped"].get(
+        "out_of_order", 0)
+    if guard_dropped:
+        message = (f"{path}: dropped {guard_dropped} sample(s) whose time repeats or goes "
+                   "back (see \"dropped\" with --json)")
+        warnings.append(message)
+        print(f"eccentric count: warning: {message}", file=sys.stderr)
     reps = [e for e in events if e["type"] == "rep"]
     return {"file": str(path), "exercise": config.exercise, "reps": len(reps),
-            "rep_events": reps, "sets": [e for e in events if e["type"] == "set"]}
+            "rep_events": reps, "sets": [e for e in events if e["type"] == "set"],
+            **accounting, "warnings": warnings}
+
+
+def sample_accounting(events: list[dict[str, Any]], read: int, read_dropped: dict[str, int]
+                      ) -> dict[str, Any]:
+    """Samples the file reader ``read``, those the pipeline accepted, and those dropped
+    by reason: by the reader (``read_dropped``) and by the timeline guard (the end
+    event's counts). Accepted plus dropped is every sample read."""
+    end = next((e for e in reversed(events)
+                if e["type"] == "status" and e.get("event") == "end"), {})
+    dropped = dict(read_dropped)
+    for key, reason in (("duplicates", "duplicate"), ("out_of_order", "out_of_order")):
+        if end.get(key):
+            dropped[reason] = dropped.get(reason, 0) + int(end[key])
+    return {"samples_read": read, "samples_accepted": int(end.get("samples", 0)),
+            "samples_dropped": sum(dropped.values()), "dropped": dropped}
 
 
 def _mean(events: list[dict[str, Any]], key: str) -> str:
@@ -68,13 +96,27 @@ def failure_message(path: Path, exc: Exception) -> str:
     return " ".join(text.splitlines())
 
 
+def _inputs(raw: list[str]) -> Iterator[tuple[Path, EccentricError | None]]:
+    """Every file to count, or the error that a path (an empty directory) gave."""
+    for item in raw:
+        try:
+            paths = expand_path(item, COUNTABLE_SUFFIXES)
+        except EccentricError as exc:
+            yield Path(item), exc
+            continue
+        for p in paths:
+            yield p, None
+
+
 def run(args: argparse.Namespace) -> int:
     """Count every file; one that fails is reported (stderr, and a JSON error object with
     --json) and the others are still counted. Exit code 1 if any file failed."""
     failures = 0
     results = []
-    for path in expand_paths(args.files):
+    for path, exc_or_none in _inputs(args.files):
         try:
+            if exc_or_none is not None:
+                raise exc_or_none
             result = count_file(str(path), args)
         except Exception as exc:  # one bad file must not cost the others their counts
             if not isinstance(exc, EccentricError):

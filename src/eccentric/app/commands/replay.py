@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eccentric.app.commands.common import (
+    add_csv_arguments,
     add_exercise_arguments,
     add_run_id_argument,
     ensure_run_id,
@@ -41,8 +42,10 @@ def parse_speed(text: str) -> float | None:
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("replay", help="replay a recording through the pipeline")
-    p.add_argument("path", metavar="PATH", help="recording (.jsonl or .jsonl.gz)")
+    p = sub.add_parser("replay", help="replay a recording or CSV file through the pipeline")
+    p.add_argument("path", metavar="PATH",
+                   help="recording (.jsonl or .jsonl.gz) or CSV file (with the unit flags)")
+    add_csv_arguments(p)
     add_exercise_arguments(p, default=None)
     p.add_argument("--speed", type=parse_speed, default=None, metavar="X|max",
                    help="pace: a factor of real time (1 = as recorded) or max (default)")
@@ -61,11 +64,24 @@ def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
     from eccentric.session.drive import Drive, run_stream
     from eccentric.session.pipeline import Pipeline
 
-    src = open_source(path, chunk_s=FAST_CHUNK_S if args.speed is None else 0.0)
+    src = open_source(path, chunk_s=FAST_CHUNK_S if args.speed is None else 0.0,
+                      **_csv_options(args))
     pipeline = Pipeline(pipeline_config(args, src.header, path, live_hz=live_hz))
     run_stream(src.chunks, Drive(pipeline, sinks), speed=args.speed,
                piece_s=PACED_PIECE_S if args.speed is not None else 0.0)
+    stats = pipeline.timeline.stats
+    dropped = sum(src.stats.dropped.values()) + stats.duplicates + stats.out_of_order
+    if dropped:
+        print(f"eccentric replay: warning: {path}: {dropped} of "
+              f"{dropped + stats.samples} samples dropped (bad values or times that repeat or "
+              "go back)", file=sys.stderr)
     return pipeline
+
+
+def _csv_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The CSV flags (absent on a namespace built for recordings only, as the demo does)."""
+    return {"rate_hz": getattr(args, "rate", None), "acc_unit": getattr(args, "acc_unit", None),
+            "gyro_unit": getattr(args, "gyro_unit", None)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,6 +119,9 @@ def _open_mqtt(args: argparse.Namespace, path: Path) -> MqttSink | None:
     """The MQTT sink when a broker is configured (flag, env or config file), else None."""
     from eccentric.app.inputs import open_source
 
-    header = open_source(path).header  # recordings read their header line only
+    # Only the header is wanted: a recording's first line, a CSV file's first block.
+    src = open_source(path, **_csv_options(args))
+    src.close()
+    header = src.header
     return open_sink_from_args(args, athlete=args.athlete or header.athlete,
                                sensor=header.sensor, fail_fast=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from eccentric.app.commands.common import add_arguments_on_use
@@ -94,13 +95,22 @@ def run(args: argparse.Namespace) -> int:
     if args.manifest:
         if not args.out_dir:
             raise EccentricError("--manifest needs --out-dir")
-        for path in generate(args.manifest, args.out_dir, args.only):
+        from eccentric.app.progress import track_count
+
+        def track(entries: list[Any]) -> Iterable[Any]:
+            return track_count(entries, len(entries), "simulating")
+
+        for path in generate(args.manifest, args.out_dir, args.only, track=track):
             print(path)
         return 0
     if not (args.exercise and args.placement and args.out):
         raise EccentricError("give --exercise, --placement and --out (or --manifest)")
-    session = simulate(args.exercise, args.seed, args.sensor, args.placement, _options(args))
-    write_recording(args.out, session)
+    from eccentric.app.progress import working
+
+    with working(f"simulating {args.exercise}"):
+        session = simulate(args.exercise, args.seed, args.sensor, args.placement,
+                           _options(args))
+        write_recording(args.out, session)
     reps = sum(1 for lab in session.labels if lab["label"] == "rep")
     print(f"{args.out}: {len(session.chunk)} samples, {reps} reps "
           f"({session.header.exercise}, {args.sensor} on the {args.placement}, simulated)")
