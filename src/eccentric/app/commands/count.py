@@ -49,8 +49,17 @@ def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
             print(f"eccentric count: warning: {path}: {e['message']} (at {e['t_s']:.1f} s)",
                   file=sys.stderr)
     reps = [e for e in events if e["type"] == "rep"]
-    return {"file": str(path), "exercise": config.exercise, "reps": len(reps),
-            "rep_events": reps, "sets": [e for e in events if e["type"] == "set"]}
+    result: dict[str, Any] = {"file": str(path), "exercise": config.exercise,
+                              "reps": len(reps), "rep_events": reps,
+                              "sets": [e for e in events if e["type"] == "set"]}
+    from eccentric.detect.hold.settings import HoldSettings
+    from eccentric.exercises.catalogue import get_profile
+
+    if isinstance(get_profile(config.exercise).detector, HoldSettings):
+        # Timed-hold exercises: each hold with start_s, end_s, duration_s, side,
+        # sway_deg, hip_dips (and outside_target with --target-hold).
+        result["holds"] = [e for e in events if e["type"] == "hold"]
+    return result
 
 
 def _mean(events: list[dict[str, Any]], key: str) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from eccentric.sim.movement import Movement
 from eccentric.sim.scripts.ball_curl import BallCurlMovement
 from eccentric.sim.scripts.nordic import NordicMovement
+from eccentric.sim.scripts.side_plank import SidePlankMovement
 
 MOVEMENTS: dict[str, Movement] = {
     "nordic_curl": NordicMovement(),
     "nordic_curl_band": NordicMovement(band=True),
     "ball_leg_curl": BallCurlMovement(),
     "ball_leg_curl_single": BallCurlMovement(single=True),
+    "side_plank": SidePlankMovement(),
 }

@@ -1,0 +1,92 @@
+"""Pure signal helpers of the hold detector: block means, crossings, sway, hip dips.
+
+Angles in degrees, times in seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from eccentric.core.chunk import FloatArray
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Means of consecutive blocks of ``k`` samples: time (s) and tilt (deg)."""
+
+    t_s: FloatArray
+    angle_deg: FloatArray
+
+
+def block_means(t_s: FloatArray, angle_deg: FloatArray, k: int,
+                carry: Blocks | None) -> tuple[Blocks, Blocks]:
+    """Full blocks of ``k`` samples (``carry``: the samples left over last time, first)
+    and the samples left over now."""
+    if carry is not None and len(carry.t_s):
+        t_s = np.concatenate([carry.t_s, t_s])
+        angle_deg = np.concatenate([carry.angle_deg, angle_deg])
+    m = len(t_s) // k
+    n = m * k
+    done = Blocks(t_s[:n].reshape(m, k).mean(axis=1), angle_deg[:n].reshape(m, k).mean(axis=1))
+    return done, Blocks(t_s[n:].copy(), angle_deg[n:].copy())
+
+
+def crossing_time(t0: float, x0: float, t1: float, x1: float, level: float) -> float:
+    """Where the line from (t0, x0) to (t1, x1) crosses ``level`` (clipped to [t0, t1])."""
+    if x1 == x0:
+        return t1
+    frac = min(max((level - x0) / (x1 - x0), 0.0), 1.0)
+    return t0 + frac * (t1 - t0)
+
+
+def last_rise_s(t_s: Sequence[float], x: Sequence[float], level: float) -> float | None:
+    """Time of the last upward crossing of ``level`` in (t_s, x); None if x never was
+    below it."""
+    for i in range(len(x) - 1, 0, -1):
+        if x[i - 1] < level <= x[i]:
+            return crossing_time(t_s[i - 1], x[i - 1], t_s[i], x[i], level)
+    return None
+
+
+def rms_about_mean(total: float, total_sq: float, n: int) -> float:
+    """RMS of n values about their mean, from their sum and sum of squares."""
+    if n <= 0:
+        return 0.0
+    mean = total / n
+    return math.sqrt(max(total_sq / n - mean * mean, 0.0))
+
+
+def ema_step(previous: float, x: float, dt_s: float, tau_s: float) -> float:
+    """One step of an exponential moving average with time constant ``tau_s``."""
+    a = 1.0 - math.exp(-dt_s / tau_s) if tau_s > 0 else 1.0
+    return previous + a * (x - previous)
+
+
+@dataclass(frozen=True)
+class DipState:
+    """In a dip since ``since_s`` (None: not in one)."""
+
+    since_s: float | None = None
+
+
+def dip_step(state: DipState, t_s: float, depth_deg: float, threshold_deg: float,
+             max_dip_s: float) -> tuple[DipState, bool, bool]:
+    """One step of the hip-dip counter. ``depth_deg``: running level minus tilt.
+
+    Returns (new state, a dip was completed, a dip turned out to be sag). A dip starts at
+    ``threshold_deg`` below the level and completes when back within half of it; one that
+    lasts over ``max_dip_s`` is slow sag, not a dip.
+    """
+    if state.since_s is None:
+        if depth_deg >= threshold_deg:
+            return DipState(t_s), False, False
+        return state, False, False
+    if depth_deg <= 0.5 * threshold_deg:
+        return DipState(), True, False
+    if t_s - state.since_s > max_dip_s:
+        return DipState(), False, True
+    return state, False, False
