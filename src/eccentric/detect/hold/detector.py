@@ -1,7 +1,13 @@
 """The online hold detector: rest in the start pose → away → hold → away/rest.
 
 It runs on block means (``decimate_hz``) of the segment tilt from the start pose,
-smoothed over ``smooth_s``; each smoothed value is stamped with the mean time of its
+smoothed over ``smooth_s``. The tilt comes from its own complementary filter (gyro,
+pulled toward the accelerometer over ``gravity_tau_s``): a hold is nearly still, so the
+accelerometer is gravity on average, while the pipeline's attitude filter rejects it
+under plank sway and tremor and its gyro integration drifted by up to 20° over a minute
+of simulated hold. The start pose for it is the direction learnt while the pipeline's
+angle says "at rest".
+Each smoothed value is stamped with the mean time of its window, each smoothed value is stamped with the mean time of its
 window, so crossings carry no smoothing delay. A hold is recognised once the smoothed
 tilt is steady inside the hold range, and decided as soon as the tilt falls back below
 ``boundary_fraction`` of its running level (or leaves it for another pose): within
@@ -15,6 +21,8 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from eccentric.core.events import Hold, Rep
 from eccentric.detect.base import MotionFrame, NonRep, RepSpec
 from eccentric.detect.hold.settings import HoldSettings
@@ -22,6 +30,8 @@ from eccentric.detect.hold.signal import (
     Blocks,
     DipState,
     block_means,
+    angle_between_deg,
+    complementary_step,
     crossing_time,
     dip_step,
     ema_step,
@@ -61,6 +71,7 @@ class _Open:
     angle_sq_sum: float = 0.0
     pending: deque[_Sample] | None = None  # blocks not yet folded into the sums
     gap: bool = False
+    below_s: float | None = None  # when the tilt fell below the end level (if still below)
 
 
 class HoldDetector:
@@ -73,13 +84,19 @@ class HoldDetector:
         self._dt = self._k / rate_hz
         self._carry: Blocks | None = None
         n_smooth = max(1, round(settings.smooth_s / self._dt))
-        self._window: deque[tuple[float, float]] = deque(maxlen=n_smooth)
+        self._window: deque[tuple[float, float, np.ndarray]] = deque(maxlen=n_smooth)
         self._history: deque[_Sample] = deque(maxlen=max(2, round(HISTORY_S / self._dt)))
         self._state = "rest"
         self._away_since: float | None = None
         self._settled_off_since: float | None = None
         self._open: _Open | None = None
         self._last: _Sample | None = None
+        # The start pose as a unit specific-force direction (sensor frame); None until
+        # learnt from a block at rest.
+        self._ref: np.ndarray | None = None
+        # It follows slow changes of the rest pose with this time constant (s).
+        self._ref_tau_s = 2.0
+        self._g: np.ndarray | None = None  # the complementary filter's gravity direction
 
     # --- protocol --------------------------------------------------------------------
 
@@ -103,16 +120,23 @@ class HoldDetector:
         self._window.clear()
         self._history.clear()
         self._away_since = self._settled_off_since = None
+        self._ref = None
 
     def update(self, frame: MotionFrame) -> Sequence[Output]:
         if len(frame) == 0:
             return []
         if frame.gaps and self._open is not None:
             self._open.gap = True
-        blocks, self._carry = block_means(frame.t_s, frame.angle_deg, self._k, self._carry)
+        blocks, self._carry = block_means(frame.t_s, frame.angle_deg, frame.acc_mps2,
+                                          frame.gyro_rads, self._k, self._carry)
         out: list[Output] = []
-        for t_b, a_b in zip(blocks.t_s.tolist(), blocks.angle_deg.tolist(), strict=True):
-            out.extend(self._step(t_b, a_b))
+        tau = self.settings.gravity_tau_s
+        for i, (t_b, a_b) in enumerate(zip(blocks.t_s.tolist(), blocks.angle_deg.tolist(),
+                                           strict=True)):
+            acc = blocks.acc_dir[i]
+            self._g = acc.copy() if self._g is None else complementary_step(
+                self._g, blocks.gyro_rads[i], acc, self._dt, tau)
+            out.extend(self._step(t_b, a_b, self._g))
         return out
 
     def finish(self) -> Sequence[Output]:
@@ -122,12 +146,29 @@ class HoldDetector:
 
     # --- one smoothed block ----------------------------------------------------------
 
-    def _step(self, t_block: float, angle: float) -> list[Output]:
+    def _tilt(self, filter_deg: float, acc_dir: np.ndarray) -> float:
+        """Tilt (deg) of a smoothed specific-force direction from the start pose."""
+        at_rest = self._state == "rest" and filter_deg < self.settings.onset_deg
+        if self._ref is None:
+            if not at_rest:
+                return filter_deg  # no accelerometer pose yet: the filter's angle
+            self._ref = acc_dir.copy()
+        tilt = angle_between_deg(acc_dir, self._ref)
+        if at_rest and tilt < self.settings.onset_deg:
+            a = self._dt / self._ref_tau_s
+            ref = self._ref + a * (acc_dir - self._ref)
+            self._ref = ref / float(np.linalg.norm(ref))
+        return tilt
+
+    def _step(self, t_block: float, filter_deg: float, acc_dir: np.ndarray) -> list[Output]:
         s = self.settings
-        self._window.append((t_block, angle))
-        t_s = sum(p[0] for p in self._window) / len(self._window)
-        x = sum(p[1] for p in self._window) / len(self._window)
-        sample = _Sample(t_s, x, t_block, angle)
+        self._window.append((t_block, filter_deg, acc_dir))
+        n = len(self._window)
+        t_s = sum(p[0] for p in self._window) / n
+        mean_dir = sum(p[2] for p in self._window)
+        mean_dir = mean_dir / max(float(np.linalg.norm(mean_dir)), 1e-9)
+        x = self._tilt(sum(p[1] for p in self._window) / n, mean_dir)
+        sample = _Sample(t_s, x, t_block, x)
         previous, self._last = self._last, sample
         if self._state == "hold":
             return self._in_hold(sample, previous)
@@ -194,14 +235,19 @@ class HoldDetector:
             hold.level_sum += x
             hold.level_n += 1
         end_level = s.boundary_fraction * hold.level_deg
-        if x < end_level or abs(x - hold.level_deg) > s.leave_deg:
-            if previous is None:
-                end = sample.t_s
-            elif x < end_level:
-                end = crossing_time(previous.t_s, previous.s_deg, sample.t_s, x, end_level)
-            else:
-                end = previous.t_s
-            return self._close(end, sample.t_s)
+        if abs(x - hold.level_deg) > s.leave_deg:
+            return self._close(previous.t_s if previous is not None else sample.t_s,
+                               sample.t_s)
+        if x < end_level:
+            if hold.below_s is None:
+                hold.below_s = sample.t_s if previous is None else crossing_time(
+                    previous.t_s, previous.s_deg, sample.t_s, x, end_level)
+            # Down below half the level: the hold ended where it crossed, once the tilt
+            # is nearly back (hips on the mat) or stays down longer than a dip would.
+            if (x < 0.5 * end_level or sample.t_s - hold.below_s > s.max_dip_s):
+                return self._close(hold.below_s, sample.t_s)
+        else:
+            hold.below_s = None
         hold.pending.append(sample)
         # Fold blocks into the sway sums once they are a smoothing window old, so the
         # blocks of the way out (after the end boundary) never enter them.

@@ -51,6 +51,10 @@ class HoldSettings:
     # Still away from the start pose but outside the hold range for this long (s): the
     # athlete settled in another pose; the start pose may be learnt again there.
     max_settle_away_s: float = 2.5
+    # The detector's own gravity estimate trusts the gyro over this long (s) and the
+    # accelerometer beyond: sway and tremor accelerations (2–5° of direction at 1–5 Hz
+    # on a trunk strap) average out, a gyro bias of ~1 °/s shifts it by ~1°.
+    gravity_tau_s: float = 1.0
     # A hold longer than this is reported and a new one looked for (s).
     max_hold_s: float = 600.0
     # The hold logic runs on block means at this rate (Hz): far above the sway and dip

@@ -16,23 +16,50 @@ from eccentric.core.chunk import FloatArray
 
 @dataclass(frozen=True)
 class Blocks:
-    """Means of consecutive blocks of ``k`` samples: time (s) and tilt (deg)."""
+    """Means of consecutive blocks of ``k`` samples: time (s), tilt (deg) and the unit
+    direction of the mean specific force (sensor frame)."""
 
     t_s: FloatArray
     angle_deg: FloatArray
+    acc_dir: FloatArray  # (m, 3)
+    gyro_rads: FloatArray  # (m, 3), block mean
 
 
-def block_means(t_s: FloatArray, angle_deg: FloatArray, k: int,
-                carry: Blocks | None) -> tuple[Blocks, Blocks]:
+def block_means(t_s: FloatArray, angle_deg: FloatArray, acc_mps2: FloatArray,
+                gyro_rads: FloatArray, k: int, carry: Blocks | None) -> tuple[Blocks, Blocks]:
     """Full blocks of ``k`` samples (``carry``: the samples left over last time, first)
-    and the samples left over now."""
+    and the samples left over now (their ``acc_dir`` holds raw m/s²)."""
     if carry is not None and len(carry.t_s):
         t_s = np.concatenate([carry.t_s, t_s])
         angle_deg = np.concatenate([carry.angle_deg, angle_deg])
+        acc_mps2 = np.concatenate([carry.acc_dir, acc_mps2])
+        gyro_rads = np.concatenate([carry.gyro_rads, gyro_rads])
     m = len(t_s) // k
     n = m * k
-    done = Blocks(t_s[:n].reshape(m, k).mean(axis=1), angle_deg[:n].reshape(m, k).mean(axis=1))
-    return done, Blocks(t_s[n:].copy(), angle_deg[n:].copy())
+    acc = acc_mps2[:n].reshape(m, k, 3).mean(axis=1)
+    acc /= np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-9)
+    done = Blocks(t_s[:n].reshape(m, k).mean(axis=1), angle_deg[:n].reshape(m, k).mean(axis=1),
+                  acc, gyro_rads[:n].reshape(m, k, 3).mean(axis=1))
+    return done, Blocks(t_s[n:].copy(), angle_deg[n:].copy(), acc_mps2[n:].copy(),
+                        gyro_rads[n:].copy())
+
+
+def complementary_step(g: FloatArray, gyro_rads: FloatArray, acc_dir: FloatArray,
+                       dt_s: float, tau_s: float) -> FloatArray:
+    """One step of a complementary filter of the gravity direction (sensor frame): turn
+    ``g`` by the gyro over ``dt_s``, then pull it toward the measured specific-force
+    direction with time constant ``tau_s`` (the accelerometer's sway and tremor
+    accelerations average out over it; gyro bias drifts it by at most bias × tau)."""
+    turned = g - np.cross(gyro_rads, g) * dt_s
+    a = min(dt_s / tau_s, 1.0)
+    out: FloatArray = turned + a * (acc_dir - turned)
+    return out / max(float(np.linalg.norm(out)), 1e-9)
+
+
+def angle_between_deg(u: FloatArray, v: FloatArray) -> float:
+    """Angle (deg) between two unit vectors, accurate for small angles too."""
+    return math.degrees(2.0 * math.atan2(float(np.linalg.norm(u - v)),
+                                         float(np.linalg.norm(u + v))))
 
 
 def crossing_time(t0: float, x0: float, t1: float, x1: float, level: float) -> float:

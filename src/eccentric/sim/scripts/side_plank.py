@@ -75,21 +75,24 @@ def draw_plan(r: _Ranges, placement: str, tempo: str, fatigue: float,
     lo, hi = r.sway_band_hz
     f0 = _u(rng, lo, hi - 0.3 * (hi - lo))
     dips: list[Dip] = []
-    if 0.45 * lift >= DIP_MIN_DEG:
+    sag = lift * _u(rng, *r.sag_frac) * (0.5 + fatigue)
+    # Dips stay above half the (sagged) lift: deeper is the hips back on the mat.
+    deepest = min(9.0, 0.4 * (lift - sag))
+    if deepest >= DIP_MIN_DEG:
         for _ in range(int(rng.integers(0, r.max_dips + 1))):
             dur = _u(rng, *r.dip_s)
             at = _u(rng, 4.0, max(hold_s - 4.0 - dur, 4.0))
             if at + dur > hold_s - 4.0 or any(abs(at - d.at_s) < 5.0 + d.duration_s
                                               for d in dips):
                 continue  # no room: fewer dips in a short hold
-            dips.append(Dip(at, _u(rng, DIP_MIN_DEG, min(9.0, 0.45 * lift)), dur))
+            dips.append(Dip(at, _u(rng, DIP_MIN_DEG, deepest), dur))
     hesitant = rng.random() < r.hesitant_prob
     move = r.move_s[tempo]
     return HoldPlan(
         lift_deg=lift, up_s=_u(rng, *move), hold_s=hold_s, down_s=_u(rng, *move),
         sway_deg=_u(rng, *r.sway_deg), sway_hz=(f0, min(hi, f0 + _u(rng, 0.3, 1.0))),
         rock_deg=_u(rng, *r.rock_deg),
-        sag_deg=lift * _u(rng, *r.sag_frac) * (0.5 + fatigue),
+        sag_deg=sag,
         dips=tuple(sorted(dips, key=lambda d: d.at_s)),
         hesitate_at=_u(rng, 0.3, 0.6) if hesitant else None,
         hesitate_s=_u(rng, 0.3, 1.5) if hesitant else 0.0)
