@@ -135,7 +135,7 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
     exact = cat("set_exact")
     dur, start, end = np.abs(cat("d_duration")), np.abs(cat("d_start")), np.abs(cat("d_end"))
     return {
-        "sessions": len(results), "sets": int(len(exact)),
+        "sessions": len(results), "sets": len(exact),
         "exact_sets_pct": round(100.0 * float(exact.mean()), 1) if len(exact) else None,
         "holds_true": sum(r["true"] for r in results),
         "missed": sum(r["missed"] for r in results), "extra": sum(r["extra"] for r in results),
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     keys = list(next(iter(report.values())).keys())
     print(f"{'':24s}" + "".join(f"{n:>12s}" for n in report))
     for k in keys:
-        print(f"{k:24s}" + "".join(f"{str(report[n][k]):>12s}" for n in report))
+        print(f"{k:24s}" + "".join(f"{report[n][k]!s:>12s}" for n in report))
     return 0
 
 

@@ -90,4 +90,5 @@ def test_arguments_added_on_use_parse_and_show_as_before() -> None:
         return str(action.choices["simulate"].format_help())
 
     assert sub_help(build_parser()) == sub_help(plain)
-    assert "{ball_leg_curl,ball_leg_curl_single,nordic_curl,nordic_curl_band}" in sub_help(plain)
+    assert "{ball_leg_curl,ball_leg_curl_single,nordic_curl,nordic_curl_band,side_plank}" in \
+        sub_help(plain)

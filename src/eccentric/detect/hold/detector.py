@@ -6,20 +6,19 @@ pulled toward the accelerometer over ``gravity_tau_s``): a hold is nearly still,
 accelerometer is gravity on average, while the pipeline's attitude filter rejects it
 under plank sway and tremor and its gyro integration drifted by up to 20° over a minute
 of simulated hold. The start pose for it is the direction learnt while the pipeline's
-angle says "at rest".
-Each smoothed value is stamped with the mean time of its window, each smoothed value is stamped with the mean time of its
-window, so crossings carry no smoothing delay. A hold is recognised once the smoothed
-tilt is steady inside the hold range, and decided as soon as the tilt falls back below
-``boundary_fraction`` of its running level (or leaves it for another pose): within
-about one smoothing window of its end. Memory is bounded: a ring of recent blocks, a
-handful of sums per hold.
+angle says "at rest". Each smoothed value is stamped with the mean time of its window,
+so crossings carry no smoothing delay. A hold is recognised once the smoothed tilt is
+steady inside the hold range, and decided as soon as the tilt is back near the start
+pose after falling below ``boundary_fraction`` of its running level (or stays below it
+longer than a hip dip, or leaves for another pose); its end is that crossing. Memory
+is bounded: a ring of recent blocks, a handful of sums per hold.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,8 +28,8 @@ from eccentric.detect.hold.settings import HoldSettings
 from eccentric.detect.hold.signal import (
     Blocks,
     DipState,
-    block_means,
     angle_between_deg,
+    block_means,
     complementary_step,
     crossing_time,
     dip_step,
@@ -65,7 +64,7 @@ class _Open:
     level_sum: float = 0.0  # smoothed tilt summed over the first level_s
     level_n: int = 0
     dips: int = 0
-    dip: DipState = DipState()
+    dip: DipState = field(default_factory=DipState)
     n: int = 0  # blocks folded into the sway sums
     angle_sum: float = 0.0
     angle_sq_sum: float = 0.0
@@ -165,8 +164,8 @@ class HoldDetector:
         self._window.append((t_block, filter_deg, acc_dir))
         n = len(self._window)
         t_s = sum(p[0] for p in self._window) / n
-        mean_dir = sum(p[2] for p in self._window)
-        mean_dir = mean_dir / max(float(np.linalg.norm(mean_dir)), 1e-9)
+        total = np.sum([p[2] for p in self._window], axis=0)
+        mean_dir = total / max(float(np.linalg.norm(total)), 1e-9)
         x = self._tilt(sum(p[1] for p in self._window) / n, mean_dir)
         sample = _Sample(t_s, x, t_block, x)
         previous, self._last = self._last, sample
