@@ -20,7 +20,7 @@ from eccentric.detect.hold.signal import (
     crossing_time,
     dip_step,
     ema_step,
-    last_rise_s,
+    rise_after_low_s,
     rms_about_mean,
 )
 from eccentric.detect.registry import make_detector
@@ -44,9 +44,13 @@ def test_crossings() -> None:
     assert crossing_time(0.0, 0.0, 2.0, 10.0, 5.0) == pytest.approx(1.0)
     assert crossing_time(0.0, 0.0, 2.0, 10.0, 50.0) == pytest.approx(2.0)  # clipped
     t = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
-    x = [0.0, 8.0, 2.0, 4.0, 12.0, 14.0]
-    assert last_rise_s(t, x, 6.0) == pytest.approx(3.25)  # the last rise, not the first
-    assert last_rise_s(t, [7.0] * 6, 6.0) is None
+    assert rise_after_low_s(t, [7.0] * 6, 6.0, 3.0) is None
+    # A lift that hovers about the level starts where it first got there; one that
+    # fell back below ``low`` starts again.
+    assert rise_after_low_s(t, [0.0, 6.5, 5.5, 6.5, 12.0, 14.0], 6.0, 3.0) == \
+        pytest.approx(6.0 / 6.5)
+    assert rise_after_low_s(t, [0.0, 6.5, 1.0, 6.5, 12.0, 14.0], 6.0, 3.0) == \
+        pytest.approx(2.0 + 5.0 / 5.5)
 
 
 def test_rms_angle_and_filters() -> None:

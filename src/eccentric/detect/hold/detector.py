@@ -34,7 +34,7 @@ from eccentric.detect.hold.signal import (
     crossing_time,
     dip_step,
     ema_step,
-    last_rise_s,
+    rise_after_low_s,
     rms_about_mean,
 )
 
@@ -279,8 +279,9 @@ class HoldDetector:
         self._state = "away"
         self._history.clear()
         level = hold.level_sum / hold.level_n if hold.level_n else hold.level_deg
-        start = last_rise_s([e.t_s for e in hold.entry], [e.s_deg for e in hold.entry],
-                            s.boundary_fraction * level)
+        half = s.boundary_fraction * level
+        start = rise_after_low_s([e.t_s for e in hold.entry], [e.s_deg for e in hold.entry],
+                                 half, 0.5 * half)
         if start is None:
             start = hold.entry[0].t_s if hold.entry else hold.recognised_s
         for b in hold.entry:

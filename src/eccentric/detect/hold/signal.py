@@ -70,10 +70,18 @@ def crossing_time(t0: float, x0: float, t1: float, x1: float, level: float) -> f
     return t0 + frac * (t1 - t0)
 
 
-def last_rise_s(t_s: Sequence[float], x: Sequence[float], level: float) -> float | None:
-    """Time of the last upward crossing of ``level`` in (t_s, x); None if x never was
-    below it."""
-    for i in range(len(x) - 1, 0, -1):
+def rise_after_low_s(t_s: Sequence[float], x: Sequence[float], level: float,
+                     low: float) -> float | None:
+    """Time of the first upward crossing of ``level`` after x was last below ``low``: a
+    lift that pauses near ``level`` (a hesitant lift) starts where it first got there,
+    while a lift that fell back down first starts again. None if x never was below
+    ``level``."""
+    start = 0
+    for i in range(len(x) - 1, -1, -1):
+        if x[i] < low:
+            start = i
+            break
+    for i in range(start + 1, len(x)):
         if x[i - 1] < level <= x[i]:
             return crossing_time(t_s[i - 1], x[i - 1], t_s[i], x[i], level)
     return None

@@ -94,7 +94,10 @@ def draw_plan(r: _Ranges, placement: str, tempo: str, fatigue: float,
         rock_deg=_u(rng, *r.rock_deg),
         sag_deg=sag,
         dips=tuple(sorted(dips, key=lambda d: d.at_s)),
-        hesitate_at=_u(rng, 0.3, 0.6) if hesitant else None,
+        # Below or above half the lift, never at it: a pause right at the half-way
+        # boundary makes the hold's start ambiguous by the pause (docs/accuracy.md).
+        hesitate_at=(_u(rng, 0.2, 0.4) if rng.random() < 0.5 else _u(rng, 0.6, 0.8))
+        if hesitant else None,
         hesitate_s=_u(rng, 0.3, 1.5) if hesitant else 0.0)
 
 
