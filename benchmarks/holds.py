@@ -8,11 +8,12 @@
 Every session is simulated into a temporary folder, read back and run through the same
 pipeline as ``eccentric count``. The tuning set is what the hold detector was tuned on:
 16 sessions from ``hold_variants="normal"`` (holds 10–60 s, sway 0.3–1° in 0.3–1.5 Hz,
-up to 2 hip dips, sag up to 15 % of the lift) and 24 from the wide ranges below; the
-held-out set uses seeds never looked at while tuning, with ``hold_variants="wide"`` (holds 8–75 s, sway 0.2–1.5° in 0.2–2.5 Hz, up
-to 4 dips, sag up to 30 %, more hesitant lifts, getting in/out in 0.3–4.5 s), all five
-sensor families at 50–208 Hz, both placements, large sensor misalignment, heavy
-dropouts, and lifts that are not holds (dropped at once, too low, fidgets).
+up to 2 hip dips, sag up to 15 % of the lift) and 24 from the wide ranges; the held-out
+set uses seeds never looked at while tuning, all from ``hold_variants="wide"`` (holds
+8–75 s, sway 0.2–1.5° in 0.2–2.5 Hz, up to 4 dips, sag up to 30 %, more hesitant lifts,
+getting in/out in 0.3–4.5 s), all five sensor families at 50–208 Hz, both placements,
+large sensor misalignment, heavy dropouts, and lifts that are not holds (dropped at once,
+too low, fidgets).
 
 Figures: exact hold count per labelled set (target ≥ 95 %), holds missed and extra,
 duration MAE (target ≤ 0.3 s), start and end MAE and p95, side correct %, sway error
