@@ -144,15 +144,29 @@ def test_a_short_lift_is_not_a_hold() -> None:
     assert any(isinstance(o, NonRep) and o.reason == "short_hold" for o in outs)
 
 
-def test_a_pose_beyond_the_hold_range_frees_the_start_pose() -> None:
-    # Sitting up (60° from side-lying) is no hold: the detector is not busy there, so
-    # the pipeline may learn the new pose, and it says why nothing was counted.
+def test_a_pose_beyond_the_hold_range_becomes_the_start_pose() -> None:
+    # Sitting up (60° from side-lying) is no hold: the detector is not busy there, and
+    # once settled it measures from that pose, so lying down again (60° back) and
+    # lifting the hips 15° from there is the next hold.
     dt = 0.01
     u = np.arange(1, 101) * dt
-    tilt = np.concatenate([np.zeros(300), 60 * (10 * u**3 - 15 * u**4 + 6 * u**5),
-                           np.full(500, 60.0)])
+    mj = 10 * u**3 - 15 * u**4 + 6 * u**5
+    tilt = np.concatenate([np.zeros(300), 60 * mj, np.full(300, 60.0)])
     det = HoldDetector(HoldSettings(), SPEC, 100.0)
-    outs = [o for f in _frames(tilt, 100.0) for o in det.update(f)]
-    assert not det.busy
-    assert [o.reason for o in outs if isinstance(o, NonRep)] == ["not_hold_pose"]
-    assert not any(isinstance(o, Hold) for o in outs)
+    frames = _frames(tilt, 100.0)
+    outs = [o for f in frames for o in det.update(f)]
+    assert outs == [] and not det.busy and det.phase == "rest"
+    # Lying down again (tilt back to 0 from the first pose), still 2 s, then a plank
+    # lifted 15° towards the sitting side and held 10 s.
+    rest = np.concatenate([60 * (1 - mj), np.zeros(200), 15 * mj, np.full(1000, 15.0),
+                           15 * (1 - mj), np.zeros(300)])
+    later = _frames(rest, 100.0)
+    offset = len(tilt) / 100.0
+    outs = []
+    for f in later:
+        shifted = MotionFrame(f.t_s + offset, f.acc_mps2, f.gyro_rads, f.gravity, f.still,
+                              f.angle_deg, f.rate_dps)
+        outs.extend(det.update(shifted))
+    holds = [o for o in outs if isinstance(o, Hold)]
+    assert len(holds) == 1
+    assert holds[0].duration_s == pytest.approx(11.0, abs=0.15)

@@ -171,6 +171,10 @@ class HoldDetector:
         previous, self._last = self._last, sample
         if self._state == "hold":
             return self._in_hold(sample, previous)
+        if self._state == "released":
+            if x < s.onset_deg:
+                self._state = "rest"
+            return []
         if self._state == "rest":
             if x > s.onset_deg:
                 self._state, self._away_since = "away", t_s
@@ -179,10 +183,6 @@ class HoldDetector:
                     self._history.append(previous)
             else:
                 return []
-        elif self._state == "released":
-            if x < s.onset_deg:
-                self._state = "rest"
-            return []
         self._history.append(sample)
         if x < s.onset_deg:
             self._state = "rest"
@@ -208,9 +208,21 @@ class HoldDetector:
             return []
         if self._settled_off_since is None:
             self._settled_off_since = sample.t_s
-        elif sample.t_s - self._settled_off_since > s.max_settle_away_s:
-            # Settled in a pose that is no hold of this exercise: let the start pose be
-            # learnt there (not busy) and say why nothing was counted.
+            return []
+        settled_s = sample.t_s - self._settled_off_since
+        if level > s.max_level_deg and settled_s > s.max_settle_away_s:
+            # Settled far from any hold pose (sat up, rolled over): that is the pose to
+            # measure the next hold from. Learnt here at once, not left to the
+            # pipeline's still calibrator, which may need longer than the athlete lies
+            # still before lifting the hips.
+            self._state = "rest"
+            self._settled_off_since = None
+            self._ref = None if self._g is None else self._g.copy()
+            self._window.clear()
+            self._history.clear()
+        elif level < s.min_level_deg and settled_s > s.max_settle_low_s:
+            # Settled just off the start pose, too low for a plank: not busy, so the
+            # pipeline may learn the pose there; say why nothing was counted.
             self._state = "released"
             self._settled_off_since = None
             assert self._away_since is not None

@@ -48,9 +48,14 @@ class HoldSettings:
     # Further than this from the running level (deg, either way) is another pose: the
     # hold has ended (e.g. the athlete rolled onto the back or sat up).
     leave_deg: float = 20.0
-    # Still away from the start pose but outside the hold range for this long (s): the
-    # athlete settled in another pose; the start pose may be learnt again there.
-    max_settle_away_s: float = 2.5
+    # Steady away from the start pose but outside the hold range for this long (s): the
+    # athlete settled in another pose (sat up, rolled over), which becomes the start
+    # pose. Shorter than the 2 s an athlete lies still before lifting the hips.
+    max_settle_away_s: float = 1.0
+    # Steady just off the start pose, below the hold range, for this long (s): a shift
+    # on the mat. The detector stops looking for a hold (not busy) until the pipeline
+    # learns the start pose again; longer than a slow lift's pause part-way (≤ 1.5 s).
+    max_settle_low_s: float = 2.5
     # The detector's own gravity estimate trusts the gyro over this long (s) and the
     # accelerometer beyond: sway and tremor accelerations (2–5° of direction at 1–5 Hz
     # on a trunk strap) average out, a gyro bias of ~1 °/s shifts it by ~1°.
