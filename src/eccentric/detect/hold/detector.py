@@ -20,14 +20,13 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from eccentric.core.events import Hold, Rep
 from eccentric.detect.base import MotionFrame, NonRep, RepSpec
 from eccentric.detect.hold.settings import HoldSettings
 from eccentric.detect.hold.signal import (
     Blocks,
     DipState,
+    Vec3,
     angle_between_deg,
     block_means,
     complementary_step,
@@ -36,6 +35,7 @@ from eccentric.detect.hold.signal import (
     ema_step,
     rise_after_low_s,
     rms_about_mean,
+    unit,
 )
 
 Output = Rep | NonRep | Hold
@@ -83,7 +83,10 @@ class HoldDetector:
         self._dt = self._k / rate_hz
         self._carry: Blocks | None = None
         n_smooth = max(1, round(settings.smooth_s / self._dt))
-        self._window: deque[tuple[float, float, np.ndarray]] = deque(maxlen=n_smooth)
+        self._window: deque[tuple[float, float, Vec3]] = deque(maxlen=n_smooth)
+        # Running sums over the window: the pipeline's angle, the gravity direction.
+        self._sum_f = 0.0
+        self._sum_g: Vec3 = (0.0, 0.0, 0.0)
         self._history: deque[_Sample] = deque(maxlen=max(2, round(HISTORY_S / self._dt)))
         self._state = "rest"
         self._away_since: float | None = None
@@ -92,10 +95,10 @@ class HoldDetector:
         self._last: _Sample | None = None
         # The start pose as a unit specific-force direction (sensor frame); None until
         # learnt from a block at rest.
-        self._ref: np.ndarray | None = None
+        self._ref: Vec3 | None = None
         # It follows slow changes of the rest pose with this time constant (s).
         self._ref_tau_s = 2.0
-        self._g: np.ndarray | None = None  # the complementary filter's gravity direction
+        self._g: Vec3 | None = None  # the complementary filter's gravity direction
 
     # --- protocol --------------------------------------------------------------------
 
@@ -116,7 +119,7 @@ class HoldDetector:
         if self._state == "hold":
             return  # the pipeline does not move the start pose while busy
         self._state = "rest"
-        self._window.clear()
+        self._clear_window()
         self._history.clear()
         self._away_since = self._settled_off_since = None
         self._ref = None
@@ -130,11 +133,12 @@ class HoldDetector:
                                           frame.gyro_rads, self._k, self._carry)
         out: list[Output] = []
         tau = self.settings.gravity_tau_s
-        for i, (t_b, a_b) in enumerate(zip(blocks.t_s.tolist(), blocks.angle_deg.tolist(),
-                                           strict=True)):
-            acc = blocks.acc_dir[i]
-            self._g = acc.copy() if self._g is None else complementary_step(
-                self._g, blocks.gyro_rads[i], acc, self._dt, tau)
+        for t_b, a_b, acc, gyro in zip(blocks.t_s.tolist(), blocks.angle_deg.tolist(),
+                                       blocks.acc_dir.tolist(), blocks.gyro_rads.tolist(),
+                                       strict=True):
+            acc3: Vec3 = (acc[0], acc[1], acc[2])
+            self._g = acc3 if self._g is None else complementary_step(
+                self._g, (gyro[0], gyro[1], gyro[2]), acc3, self._dt, tau)
             out.extend(self._step(t_b, a_b, self._g))
         return out
 
@@ -145,28 +149,39 @@ class HoldDetector:
 
     # --- one smoothed block ----------------------------------------------------------
 
-    def _tilt(self, filter_deg: float, acc_dir: np.ndarray) -> float:
-        """Tilt (deg) of a smoothed specific-force direction from the start pose."""
+    def _clear_window(self) -> None:
+        self._window.clear()
+        self._sum_f = 0.0
+        self._sum_g = (0.0, 0.0, 0.0)
+
+    def _tilt(self, filter_deg: float, g: Vec3) -> float:
+        """Tilt (deg) of a smoothed gravity direction from the start pose."""
         at_rest = self._state == "rest" and filter_deg < self.settings.onset_deg
         if self._ref is None:
             if not at_rest:
-                return filter_deg  # no accelerometer pose yet: the filter's angle
-            self._ref = acc_dir.copy()
-        tilt = angle_between_deg(acc_dir, self._ref)
+                return filter_deg  # no pose of its own yet: the pipeline's angle
+            self._ref = g
+        tilt = angle_between_deg(g, self._ref)
         if at_rest and tilt < self.settings.onset_deg:
             a = self._dt / self._ref_tau_s
-            ref = self._ref + a * (acc_dir - self._ref)
-            self._ref = ref / float(np.linalg.norm(ref))
+            r = self._ref
+            self._ref = unit((r[0] + a * (g[0] - r[0]), r[1] + a * (g[1] - r[1]),
+                              r[2] + a * (g[2] - r[2])))
         return tilt
 
-    def _step(self, t_block: float, filter_deg: float, acc_dir: np.ndarray) -> list[Output]:
+    def _step(self, t_block: float, filter_deg: float, g: Vec3) -> list[Output]:
         s = self.settings
-        self._window.append((t_block, filter_deg, acc_dir))
+        if len(self._window) == self._window.maxlen:
+            _, f_old, g_old = self._window[0]
+            self._sum_f -= f_old
+            self._sum_g = (self._sum_g[0] - g_old[0], self._sum_g[1] - g_old[1],
+                           self._sum_g[2] - g_old[2])
+        self._window.append((t_block, filter_deg, g))
+        self._sum_f += filter_deg
+        self._sum_g = (self._sum_g[0] + g[0], self._sum_g[1] + g[1], self._sum_g[2] + g[2])
         n = len(self._window)
-        t_s = sum(p[0] for p in self._window) / n
-        total = np.sum([p[2] for p in self._window], axis=0)
-        mean_dir = total / max(float(np.linalg.norm(total)), 1e-9)
-        x = self._tilt(sum(p[1] for p in self._window) / n, mean_dir)
+        t_s = (self._window[0][0] + self._window[-1][0]) / 2.0  # evenly spaced blocks
+        x = self._tilt(self._sum_f / n, unit(self._sum_g))
         sample = _Sample(t_s, x, t_block, x)
         previous, self._last = self._last, sample
         if self._state == "hold":
@@ -217,8 +232,8 @@ class HoldDetector:
             # still before lifting the hips.
             self._state = "rest"
             self._settled_off_since = None
-            self._ref = None if self._g is None else self._g.copy()
-            self._window.clear()
+            self._ref = self._g
+            self._clear_window()
             self._history.clear()
         elif level < s.min_level_deg and settled_s > s.max_settle_low_s:
             # Settled just off the start pose, too low for a plank: not busy, so the

@@ -44,22 +44,39 @@ def block_means(t_s: FloatArray, angle_deg: FloatArray, acc_mps2: FloatArray,
                         gyro_rads[n:].copy())
 
 
-def complementary_step(g: FloatArray, gyro_rads: FloatArray, acc_dir: FloatArray,
-                       dt_s: float, tau_s: float) -> FloatArray:
+Vec3 = tuple[float, float, float]
+
+
+def unit(v: Vec3) -> Vec3:
+    """``v`` scaled to length 1 (unchanged if it is nearly zero)."""
+    n = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    if n < 1e-12:
+        return v
+    return (v[0] / n, v[1] / n, v[2] / n)
+
+
+def complementary_step(g: Vec3, gyro_rads: Vec3, acc_dir: Vec3, dt_s: float,
+                       tau_s: float) -> Vec3:
     """One step of a complementary filter of the gravity direction (sensor frame): turn
-    ``g`` by the gyro over ``dt_s``, then pull it toward the measured specific-force
-    direction with time constant ``tau_s`` (the accelerometer's sway and tremor
-    accelerations average out over it; gyro bias drifts it by at most bias × tau)."""
-    turned = g - np.cross(gyro_rads, g) * dt_s
+    ``g`` by the gyro over ``dt_s`` (dg/dt = −ω × g), then pull it toward the measured
+    specific-force direction with time constant ``tau_s`` (the accelerometer's sway and
+    tremor accelerations average out over it; gyro bias drifts it by at most bias × tau).
+    Plain floats: it runs once per block, where numpy's per-call cost would dominate."""
+    wx, wy, wz = gyro_rads
+    gx, gy, gz = g
+    tx = gx - (wy * gz - wz * gy) * dt_s
+    ty = gy - (wz * gx - wx * gz) * dt_s
+    tz = gz - (wx * gy - wy * gx) * dt_s
     a = min(dt_s / tau_s, 1.0)
-    out: FloatArray = turned + a * (acc_dir - turned)
-    return out / max(float(np.linalg.norm(out)), 1e-9)
+    return unit((tx + a * (acc_dir[0] - tx), ty + a * (acc_dir[1] - ty),
+                 tz + a * (acc_dir[2] - tz)))
 
 
-def angle_between_deg(u: FloatArray, v: FloatArray) -> float:
+def angle_between_deg(u: Vec3, v: Vec3) -> float:
     """Angle (deg) between two unit vectors, accurate for small angles too."""
-    return math.degrees(2.0 * math.atan2(float(np.linalg.norm(u - v)),
-                                         float(np.linalg.norm(u + v))))
+    d = math.sqrt((u[0] - v[0]) ** 2 + (u[1] - v[1]) ** 2 + (u[2] - v[2]) ** 2)
+    s = math.sqrt((u[0] + v[0]) ** 2 + (u[1] + v[1]) ** 2 + (u[2] + v[2]) ** 2)
+    return math.degrees(2.0 * math.atan2(d, s))
 
 
 def crossing_time(t0: float, x0: float, t1: float, x1: float, level: float) -> float:
