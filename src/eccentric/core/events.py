@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Event = dict[str, Any]
-EventType = Literal["rep", "set", "status", "live", "nonrep"]
+EventType = Literal["rep", "set", "status", "live", "nonrep", "hold"]
 
 SCHEMA_VERSION = 1
 
@@ -83,6 +83,31 @@ class Rep:
     decided_s: float | None = None
 
 
+@dataclass(slots=True)
+class Hold:
+    """A decided timed hold (e.g. a side plank). Times in stream seconds, angles in degrees.
+
+    ``sway_deg`` is the RMS of the segment tilt about its mean over the hold;
+    ``hip_dips`` counts dips deeper than the profile's threshold that came back;
+    ``level_deg`` is the mean tilt of the hold pose from the start pose.
+    """
+
+    exercise: str
+    start_s: float
+    end_s: float
+    sway_deg: float
+    hip_dips: int
+    level_deg: float
+    side: str | None = None
+    flags: list[str] = field(default_factory=list)
+    # Stream time at which the detector decided this hold.
+    decided_s: float | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
 def _measure(name: str, value: float) -> float | None:
     """Report precision follows the unit: 0.1 for angles and angular rates, 1 ms else."""
     return _r(value, 1 if name.endswith(("_deg", "_dps")) else 3)
@@ -116,6 +141,33 @@ def rep_event(rep: Rep, *, number: int, set_number: int, rep_in_set: int, decide
         ev["within_target_tempo"] = target_ok
     ev["flags"] = list(rep.flags)
     ev.update(rep.diagnostics)
+    ev["decided_s"] = _r(decided_s)
+    return ev
+
+
+def hold_event(hold: Hold, *, number: int, set_number: int, hold_in_set: int,
+               decided_s: float, session: str, side: str | None,
+               outside_target: bool | None) -> Event:
+    """The public hold object (same in replay, count --json and MQTT)."""
+    ev: Event = {
+        "type": "hold",
+        "schema": SCHEMA_VERSION,
+        "id": f"{session}:{set_number}:hold:{hold_in_set}",
+        "exercise": hold.exercise,
+        "hold": number,
+        "set": set_number,
+        "hold_in_set": hold_in_set,
+        "start_s": _r(hold.start_s),
+        "end_s": _r(hold.end_s),
+        "duration_s": _r(hold.duration_s),
+        "side": side,
+        "sway_deg": _r(hold.sway_deg, 1),
+        "hip_dips": int(hold.hip_dips),
+        "level_deg": _r(hold.level_deg, 1),
+    }
+    if outside_target is not None:
+        ev["outside_target"] = outside_target
+    ev["flags"] = list(hold.flags)
     ev["decided_s"] = _r(decided_s)
     return ev
 
@@ -164,9 +216,12 @@ def ble_event(event: str, device: str, host_t_s: float) -> Event:
 def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: float,
               end_s: float, side: str | None, summary: dict[str, float],
               trend_pct: dict[str, float], target_tempo: str | None,
-              reps_outside_target: int, decided_s: float) -> Event:
+              reps_outside_target: int, decided_s: float, holds: int | None = None,
+              target_hold: str | None = None, holds_outside_target: int = 0) -> Event:
     """A closed set: ``summary`` holds per-field means and SDs (``<field>_mean``,
-    ``<field>_sd``), ``trend_pct`` first-to-last change along a fitted line (%)."""
+    ``<field>_sd``), ``trend_pct`` first-to-last change along a fitted line (%).
+    ``holds`` is given for exercises of timed holds (with ``target_hold``, e.g. ``20-30``
+    s, the number of holds outside it)."""
     ev: Event = {
         "type": "set",
         "schema": SCHEMA_VERSION,
@@ -174,9 +229,13 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
         "exercise": exercise,
         "set": number,
         "reps": reps,
+    }
+    if holds is not None:
+        ev["holds"] = holds
+    ev.update({
         "start_s": _r(start_s),
         "end_s": _r(end_s),
-    }
+    })
     if side is not None:
         ev["side"] = side
     ev.update({k: _r(v) for k, v in summary.items()})
@@ -184,5 +243,8 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
     if target_tempo is not None:
         ev["target_tempo"] = target_tempo
         ev["reps_outside_target"] = reps_outside_target
+    if target_hold is not None:
+        ev["target_hold"] = target_hold
+        ev["holds_outside_target"] = holds_outside_target
     ev["decided_s"] = _r(decided_s)
     return ev

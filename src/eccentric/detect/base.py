@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from eccentric.core.events import Rep
+from eccentric.core.events import Hold, Rep
 
 if TYPE_CHECKING:  # annotations only: the catalogue imports this module, numpy-free
     import numpy as np
@@ -82,11 +83,11 @@ class Detector(Protocol):
 
     exercise: str
 
-    def update(self, frame: MotionFrame) -> list[Rep | NonRep]:
-        """Consume one frame; return reps (and rejected attempts) decided in it."""
+    def update(self, frame: MotionFrame) -> Sequence[Rep | NonRep | Hold]:
+        """Consume one frame; return reps or holds (and rejected attempts) decided in it."""
         ...
 
-    def finish(self) -> list[Rep | NonRep]:
+    def finish(self) -> Sequence[Rep | NonRep | Hold]:
         """End of stream: decide whatever can still be decided."""
         ...
 
@@ -102,7 +103,7 @@ class Detector(Protocol):
 
     @property
     def busy(self) -> bool:
-        """True while inside a rep; the start-pose calibration must not move then."""
+        """True while inside a rep or hold; the start-pose calibration must not move then."""
         ...
 
     @property

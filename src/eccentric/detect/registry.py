@@ -8,12 +8,16 @@ from eccentric.detect.cycles.counter import CycleCounter
 from eccentric.detect.cycles.settings import CycleSettings
 from eccentric.detect.excursion.detector import ExcursionDetector
 from eccentric.detect.excursion.settings import ExcursionSettings
+from eccentric.detect.hold.detector import HoldDetector
+from eccentric.detect.hold.settings import HoldSettings
 
-DetectorSettings = ExcursionSettings | CycleSettings
+DetectorSettings = ExcursionSettings | CycleSettings | HoldSettings
 
 
 def make_detector(settings: DetectorSettings, spec: RepSpec, rate_hz: float) -> Detector:
     """A fresh detector for one stream at ``rate_hz`` (Hz)."""
     if isinstance(settings, CycleSettings):
         return CycleCounter(rate_hz, settings, spec.exercise)
+    if isinstance(settings, HoldSettings):
+        return HoldDetector(settings, spec, rate_hz)
     return ExcursionDetector(settings, spec, rate_hz)

@@ -9,6 +9,7 @@ from eccentric.core.errors import EccentricError
 from eccentric.detect.base import PhaseNames
 from eccentric.detect.cycles.settings import CycleSettings
 from eccentric.detect.excursion.settings import BreakPointRule, ExcursionSettings
+from eccentric.detect.hold.settings import HoldSettings
 from eccentric.exercises.profile import ExerciseProfile
 
 NORDIC = ExerciseProfile(
@@ -157,9 +158,26 @@ AUTO = ExerciseProfile(
     needs_still_start=False,
 )
 
+SIDE_PLANK = ExerciseProfile(
+    name="side_plank",
+    description="Side plank (timed hold); sensor on the trunk or the top thigh",
+    placements=("trunk", "thigh"),
+    # Start pose: side-lying on the forearm, hips on the mat, still for a second (the
+    # pose a coach sets up before "lift the hips"). Lifting the hips into the plank
+    # tilts the trunk ~12–30° and the thigh ~8–20° from it, whichever way the sensor
+    # sits on the segment; lowering them back ends the hold. Between holds the athlete
+    # lies on the mat again (or rolls to the other side), which re-learns the pose.
+    phases=PhaseNames(out="lift", far="hold", back="lower"),
+    detector=HoldSettings(),
+    sided=True,
+    # Holds of one set are 5–15 s apart (hips down, breathe, lift again); rests between
+    # sets (and sides) are 30 s or more.
+    set_end_rest_s=20.0,
+)
+
 CATALOGUE: tuple[ExerciseProfile, ...] = (
     NORDIC, NORDIC_BAND, BALL_LEG_CURL, BALL_LEG_CURL_SINGLE,
-    SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, AUTO,
+    SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, SIDE_PLANK, AUTO,
 )
 PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in CATALOGUE}
 

@@ -23,7 +23,7 @@ class ExerciseProfile:
     name: str
     description: str
     placements: tuple[str, ...]
-    # Detector kind and its tuning: ExcursionSettings or CycleSettings.
+    # Detector kind and its tuning: ExcursionSettings, CycleSettings or HoldSettings.
     detector: DetectorSettings
     phases: PhaseNames
     eccentric: Direction = "out"

@@ -1,4 +1,4 @@
-"""Human-readable console sink (rich): one line per rep, a panel per set."""
+"""Human-readable console sink (rich): one line per rep or hold, one per set."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ class ConsoleSink:
             self.console.print(
                 f"{who}[bold]set {ev['set']} rep {ev['rep_in_set']}[/] "
                 f"[cyan]{ev['tempo']}[/]  " + "  ".join(parts) + mark)
+        elif ev["type"] == "hold":
+            mark = " [red]outside target[/]" if ev.get("outside_target") else ""
+            side = f"  {ev['side']}" if ev.get("side") else ""
+            self.console.print(
+                f"{who}[bold]set {ev['set']} hold {ev['hold_in_set']}[/] "
+                f"[cyan]{_fmt(ev.get('duration_s'), ' s')}[/]  "
+                f"sway {_fmt(ev.get('sway_deg'), '°')}  hip dips {ev.get('hip_dips', 0)}"
+                + side + mark)
+        elif ev["type"] == "set" and "holds" in ev:
+            out = (f", {ev['holds_outside_target']} outside {ev['target_hold']} s"
+                   if ev.get("target_hold") else "")
+            self.console.print(
+                f"{who}[green]set {ev['set']} done[/]: {ev['holds']} holds, "
+                f"{_fmt(ev.get('duration_s_mean'), ' s')} mean" + out)
         elif ev["type"] == "set":
             trend = ", ".join(f"{k} {v:+.0f}%" for k, v in ev.get("trend_pct", {}).items())
             self.console.print(

@@ -3,6 +3,7 @@
     <base>/bridge/state                    online | offline (retained, Last Will)
     <base>/<athlete>/status                retained JSON
     <base>/<athlete>/rep                   one JSON message per rep (QoS 1)
+    <base>/<athlete>/hold                  one JSON message per timed hold (QoS 1)
     <base>/<athlete>/set                   set summaries (QoS 1, last one retained)
     <base>/<athlete>/live                  throttled gauge stream (QoS 0)
     <base>/<athlete>/live/slow             the same at <= 1 Hz or on a phase or rep change
@@ -83,6 +84,10 @@ class Topics:
         return self._athlete("rep")
 
     @property
+    def hold(self) -> str:
+        return self._athlete("hold")
+
+    @property
     def set(self) -> str:
         return self._athlete("set")
 
@@ -111,5 +116,5 @@ class Topics:
 
     def for_event_type(self, event_type: str) -> str | None:
         """Topic of a pipeline event type; None for types that are not published."""
-        return {"rep": self.rep, "set": self.set, "live": self.live,
+        return {"rep": self.rep, "hold": self.hold, "set": self.set, "live": self.live,
                 "status": self.status}.get(event_type)

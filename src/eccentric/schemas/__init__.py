@@ -14,6 +14,7 @@ from referencing import Registry, Resource
 SCHEMA_FILES = (
     "envelope.schema.json",
     "rep.schema.json",
+    "hold.schema.json",
     "set.schema.json",
     "live.schema.json",
     "recent.schema.json",

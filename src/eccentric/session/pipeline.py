@@ -8,7 +8,7 @@ stage reads a clock: the same chunks always give the same events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +20,7 @@ from eccentric.attitude.vectors import row_norms
 from eccentric.core.chunk import ImuChunk
 from eccentric.core.events import (
     Event,
+    Hold,
     Rep,
     end_event,
     gap_event,
@@ -30,6 +31,7 @@ from eccentric.core.events import (
 from eccentric.core.timing import Gap, TimelineGuard
 from eccentric.core.units import STANDARD_GRAVITY_MPS2
 from eccentric.detect.base import Detector, MotionFrame, NonRep
+from eccentric.detect.hold.settings import HoldSettings
 from eccentric.detect.registry import make_detector
 from eccentric.exercises.catalogue import get_profile
 from eccentric.exercises.profile import ExerciseProfile
@@ -59,6 +61,9 @@ class PipelineConfig:
     side: str | None = None
     target_tempo: str | None = None
     live_hz: float = 0.0
+    # Hold-duration target as "LO-HI" seconds (timed-hold exercises): holds outside it
+    # are flagged.
+    target_hold: str | None = None
 
 
 class Pipeline:
@@ -75,7 +80,7 @@ class Pipeline:
         self.sway_calibrator = SwayCalibrator()
         self.sets = SetTracker(self.profile, session_id=config.session_id,
                                target_tempo=config.target_tempo or self.profile.target_tempo,
-                               side=config.side)
+                               side=config.side, target_hold=config.target_hold)
         self.reference: np.ndarray | None = None
         self.calibrated = not self.profile.needs_still_start
         self._last_t: float | None = None
@@ -161,6 +166,8 @@ class Pipeline:
             return []
         if self._pose_ok_s is None:
             self._pose_ok_s = t0  # the stream's start
+        if self.detector.busy and isinstance(self.profile.detector, HoldSettings):
+            self._pose_ok_s = t_end  # inside a hold (up to minutes) from a learnt pose
         waited = t_end - self._pose_ok_s
         if self._told_no_pose or waited < NO_POSE_S:
             return []
@@ -175,9 +182,9 @@ class Pipeline:
                                gravity[lo:hi], still[lo:hi], gaps, self.reference)
         self._after_gap.add(frame)
         outputs = self.detector.update(frame)
-        if any(isinstance(o, Rep) for o in outputs):
+        if any(isinstance(o, (Rep, Hold)) for o in outputs):
             self._pose_ok_s, self._told_no_pose = float(frame.t_s[-1]), False
-        if any(isinstance(o, Rep) for o in outputs):
+        if any(isinstance(o, (Rep, Hold)) for o in outputs):
             self._after_gap.clear()  # the pose in use produced a rep: it was the right one
         events = self._decided(outputs, float(frame.t_s[-1]))
         if self.config.live_hz > 0:
@@ -192,12 +199,12 @@ class Pipeline:
         assert self.reference is not None
         detector = make_detector(self.profile.detector, self.profile.rep_spec,
                                  self.config.rate_hz)
-        reps: list[Rep | NonRep] = []
+        reps: list[Rep | NonRep | Hold] = []
         for frame in self._after_gap.take():
             again = measured_frame(frame.t_s, frame.acc_mps2, frame.gyro_rads, frame.gravity,
                                    frame.still, frame.gaps, self.reference)
             for out in detector.update(again):
-                if isinstance(out, Rep):
+                if isinstance(out, (Rep, Hold)):
                     out.flags.append(AFTER_GAP_FLAG)
                     out.decided_s = t_s
                     reps.append(out)
@@ -211,10 +218,13 @@ class Pipeline:
         events.append(end_event(t_end, self.timeline.stats.as_dict()))
         return events
 
-    def _decided(self, outputs: list[Rep | NonRep], t_s: float) -> list[Event]:
+    def _decided(self, outputs: Sequence[Rep | NonRep | Hold], t_s: float) -> list[Event]:
         events: list[Event] = []
         for out in outputs:
-            if isinstance(out, NonRep):
+            if isinstance(out, Hold):
+                events.extend(self.sets.add_hold(
+                    out, decided_s=out.decided_s if out.decided_s is not None else t_s))
+            elif isinstance(out, NonRep):
                 events.append(nonrep_event(
                     out.reason, out.start_s, out.end_s, out.peak_angle_deg,
                     out.decided_s if out.decided_s is not None else out.end_s))

@@ -10,13 +10,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eccentric.core.events import Event, Rep, rep_event, set_event
+from eccentric.core.events import Event, Hold, Rep, hold_event, rep_event, set_event
+from eccentric.detect.hold.settings import HoldSettings
 from eccentric.exercises.profile import ExerciseProfile
+from eccentric.session.targets import RangeS, parse_range_s
 from eccentric.session.tempo import Tempo, format_tempo, parse_tempo, within_target
 
 # Phase fields summarised per set (mean, SD, trend), when the exercise has them.
 SUMMARY_FIELDS = ("eccentric_s", "concentric_s", "hold_s", "controlled_eccentric_s",
                   "break_angle_deg", "rom_deg")
+# Hold fields summarised per set, for timed-hold exercises.
+HOLD_SUMMARY_FIELDS = ("duration_s", "sway_deg", "hip_dips")
 # A coach's set is rarely over 30 reps; the cap bounds memory if a stream never rests.
 MAX_REPS_KEPT_PER_SET = 200
 
@@ -30,6 +34,8 @@ class _OpenSet:
     reps: int = 0
     last_end_s: float = 0.0
     outside_target: int = 0
+    holds: int = 0
+    holds_outside_target: int = 0
 
 
 def _trend_pct(values: list[float]) -> float | None:
@@ -45,24 +51,57 @@ def _trend_pct(values: list[float]) -> float | None:
 
 class SetTracker:
     def __init__(self, profile: ExerciseProfile, *, session_id: str,
-                 target_tempo: str | None, side: str | None) -> None:
+                 target_tempo: str | None, side: str | None,
+                 target_hold: str | None = None) -> None:
         self.profile = profile
         self.session_id = session_id
         self.target: Tempo | None = parse_tempo(target_tempo) if target_tempo else None
+        self.target_hold: RangeS | None = parse_range_s(target_hold) if target_hold else None
         self.side = side
         self.total_reps = 0
+        self.total_holds = 0
         self.sets_closed = 0
         self._open: _OpenSet | None = None
 
-    def add_rep(self, rep: Rep, *, decided_s: float) -> list[Event]:
-        events: list[Event] = []
+    def _set_for(self, start_s: float, side: str | None, decided_s: float,
+                 events: list[Event]) -> _OpenSet:
+        """The open set a movement starting at ``start_s`` belongs to (a long enough rest
+        before it closes the open one and starts a new one)."""
         current = self._open
-        if current is not None and rep.start_s - current.last_end_s > self.profile.set_end_rest_s:
+        if current is not None and start_s - current.last_end_s > self.profile.set_end_rest_s:
             events.append(self._close_open(decided_s=decided_s))
             current = None
         if current is None:
-            current = _OpenSet(self.sets_closed + 1, rep.start_s, rep.side or self.side)
+            current = _OpenSet(self.sets_closed + 1, start_s, side or self.side)
             self._open = current
+        return current
+
+    def add_hold(self, hold: Hold, *, decided_s: float) -> list[Event]:
+        """Number a decided hold, flag it against the hold target, keep its figures."""
+        events: list[Event] = []
+        current = self._set_for(hold.start_s, hold.side, decided_s, events)
+        current.holds += 1
+        current.last_end_s = hold.end_s
+        self.total_holds += 1
+        outside = (None if self.target_hold is None
+                   else not self.target_hold.contains(hold.duration_s))
+        if outside:
+            current.holds_outside_target += 1
+        ev = hold_event(hold, number=self.total_holds, set_number=current.number,
+                        hold_in_set=current.holds, decided_s=decided_s,
+                        session=self.session_id, side=hold.side or current.side,
+                        outside_target=outside)
+        for name in HOLD_SUMMARY_FIELDS:
+            v = ev.get(name)
+            if isinstance(v, (int, float)) and len(current.values.setdefault(name, [])) < \
+                    MAX_REPS_KEPT_PER_SET:
+                current.values[name].append(float(v))
+        events.append(ev)
+        return events
+
+    def add_rep(self, rep: Rep, *, decided_s: float) -> list[Event]:
+        events: list[Event] = []
+        current = self._set_for(rep.start_s, rep.side, decided_s, events)
         pause_before = rep.start_s - current.last_end_s if current.reps else 0.0
         if self.profile.eccentric == "out":
             measured = Tempo(rep.eccentric_s, rep.far_hold_s, rep.concentric_s, pause_before)
@@ -118,4 +157,13 @@ class SetTracker:
             trend_pct={k: v for k, v in trends.items() if v is not None and math.isfinite(v)},
             target_tempo=format_tempo(self.target) if self.target is not None else None,
             reps_outside_target=cur.outside_target,
-            decided_s=decided_s if decided_s is not None else cur.last_end_s)
+            decided_s=decided_s if decided_s is not None else cur.last_end_s,
+            holds=cur.holds if self._holds_kind else None,
+            target_hold=str(self.target_hold) if self.target_hold is not None
+            and self._holds_kind else None,
+            holds_outside_target=cur.holds_outside_target)
+
+    @property
+    def _holds_kind(self) -> bool:
+        """The exercise is timed in holds (its detector reports them)."""
+        return isinstance(self.profile.detector, HoldSettings)

@@ -19,7 +19,10 @@ MISALIGNMENTS = ("normal", "large")
 ONSETS = ("min_jerk", "power", "linear", "hesitant")
 # Options added after the library was made: left out of a recording's header while they
 # keep their default, so the committed files regenerate byte for byte.
-_LATER_OPTIONS = {"onset": "min_jerk", "rest_sway_dps": 0.0}
+_LATER_OPTIONS = {"onset": "min_jerk", "rest_sway_dps": 0.0, "hold_variants": "normal"}
+# How widely a timed-hold session (side plank) is drawn: "normal" (the ranges the hold
+# detector was tuned on) or "wide" (wider ranges, for held-out benchmarks).
+HOLD_VARIANTS = ("normal", "wide")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class SessionOptions:
     # between reps), °/s: the amplitude of a sine of equal power (rate RMS × √2);
     # 0.3–1 Hz, random, a few degrees. 0 = the usual near-still start pose.
     rest_sway_dps: float = 0.0
+    hold_variants: str = "normal"  # side plank: HOLD_VARIANTS
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str = "options") -> SessionOptions:
@@ -105,6 +109,8 @@ class SessionOptions:
             raise bad(f"onset must be one of {ONSETS}")
         if not 0.0 <= self.rest_sway_dps <= 30.0:
             raise bad("rest_sway_dps must be within 0–30")
+        if self.hold_variants not in HOLD_VARIANTS:
+            raise bad(f"hold_variants must be one of {HOLD_VARIANTS}")
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -24,11 +25,14 @@ def uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
 class Design:
     """A movement to label: grid samples [i0, i1)."""
 
-    kind: str  # "rep" or a non-rep kind
+    kind: str  # "rep", "hold" or a non-rep kind
     set: int
     rep_in_set: int
     i0: int
     i1: int
+    # Ground truth known only from the design (e.g. a hold's designed hip dips), copied
+    # into the label.
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -77,6 +77,9 @@ def add_exercise_arguments(p: argparse.ArgumentParser, *, default: str | None) -
     p.add_argument("--athlete", default=None, help="athlete name (default: from the header)")
     p.add_argument("--target-tempo", default=None, metavar="E-P-C-P",
                    help="flag reps outside this tempo, e.g. 4-1-1-0 (x = any)")
+    p.add_argument("--target-hold", default=None, metavar="LO-HI",
+                   help="flag holds (e.g. side_plank) whose duration is outside this "
+                        "range of seconds, e.g. 20-30")
 
 
 def add_csv_arguments(p: argparse.ArgumentParser) -> None:
@@ -129,6 +132,7 @@ def pipeline_config(args: argparse.Namespace, header: RecordingHeader, path: Pat
         exercise=exercise, rate_hz=header.rate_hz, athlete=args.athlete or header.athlete,
         session_id=run_session_id(session, run_id) if run_id else session,
         side=side, target_tempo=args.target_tempo, live_hz=live_hz,
+        target_hold=getattr(args, "target_hold", None),
     )
 
 

@@ -61,9 +61,17 @@ def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
         warnings.append(message)
         print(f"eccentric count: warning: {message}", file=sys.stderr)
     reps = [e for e in events if e["type"] == "rep"]
-    return {"file": str(path), "exercise": config.exercise, "reps": len(reps),
-            "rep_events": reps, "sets": [e for e in events if e["type"] == "set"],
-            **accounting, "warnings": warnings}
+    result: dict[str, Any] = {"file": str(path), "exercise": config.exercise,
+                              "reps": len(reps), "rep_events": reps,
+                              "sets": [e for e in events if e["type"] == "set"]}
+    from eccentric.detect.hold.settings import HoldSettings
+    from eccentric.exercises.catalogue import get_profile
+
+    if isinstance(get_profile(config.exercise).detector, HoldSettings):
+        # Timed-hold exercises: each hold with start_s, end_s, duration_s, side,
+        # sway_deg, hip_dips (and outside_target with --target-hold).
+        result["holds"] = [e for e in events if e["type"] == "hold"]
+    return {**result, **accounting, "warnings": warnings}
 
 
 def sample_accounting(events: list[dict[str, Any]], read: int, read_dropped: dict[str, int]

@@ -6,6 +6,7 @@ from eccentric.sim.movement import Movement
 from eccentric.sim.scripts.ball_curl import BallCurlMovement
 from eccentric.sim.scripts.hinge import HINGES, HingeMovement
 from eccentric.sim.scripts.nordic import NordicMovement
+from eccentric.sim.scripts.side_plank import SidePlankMovement
 
 MOVEMENTS: dict[str, Movement] = {
     "nordic_curl": NordicMovement(),
@@ -13,4 +14,5 @@ MOVEMENTS: dict[str, Movement] = {
     "ball_leg_curl": BallCurlMovement(),
     "ball_leg_curl_single": BallCurlMovement(single=True),
     **{name: HingeMovement(name) for name in HINGES},
+    "side_plank": SidePlankMovement(),
 }
