@@ -115,6 +115,9 @@ class HoldDetector:
     def phase(self) -> str:
         return self._state
 
+    def settle(self, t_s: float, still_s: float) -> list[Rep | NonRep]:
+        return []  # a hold *is* a still pose kept: stillness never ends an attempt
+
     def on_recalibrated(self, t_s: float) -> None:
         if self._state == "hold":
             return  # the pipeline does not move the start pose while busy
