@@ -314,9 +314,10 @@ def test_dashboard_opened_and_closed_ten_times_during_a_demo(browser: Any) -> No
         demo.kill()
 
 
-HOLD_ROWS_JS = """rows => rows.map(r => ({id: r.dataset.holdId, off: r.classList.contains('off-target'),
+HOLD_ROWS_JS = """rows => rows.map(r => ({id: r.dataset.holdId,
+  off: r.classList.contains('off-target'),
   cells: Object.fromEntries([...r.cells].map(c => [c.dataset.col, c.textContent]))}))"""
-# Samples the running hold timer every 50 ms from page load: (seconds, state) pairs.
+# Samples the running hold timer (s) every 50 ms from page load, while it runs.
 TIMER_PROBE_JS = """window.__timer = [];
 setInterval(() => {
   const el = document.querySelector("[data-field='hold-timer']");
