@@ -83,3 +83,32 @@ def test_table_output_still_lists_the_good_files(
     assert rc == 1
     assert "good.csv" in out and "missing.csv" not in out
     assert err.splitlines() == ["eccentric count: missing.csv: no such file"]
+
+
+def test_table_shows_holds_for_a_hold_exercise(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["simulate", "--exercise", "side_plank", "--placement", "trunk",
+                     "--seed", "11", "--reps", "2", "--side", "right",
+                     "--out", "plank.jsonl.gz"]) == 0
+    write_csv(tmp_path / "good.csv", 7)
+    capsys.readouterr()
+    assert cli.main(["count", "--json", "plank.jsonl.gz"]) == 0
+    holds = json.loads(capsys.readouterr().out)["holds"]
+    assert len(holds) == 2
+    monkeypatch.setenv("COLUMNS", "200")  # one line per file: the row is read by columns
+    assert cli.main(["count", *UNITS, "plank.jsonl.gz", "good.csv"]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if "holds" in line)
+    for col in ("mean hold s", "mean sway °", "hip dips"):
+        assert col in header
+    cells = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[1:-1]]
+             for line in out.splitlines() if line.count("│") > 2}
+    plank, csv = cells["plank.jsonl.gz"], cells["good.csv"]
+    mean = sum(h["duration_s"] for h in holds) / len(holds)
+    sway = sum(h["sway_deg"] for h in holds) / len(holds)
+    assert plank[1] == "side_plank" and plank[6] == "2"
+    assert plank[7] == f"{mean:.2f}" and plank[8] == f"{sway:.2f}"
+    assert plank[9] == str(sum(h["hip_dips"] for h in holds))
+    assert csv[6:] == ["–"] * 4  # not a hold exercise: no hold figures

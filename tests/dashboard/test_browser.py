@@ -312,3 +312,98 @@ def test_dashboard_opened_and_closed_ten_times_during_a_demo(browser: Any) -> No
         assert "ERROR" not in err and "WARNING" not in err, err
     finally:
         demo.kill()
+
+
+HOLD_ROWS_JS = """rows => rows.map(r => ({id: r.dataset.holdId,
+  off: r.classList.contains('off-target'),
+  cells: Object.fromEntries([...r.cells].map(c => [c.dataset.col, c.textContent]))}))"""
+# Samples the running hold timer (s) every 50 ms from page load, while it runs.
+TIMER_PROBE_JS = """window.__timer = [];
+setInterval(() => {
+  const el = document.querySelector("[data-field='hold-timer']");
+  if (el && el.dataset.state === "running") window.__timer.push(Number(el.dataset.seconds));
+}, 50);"""
+
+
+def test_dashboard_shows_a_running_hold_timer_and_the_published_holds(
+        browser: Any, mosquitto: Mosquitto, tmp_path: Path) -> None:
+    from eccentric.app import cli
+
+    plank = tmp_path / "plank.jsonl.gz"
+    assert cli.main(["simulate", "--exercise", "side_plank", "--placement", "trunk",
+                     "--seed", "11", "--reps", "2", "--side", "right",
+                     "--out", str(plank)]) == 0
+    server = DashboardServer(DashboardConfig(mosquitto.ws_url, base=BASE), 0).start()
+    collector = Collector(mosquitto.port, f"{BASE}/#", client_id="dashtest-hold-collector")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page_errors: list[str] = []
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    page.add_init_script(TIMER_PROBE_JS)
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path))
+    try:
+        page.goto(server.url)
+        wait_state(page, "#conn-text", "connected", 10)
+        pub = subprocess.Popen(
+            [sys.executable, "-m", "eccentric", "replay", str(plank), "--speed", "8",
+             "--broker", f"mqtt://127.0.0.1:{mosquitto.port}", "--mqtt-base", BASE,
+             "--athlete", ATHLETE, "--target-hold", "57-62",
+             "--mqtt-queue", str(tmp_path / "qh.sqlite3"), "--mqtt-client-id", "dashtest-hold"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        # While the first hold is in progress the timer runs and the gauge says so.
+        page.wait_for_selector(f"{CARD} [data-field='hold-timer'][data-state='running']",
+                               timeout=60_000)
+        assert page.is_visible(f"{CARD} [data-field='hold-gauge']")
+        assert text(page, f"{CARD} [data-field='hold-timer']").endswith(" s")
+        finish(pub)
+        assert collector.wait_for(lambda ms: any(m.topic == f"{BASE}/{ATHLETE}/set"
+                                                 for m in ms), 10)
+        holds = published(collector, "hold")
+        (plank_set,) = published(collector, "set")
+        assert len(holds) == plank_set["holds"] == 2
+        assert {h["outside_target"] for h in holds} == {True, False}, "nothing to highlight"
+
+        def check_hold_rows() -> None:
+            page.wait_for_function(
+                f"() => document.querySelectorAll(\"{CARD} table.holds tbody tr\").length"
+                f" >= {len(holds)}", timeout=10_000)
+            rows = page.eval_on_selector_all(f"{CARD} table.holds tbody tr", HOLD_ROWS_JS)
+            assert [r["id"] for r in rows] == [h["id"] for h in reversed(holds)]  # newest first
+            for row, h in zip(rows, reversed(holds), strict=True):
+                cells = row["cells"]
+                assert cells["set"] == str(h["set"])
+                assert cells["hold_in_set"] == str(h["hold_in_set"])
+                assert cells["side"] == h["side"] == "right"
+                check_cell(cells["duration_s"], h["duration_s"], " s", 0.0051)
+                check_cell(cells["sway_deg"], h["sway_deg"], "°", 0.051)
+                assert cells["hip_dips"] == str(h["hip_dips"])
+                assert cells["target"] == ("✗ off" if h["outside_target"] else "✓ on")
+                assert row["off"] is h["outside_target"]
+
+        check_hold_rows()
+        # The timer, sampled while each hold was running, ended near each hold's duration
+        # (live samples are a fraction of a second apart in stream time at this speed).
+        times: list[float] = page.evaluate("window.__timer")
+        runs: list[list[float]] = []
+        for v in times:
+            if not runs or v < runs[-1][-1] - 0.5:
+                runs.append([])
+            runs[-1].append(v)
+        assert len(runs) == len(holds), [(r[0], r[-1]) for r in runs]
+        for run, h in zip(runs, holds, strict=True):
+            assert run[0] < 5.0 and abs(run[-1] - h["duration_s"]) < 2.0, (run[-1], h)
+        line = text(page, f"{CARD} [data-field='set-line']")
+        n_out = plank_set["holds_outside_target"]
+        assert "2 holds" in line and f"{n_out} of 2 holds outside 57-62 s" in line
+
+        # Reloaded: the holds come back from the retained recent history.
+        page.reload()
+        wait_state(page, "#conn-text", "connected", 10)
+        check_hold_rows()
+        assert page_errors == []
+        print(f"hold timer at the end of each hold {[round(r[-1], 2) for r in runs]} s; "
+              f"durations {[h['duration_s'] for h in holds]} s")
+    finally:
+        page.close()
+        collector.client.loop_stop()
+        collector.client.disconnect()
+        server.stop()

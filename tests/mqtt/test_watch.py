@@ -14,6 +14,7 @@ from eccentric.mqtt.payloads import encode, wrap_event
 from tests.mqtt.brokers import Mosquitto
 from tests.mqtt.conftest import SinkFactory
 from tests.mqtt.events import live, rep, set_summary
+from tests.mqtt.plank import plank_events
 
 
 def _msg(event: dict[str, object]) -> bytes:
@@ -81,3 +82,91 @@ def test_watch_command_against_mosquitto(mosquitto: Mosquitto, make_sink: SinkFa
     rc = _run_watch(["watch", "--broker", mosquitto.url, "--duration", "1"])
     out = capsys.readouterr().out
     assert rc == 0 and "anna" in out and "set summaries" in out
+
+
+def test_hold_timer_runs_while_holding_and_the_last_hold_is_shown() -> None:
+    events = plank_events()
+    holds = [e for e in events if e["type"] == "hold"]
+    assert len(holds) == 2 and any(e["type"] == "live" and e["phase"] == "hold"
+                                   for e in events)
+    state = watch.WatchState("eccentric")
+    longest: list[float] = []  # the timer's last value before each hold is decided
+    last_running = -1.0
+    for ev in events:
+        if ev["type"] == "live":
+            state.feed("eccentric/anna/live", _msg(ev))
+            running = state.athletes["anna"].timer.running_s
+            if ev["phase"] != "hold":
+                assert running is None  # no timer unless a hold is in progress
+            else:
+                assert running is not None and running >= 0.0
+                last_running = running
+        elif ev["type"] == "hold":
+            longest.append(last_running)
+            last_running = -1.0
+            state.feed("eccentric/anna/hold", _msg(ev))
+            state.feed("eccentric/anna/hold", _msg(ev))  # a duplicate: ignored
+    # The timer counts from leaving the start pose and stops with the detector's hold
+    # phase: within a second or so of each hold's measured duration.
+    for timer_s, hold in zip(longest, holds, strict=True):
+        assert abs(timer_s - hold["duration_s"]) < 1.5, (timer_s, hold["duration_s"])
+    print("timer at the end of each hold vs its duration:", longest,
+          [h["duration_s"] for h in holds])
+    assert [{k: h[k] for k in ev} for h, ev in zip(state.holds, holds, strict=True)] == holds
+    assert state.duplicates == 2
+    last = holds[-1]
+    console = Console(record=True, width=160)
+    console.print(state.render())
+    text = console.export_text()
+    row = next(line for line in text.splitlines() if "anna" in line and "right" in line)
+    assert f"{last['duration_s']:.1f}" in row and f"{last['sway_deg']:.1f}" in row
+    assert ("yes" if last["outside_target"] else "no") in row.split("│")[-2]
+
+
+def test_hold_timer_midway_through_a_hold() -> None:
+    events = plank_events()
+    hold = next(e for e in events if e["type"] == "hold")
+    state = watch.WatchState("eccentric")
+    lives = [e for e in events if e["type"] == "live" and e["t_s"] <= hold["start_s"] + 10]
+    for ev in lives:
+        state.feed("eccentric/anna/live", _msg(ev))
+    assert lives[-1]["phase"] == "hold"
+    console = Console(record=True, width=160)
+    console.print(state.render())
+    text = console.export_text()
+    timer = state.athletes["anna"].timer.running_s
+    assert timer is not None and abs(timer - 10.0) < 1.5
+    assert "holding s" in text and f"{timer:.1f}" in text
+
+
+def test_watch_shows_holds_from_mosquitto(mosquitto: Mosquitto, make_sink: SinkFactory,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    events = plank_events()
+    holds = [e for e in events if e["type"] == "hold"]
+    sink = make_sink(mosquitto.url)
+
+    from eccentric.app.cli import build_parser
+
+    build_parser()
+
+    def publish() -> None:
+        assert sink.publisher.wait_connected(10)
+        time.sleep(1.0)
+        for h in holds:
+            sink.publish_event(h)
+
+    t = threading.Thread(target=publish)
+    t.start()
+    rc = _run_watch(["watch", "--broker", mosquitto.url, "--duration", "3", "--json"])
+    t.join(10)
+    assert rc == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    got = [e for e in lines if e.get("type") == "hold"]
+    assert [e["id"] for e in got] == [h["id"] for h in holds]
+    assert [e["duration_s"] for e in got] == [h["duration_s"] for h in holds]
+
+    # A watcher started later still gets the holds, from the retained recent history.
+    rc = _run_watch(["watch", "--broker", mosquitto.url, "--duration", "1.5"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "holds" in out
+    assert f"{holds[-1]['duration_s']:.1f}" in out

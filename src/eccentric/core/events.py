@@ -217,11 +217,15 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
               end_s: float, side: str | None, summary: dict[str, float],
               trend_pct: dict[str, float], target_tempo: str | None,
               reps_outside_target: int, decided_s: float, holds: int | None = None,
-              target_hold: str | None = None, holds_outside_target: int = 0) -> Event:
+              target_hold: str | None = None, holds_outside_target: int = 0,
+              side_counts: dict[str, int] | None = None,
+              asymmetry_pct: float | None = None) -> Event:
     """A closed set: ``summary`` holds per-field means and SDs (``<field>_mean``,
     ``<field>_sd``), ``trend_pct`` first-to-last change along a fitted line (%).
     ``holds`` is given for exercises of timed holds (with ``target_hold``, e.g. ``20-30``
-    s, the number of holds outside it)."""
+    s, the number of holds outside it). ``side_counts`` (reps, or holds, per side in the
+    session so far, this set included) and ``asymmetry_pct`` (100·|L−R|/max(L, R)) are
+    given once both sides have been seen."""
     ev: Event = {
         "type": "set",
         "schema": SCHEMA_VERSION,
@@ -238,6 +242,10 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
     })
     if side is not None:
         ev["side"] = side
+    if side_counts is not None:
+        ev["side_counts"] = dict(side_counts)
+    if asymmetry_pct is not None:
+        ev["asymmetry_pct"] = _r(asymmetry_pct, 1)
     ev.update({k: _r(v) for k, v in summary.items()})
     ev["trend_pct"] = {k: _r(v, 1) for k, v in trend_pct.items()}
     if target_tempo is not None:

@@ -31,6 +31,9 @@ STATUS_HEARTBEAT_S = 30.0
 # Reps kept in the retained <base>/<athlete>/recent message (a reloaded dashboard shows
 # 12 per athlete); 20 reps are ~15 kB of JSON.
 RECENT_REPS = 20
+# Holds kept beside them (timed-hold exercises): a hold is a set's worth of work, and a
+# dashboard lists the last few; 10 holds are ~5 kB.
+RECENT_HOLDS = 10
 # The slow live stream (<base>/<athlete>/live/slow, what Home Assistant's angle and phase
 # entities read): its recorder stores every state, so ~20 Hz would be 20 rows a second.
 SLOW_LIVE_INTERVAL_S = 1.0  # at least this apart while phase and rep count stay the same
@@ -106,6 +109,7 @@ class MqttSink:
         self._next_live = 0.0
         self._slow_live = SlowGate()
         self._recent: deque[Payload] = deque(maxlen=RECENT_REPS)
+        self._recent_holds: deque[Payload] = deque(maxlen=RECENT_HOLDS)
         self._left_after_close = 0
         self._commands: deque[Command] = deque()
         self._max_pending = max_pending_commands
@@ -151,6 +155,9 @@ class MqttSink:
                 # per rep would double the traffic for a number the rep itself carries.
                 self._update_status({"reps": event.get("rep"), "exercise": event.get("exercise"),
                                      "t_s": payload.get("t_s")}, publish=False)
+            elif kind == "hold":
+                self._recent_holds.append(payload)
+                self._publish_recent(payload.get("t_s"))
         elif kind == "live":
             if self.config.live_hz <= 0:
                 return
@@ -219,12 +226,14 @@ class MqttSink:
         self.publisher.set_state(self._status_message())
 
     def _publish_recent(self, t_s: Any) -> None:
-        """The retained history of this run: the last RECENT_REPS reps, oldest first, so
-        a dashboard opened or reloaded mid-session can fill its rep table."""
+        """The retained history of this run: the last RECENT_REPS reps and RECENT_HOLDS
+        holds, oldest first, so a dashboard opened or reloaded mid-session can fill its
+        rep and hold tables."""
         payload = envelope("recent", athlete=self.athlete, sensor=self.sensor,
                            t_s=t_s if isinstance(t_s, int | float) else None,
                            clock=self.clock)
         payload["reps"] = list(self._recent)
+        payload["holds"] = list(self._recent_holds)
         self.publisher.set_state(OutMessage(self.topics.recent, encode(payload), 1, True))
 
     def _on_connected(self, backlog: int) -> None:

@@ -62,6 +62,9 @@ class SetTracker:
         self.total_holds = 0
         self.sets_closed = 0
         self._open: _OpenSet | None = None
+        # Reps (holds, for timed-hold exercises) per side over the whole session: the
+        # set summary compares the sides once both have been seen.
+        self.side_counts: dict[str, int] = {}
 
     def _set_for(self, start_s: float, side: str | None, decided_s: float,
                  events: list[Event]) -> _OpenSet:
@@ -83,6 +86,7 @@ class SetTracker:
         current.holds += 1
         current.last_end_s = hold.end_s
         self.total_holds += 1
+        self._count_side(hold.side or current.side)
         outside = (None if self.target_hold is None
                    else not self.target_hold.contains(hold.duration_s))
         if outside:
@@ -115,6 +119,7 @@ class SetTracker:
             current.outside_target += 1
         if rep.side is None and current.side is not None:
             rep.side = current.side
+        self._count_side(rep.side)
         ev = rep_event(rep, number=self.total_reps, set_number=current.number,
                        rep_in_set=current.reps, decided_s=decided_s, session=self.session_id,
                        tempo=format_tempo(measured), target_ok=ok)
@@ -125,6 +130,18 @@ class SetTracker:
                 current.values[name].append(float(v))
         events.append(ev)
         return events
+
+    def _count_side(self, side: str | None) -> None:
+        if side is not None:
+            self.side_counts[side] = self.side_counts.get(side, 0) + 1
+
+    def _sides(self) -> tuple[dict[str, int] | None, float | None]:
+        """Session tallies per side and the asymmetry 100·|L−R|/max(L, R) (%), once
+        both a left and a right rep (or hold) have been seen; else (None, None)."""
+        left, right = self.side_counts.get("left", 0), self.side_counts.get("right", 0)
+        if not (left and right):
+            return None, None
+        return {"left": left, "right": right}, 100.0 * abs(left - right) / max(left, right)
 
     def tick(self, t_s: float, *, busy: bool) -> list[Event]:
         """Close the open set once the athlete has rested long enough."""
@@ -150,6 +167,7 @@ class SetTracker:
             summary[f"{name}_mean"] = float(arr.mean())
             summary[f"{name}_sd"] = float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
         trends = {name: _trend_pct(vals) for name, vals in cur.values.items()}
+        side_counts, asymmetry_pct = self._sides()
         return set_event(
             session=self.session_id, number=cur.number, exercise=self.profile.name,
             reps=cur.reps, start_s=cur.start_s, end_s=cur.last_end_s, side=cur.side,
@@ -161,7 +179,8 @@ class SetTracker:
             holds=cur.holds if self._holds_kind else None,
             target_hold=str(self.target_hold) if self.target_hold is not None
             and self._holds_kind else None,
-            holds_outside_target=cur.holds_outside_target)
+            holds_outside_target=cur.holds_outside_target,
+            side_counts=side_counts, asymmetry_pct=asymmetry_pct)
 
     @property
     def _holds_kind(self) -> bool:

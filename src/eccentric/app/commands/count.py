@@ -143,10 +143,21 @@ def run(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table("file", "exercise", "reps", "sets", "mean ecc s", "mean con s")
+        # Hold columns only when a timed-hold exercise was counted ("–" for the others).
+        with_holds = any("holds" in r for r in results)
+        hold_cols = ("holds", "mean hold s", "mean sway °", "hip dips") if with_holds else ()
+        table = Table("file", "exercise", "reps", "sets", "mean ecc s", "mean con s",
+                      *hold_cols)
         for r in results:
-            table.add_row(r["file"], r["exercise"], str(r["reps"]), str(len(r["sets"])),
-                          _mean(r["rep_events"], "eccentric_s"),
-                          _mean(r["rep_events"], "concentric_s"))
+            row = [r["file"], r["exercise"], str(r["reps"]), str(len(r["sets"])),
+                   _mean(r["rep_events"], "eccentric_s"),
+                   _mean(r["rep_events"], "concentric_s")]
+            if with_holds:
+                holds = r.get("holds")
+                row += ([str(len(holds)), _mean(holds, "duration_s"),
+                         _mean(holds, "sway_deg"),
+                         str(sum(int(h.get("hip_dips") or 0) for h in holds))]
+                        if holds is not None else ["–"] * 4)
+            table.add_row(*row)
         Console().print(table)
     return 1 if failures else 0

@@ -1,9 +1,11 @@
 """``eccentric watch``: live reps, phases and set summaries from MQTT in the terminal.
 
 For anyone without a dashboard: subscribes to ``<base>/#`` and redraws a table a few
-times a second. Rep and set events are de-duplicated by ``id``, as every subscriber of
-eccentric's at-least-once delivery should. On start, the retained ``recent`` message of
-each athlete fills the rep table with the current run's last reps. The reps column
+times a second. Timed holds (``side_plank``) show per athlete the last hold's figures
+and, while the live phase is ``hold``, a running timer. Rep, hold and set events are
+de-duplicated by ``id``, as every subscriber of eccentric's at-least-once delivery
+should. On start, the retained ``recent`` message of each athlete fills the rep and hold
+tables with the current run's last reps and holds. The reps column
 counts the current session only: it restarts when rep ids name a new session (a new run
 or recording) or the live stream time starts again.
 """
@@ -31,9 +33,47 @@ if TYPE_CHECKING:  # paho and rich are imported when used, not when the CLI buil
     from rich.table import Table
 
 RECENT_REPS = 8
+RECENT_HOLDS = 4
+# The live phase of the timed-hold detector while a hold is being timed, and the phases
+# of being away from the start pose (lifting into it, or lowering out of it).
+HOLD_PHASE = "hold"
+AWAY_PHASES = ("away", HOLD_PHASE)
 SEEN_IDS = 10_000  # de-duplication memory; a session has far fewer reps
 # Live stream time going back by more than this means a new session started (s).
 RESTART_S = 1.0
+
+
+@dataclass
+class HoldTimer:
+    """A running hold timer from live samples, in stream seconds.
+
+    The detector reports ``hold`` only once the pose has been steady for a moment
+    (``steady_s``, 1 s) after the hips left the start pose; the hold's own start is where
+    they passed half the lift. So the timer counts from the live sample where the
+    segment left the start pose (phase ``away`` after ``rest``), or where the previous
+    hold ended, which is within a sample interval or so of the hold's start."""
+
+    left_pose_s: float | None = None
+    phase: str | None = None
+    t_s: float | None = None
+
+    def feed(self, t_s: float, phase: str) -> None:
+        if self.t_s is not None and t_s < self.t_s - RESTART_S:
+            self.left_pose_s = self.phase = None  # a new session
+        was = self.phase
+        if phase in AWAY_PHASES and (was not in AWAY_PHASES or
+                                     (was == HOLD_PHASE and phase != HOLD_PHASE)):
+            self.left_pose_s = t_s
+        elif phase not in AWAY_PHASES:
+            self.left_pose_s = None
+        self.phase, self.t_s = phase, t_s
+
+    @property
+    def running_s(self) -> float | None:
+        """Seconds held so far while a hold is in progress, else None."""
+        if self.phase != HOLD_PHASE or self.left_pose_s is None or self.t_s is None:
+            return None
+        return self.t_s - self.left_pose_s
 
 
 @dataclass
@@ -43,12 +83,16 @@ class AthleteView:
     last_set: dict[str, Any] | None = None
     reps: int = 0  # the current session's count, from its rep events
     session: str | None = None  # session part of the latest rep id
+    last_hold: dict[str, Any] | None = None
+    timer: HoldTimer = field(default_factory=HoldTimer)
 
     def on_live(self, data: dict[str, Any]) -> None:
         t_new, t_old = data.get("t_s"), self.live.get("t_s")
         if isinstance(t_new, int | float) and isinstance(t_old, int | float) \
                 and t_new < t_old - RESTART_S:
             self.reps, self.session = 0, None  # stream time restarted: a new session
+        if isinstance(t_new, int | float):
+            self.timer.feed(float(t_new), str(data.get("phase")))
         self.live = data
 
     def on_rep(self, data: dict[str, Any]) -> None:
@@ -74,6 +118,7 @@ class WatchState:
     athletes: dict[str, AthleteView] = field(default_factory=dict)
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_REPS))
     sets: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=4))
+    holds: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_HOLDS))
     duplicates: int = 0
     _seen: deque[str] = field(default_factory=lambda: deque(maxlen=SEEN_IDS))
     _seen_set: set[str] = field(default_factory=set)
@@ -103,7 +148,7 @@ class WatchState:
             athlete, _, leaf = rest.partition("/")
             if self.athlete_filter and athlete != self.athlete_filter:
                 return []
-            if leaf not in ("status", "rep", "set", "live", "recent") or (
+            if leaf not in ("status", "rep", "hold", "set", "live", "recent") or (
                     leaf == "recent" and not retained):
                 return []
             try:
@@ -120,9 +165,13 @@ class WatchState:
             elif leaf == "rep":
                 return [data] if self._rep(view, data) else []
             elif leaf == "recent":
-                reps = data.get("reps")
+                reps, holds = data.get("reps"), data.get("holds")
                 history = reps if isinstance(reps, list) else []
-                return [r for r in history if isinstance(r, dict) and self._rep(view, r)]
+                new = [r for r in history if isinstance(r, dict) and self._rep(view, r)]
+                held = holds if isinstance(holds, list) else []
+                return new + [h for h in held if isinstance(h, dict) and self._hold(view, h)]
+            elif leaf == "hold":
+                return [data] if self._hold(view, data) else []
             else:
                 if not self._first_time(str(data.get("id"))):
                     return []
@@ -137,11 +186,41 @@ class WatchState:
         self.recent.append(data)
         return True
 
+    def _hold(self, view: AthleteView, data: dict[str, Any]) -> bool:
+        if not self._first_time(str(data.get("id"))):
+            return False
+        view.last_hold = data
+        self.holds.append(data)
+        return True
+
     def render(self) -> Group:
         from rich.console import Group
 
         with self._lock:
-            return Group(self._athlete_table(), self._rep_table(), self._set_table())
+            parts = [self._athlete_table()]
+            if self.holds or any(v.last_hold or v.timer.running_s is not None
+                                 for v in self.athletes.values()):
+                parts.append(self._hold_table())
+            return Group(*parts, self._rep_table(), self._set_table())
+
+    def _hold_table(self) -> Table:
+        from rich.table import Table
+
+        t = Table(title="holds")
+        for col in ("athlete", "holding s", "last hold s", "side", "sway °", "hip dips",
+                    "outside target"):
+            t.add_column(col)
+        for name, v in sorted(self.athletes.items()):
+            h = v.last_hold or {}
+            running = v.timer.running_s
+            if not h and running is None:
+                continue
+            t.add_row(name, _num(running, 1) if running is not None else "-",
+                      _num(h.get("duration_s"), 1), str(h.get("side") or "-"),
+                      _num(h.get("sway_deg"), 1),
+                      str(h["hip_dips"]) if isinstance(h.get("hip_dips"), int) else "-",
+                      _yes_no(h.get("outside_target")))
+        return t
 
     def _athlete_table(self) -> Table:
         from rich.table import Table
@@ -198,7 +277,7 @@ def _yes_no(value: Any) -> str:
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("watch", help="show live reps and sets from an MQTT broker")
+    p = sub.add_parser("watch", help="show live reps, holds and sets from an MQTT broker")
     add_connection_arguments(p)
     p.add_argument("--athlete", help="only this athlete (as in the topic)")
     p.add_argument("--duration", type=float, metavar="S",

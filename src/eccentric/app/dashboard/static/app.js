@@ -7,7 +7,8 @@
   // --- tunables (documented in docs/dashboard.md) -----------------------------------
   const WINDOW_S = 30;            // seconds of angle trace shown
   const MAX_REP_ROWS = 12;        // newest reps kept in the table
-  const MAX_IDS = 2000;           // de-duplication memory per athlete (ids of reps and sets)
+  const MAX_HOLD_ROWS = 10;       // newest holds kept in the holds table
+  const MAX_IDS = 2000;           // de-duplication memory per athlete (reps, holds, sets)
   const FATIGUE_DROP_PCT = 10;    // eccentric time / break angle falling more: fatigue note
   const ASYMMETRY_FLAG_PCT = 15;  // left/right difference flagged above this
 
@@ -42,6 +43,8 @@
     ["hold_s", "Hold", fmtS, " s", 2],
     ["break_angle_deg", "Break point", fmtDeg, "°", 1],
     ["rom_deg", "Range", fmtDeg, "°", 1],
+    ["duration_s", "Hold duration", fmtS, " s", 2],
+    ["sway_deg", "Sway", fmtDeg, "°", 1],
   ];
 
   // --- configuration: config.json from the server, overridable by ?broker=&base= ----
@@ -105,6 +108,7 @@
         [`${b}/+/status`]: { qos: 1 },
         [`${b}/+/set`]: { qos: 1 },
         [`${b}/+/rep`]: { qos: 1 },
+        [`${b}/+/hold`]: { qos: 1 },
         [`${b}/+/recent`]: { qos: 1 },
         [`${b}/+/live`]: { qos: 0 },
       });
@@ -151,7 +155,7 @@
     if (slash <= 0) return;
     const name = rest.slice(0, slash);
     const leaf = rest.slice(slash + 1);
-    if (!["status", "rep", "set", "live", "recent"].includes(leaf)) return;
+    if (!["status", "rep", "hold", "set", "live", "recent"].includes(leaf)) return;
     // The retained recent reps fill the table of a page opened (or reloaded) mid-run;
     // its live copies, one per rep, repeat reps that arrive on rep anyway.
     if (leaf === "recent" && !retained) return;
@@ -166,6 +170,7 @@
     if (leaf !== "recent") a.lastSeen = performance.now();  // history says nothing of now
     if (leaf === "status") onStatus(a, msg, retained);
     else if (leaf === "rep") onRep(a, msg);
+    else if (leaf === "hold") onHold(a, msg);
     else if (leaf === "recent") onRecent(a, msg);
     else if (leaf === "set") onSet(a, msg);
     else onLive(a, msg);
@@ -206,9 +211,53 @@
   function onRecent(a, msg) {
     // Oldest first. The counter is left to the retained status: the history may end in
     // an earlier session than the one running now.
+    if (Array.isArray(msg.holds)) {
+      for (const h of msg.holds) if (h && typeof h === "object") addHold(a, h);
+      if (a.holds.length) renderHolds(a);
+    }
     if (!Array.isArray(msg.reps)) return;
     for (const r of msg.reps) if (r && typeof r === "object") addRep(a, r);
     renderReps(a);
+  }
+
+  function addHold(a, msg) {
+    if (typeof msg.id !== "string" || !remember(a, `hold:${msg.id}`)) return false;
+    a.holds.push(msg);
+    if (a.holds.length > MAX_HOLD_ROWS) a.holds.shift();
+    return true;
+  }
+
+  function onHold(a, msg) {
+    if (!addHold(a, msg)) return;
+    if (typeof msg.exercise === "string") a.exercise = msg.exercise;
+    renderHolds(a);
+    renderMeta(a);
+  }
+
+  // The running hold timer, in stream seconds from live samples. The hold detector's
+  // live phase turns to "hold" only once the pose has been steady for a moment after
+  // the hips left the start pose, so the timer counts from the sample where the phase
+  // left the start pose ("away"), or where the previous hold ended (docs/dashboard.md).
+  const HOLD_PHASE = "hold";
+  const AWAY_PHASES = ["away", HOLD_PHASE];
+
+  function holdTimer(a, t, phase, newSession) {
+    const was = newSession ? null : a.phase;
+    if (AWAY_PHASES.includes(phase) &&
+        (!AWAY_PHASES.includes(was) || (was === HOLD_PHASE && phase !== HOLD_PHASE))) {
+      a.leftPoseT = t;
+    } else if (!AWAY_PHASES.includes(phase)) {
+      a.leftPoseT = null;
+    }
+    const el = a.el.holdTimer;
+    if (phase === HOLD_PHASE && isNum(a.leftPoseT)) {
+      a.el.holdGauge.hidden = false;
+      el.dataset.state = "running";
+      el.dataset.seconds = (t - a.leftPoseT).toFixed(3);
+      el.textContent = `${(t - a.leftPoseT).toFixed(1)} s`;
+    } else if (el.dataset.state === "running") {
+      el.dataset.state = "idle";  // the last value stays until the hold event shows it
+    }
   }
 
   function onRep(a, msg) {
@@ -240,6 +289,7 @@
       // may arrive after it and must not take the counter back.
       a.repCount = newSession ? msg.reps : Math.max(a.repCount, msg.reps);
     }
+    if (typeof msg.phase === "string") holdTimer(a, msg.t_s, msg.phase, newSession);
     a.phase = typeof msg.phase === "string" ? msg.phase : a.phase;
     a.angle = isNum(msg.angle_deg) ? msg.angle_deg : a.angle;
     a.el.reps.textContent = String(a.repCount);
@@ -261,7 +311,8 @@
     a = {
       name, status: null, lastSeen: 0,
       repCount: 0, phase: null, angle: null, exercise: null, target: null,
-      trace: [], reps: [], ids: new Set(), lastSet: null, sides: {},
+      trace: [], reps: [], holds: [], ids: new Set(), lastSet: null, sides: {},
+      leftPoseT: null,
       drawPending: false,
       el: {
         root: node, badge: f("availability"), exercise: f("exercise"), sensor: f("sensor"),
@@ -270,7 +321,9 @@
         repBody: $("table.reps tbody", node), set: f("set"), setLine: f("set-line"),
         setBody: $("table.summary tbody", node), fatigue: f("fatigue"),
         lr: f("lr"), lrTable: $("table.sides", node), lrBody: $("table.sides tbody", node),
-        lrNote: f("lr-note"),
+        lrNote: f("lr-note"), holdGauge: f("hold-gauge"), holdTimer: f("hold-timer"),
+        holds: f("holds"), holdBody: $("table.holds tbody", node),
+        targetHold: f("target-hold"),
       },
     };
     f("window").textContent = `${WINDOW_S} s`;
@@ -359,14 +412,47 @@
     table.classList.toggle("hide-break_angle_deg", !any((r) => isNum(r.break_angle_deg)));
   }
 
+  function renderHolds(a) {
+    a.el.holds.hidden = false;
+    a.el.holdGauge.hidden = false;
+    const rows = [];
+    for (const h of [...a.holds].reverse()) {  // newest first
+      const tr = document.createElement("tr");
+      tr.dataset.holdId = h.id;
+      cell(tr, "set", isNum(h.set) ? String(h.set) : "—");
+      cell(tr, "hold_in_set", isNum(h.hold_in_set) ? String(h.hold_in_set) : "—");
+      cell(tr, "side", typeof h.side === "string" ? h.side : "—");
+      cell(tr, "duration_s", fmtS(h.duration_s));
+      cell(tr, "sway_deg", fmtDeg(h.sway_deg));
+      cell(tr, "hip_dips", Number.isInteger(h.hip_dips) ? String(h.hip_dips) : "—");
+      const out = h.outside_target;
+      const td = cell(tr, "target", out === false ? "✓ on" : out === true ? "✗ off" : "—");
+      if (out === true) {
+        tr.classList.add("off-target");
+        td.classList.add("off");
+      }
+      rows.push(tr);
+    }
+    a.el.holdBody.replaceChildren(...rows);
+  }
+
   function renderSet(a) {
     const s = a.lastSet;
     if (!s) return;
     a.el.set.hidden = false;
-    const parts = [`Set ${s.set}`, `${s.reps} reps`, words(s.exercise)];
+    const parts = [`Set ${s.set}`,
+      Number.isInteger(s.holds) ? `${s.holds} holds` : `${s.reps} reps`, words(s.exercise)];
     if (s.side === "left" || s.side === "right") parts.push(`${s.side} leg`);
     if (typeof s.target_tempo === "string" && Number.isInteger(s.reps_outside_target)) {
       parts.push(`${s.reps_outside_target} of ${s.reps} reps outside ${s.target_tempo}`);
+    }
+    if (typeof s.target_hold === "string" && Number.isInteger(s.holds_outside_target)) {
+      parts.push(`${s.holds_outside_target} of ${s.holds} holds outside ${s.target_hold} s`);
+      a.el.targetHold.textContent = `target ${s.target_hold} s`;
+    }
+    if (s.side_counts && isNum(s.asymmetry_pct)) {
+      parts.push(`session L ${s.side_counts.left} / R ${s.side_counts.right} · ` +
+        `asymmetry ${s.asymmetry_pct.toFixed(1)} %`);
     }
     // Line breaks only between the parts: never inside "2-3-1-x" or "12 reps".
     a.el.setLine.replaceChildren(...parts.flatMap((part, i) => {
