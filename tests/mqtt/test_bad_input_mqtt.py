@@ -129,6 +129,19 @@ def test_tls_files_are_named_in_one_line(case: TlsCase, command: str, recording:
     assert time.monotonic() - t0 < 20
 
 
+def test_tls_files_with_a_plain_broker_are_refused(recording: Path, tmp_path: Path) -> None:
+    """A CA file with an mqtt:// broker would be ignored without a word."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=test-ca"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    r = _eccentric("replay", str(recording), "--mqtt-queue", str(tmp_path / "q.sqlite3"),
+                   "--broker", "mqtt://127.0.0.1:1883", "--mqtt-ca", str(tmp_path / "ca.crt"),
+                   env={"XDG_CONFIG_HOME": str(tmp_path)})
+    assert r.returncode == 1, r.stderr
+    line = _one_clear_line(r.stderr)
+    assert "--mqtt-ca is for a TLS broker" in line and "mqtt://127.0.0.1:1883" in line
+
+
 # --- 2. brokers that cannot be reached ----------------------------------------------------
 
 @dataclass(frozen=True)

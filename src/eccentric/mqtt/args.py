@@ -224,6 +224,12 @@ def check_tls_files(args: argparse.Namespace, config: MqttConfig,
         except ssl.SSLError as exc:
             raise MqttConfigError(f"{setting_name(args, 'cert_file', env)} {config.cert_file}"
                                   f": not a PEM certificate with its key ({exc})") from None
+    given_files = [f for f in TLS_FILES if getattr(config, f)]
+    if given_files and not config.address().tls:
+        # A plain connection never reads them: the user meant TLS, or a stale setting.
+        name = setting_name(args, given_files[0], env)
+        raise MqttConfigError(f"{name} is for a TLS broker (mqtts:// or wss://), but broker "
+                              f"{config.broker} is plain; use its TLS URL or drop {name}")
 
 
 def check_embedded_ports(args: argparse.Namespace, config: MqttConfig) -> None:
