@@ -1,0 +1,206 @@
+"""The online bout detector: rest → bout (strokes, short pauses) → rest.
+
+It runs on block means (``decimate_hz``) of the gyro with its slow bias removed (an
+average followed only at rest). Activity is the RMS of that rate over a centred window
+of ``smooth_s``, stamped at the window's mean time. Activity above ``on_dps`` opens a
+bout; below ``off_dps`` for longer than ``max_pause_s`` closes it. The bout's blocks are
+kept (bounded by ``max_bout_s``): on closing, the stroke axis is their principal axis,
+strokes are the lobes of the rate along it, and the edges are where the rate first and
+last reaches ``edge_fraction`` of its typical peak, corrected by the time a sinusoidal
+stroke needs to get there. The gyro alone is used: it does not care how the sensor sits
+on the segment or which way the segment points.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from eccentric.core.events import Bout, Hold, Rep
+from eccentric.detect.base import MotionFrame, NonRep, RepSpec
+from eccentric.detect.bout.settings import BoutSettings
+from eccentric.detect.bout.signal import (
+    block_means,
+    count_lobes,
+    cycle_count,
+    first_last_above,
+    moving_mean,
+    principal_axis,
+    sine_lead_s,
+)
+
+Output = Rep | NonRep | Hold | Bout
+# Rate smoothing before counting lobes (s): removes tremor (5–12 Hz), keeps the fastest
+# strokes and steps (≤ 2.5 Hz).
+LOBE_SMOOTH_S = 0.16
+# Blocks kept before a bout opens (s, beyond the activity window): its true start lies
+# in them.
+LEAD_S = 1.0
+
+
+@dataclass(slots=True)
+class _Open:
+    """The bout being timed: its blocks (time, bias-free rate) since before it began."""
+
+    on_s: float
+    t_s: list[float]
+    rates: list[tuple[float, float, float]]
+    quiet_since: float | None = None
+    pauses: int = 0
+    gap: bool = False
+    last_active_s: float = 0.0
+
+
+@dataclass(slots=True)
+class _Window:
+    """Centred activity window: blocks (time, squared rate in (°/s)²) and their sum."""
+
+    items: deque[tuple[float, float]]
+    total: float = 0.0
+
+
+class BoutDetector:
+    """Streaming detector of bouts (Detector protocol; outputs are Bout/NonRep)."""
+
+    def __init__(self, settings: BoutSettings, spec: RepSpec, rate_hz: float) -> None:
+        self.settings = settings
+        self.exercise = spec.exercise
+        self._k = max(1, round(rate_hz / settings.decimate_hz))
+        self._dt = self._k / rate_hz
+        self._carry: tuple[np.ndarray, np.ndarray] | None = None
+        n = max(1, round(settings.smooth_s / self._dt))
+        self._win = _Window(deque(maxlen=n))
+        self._raw: deque[tuple[float, tuple[float, float, float]]] = deque(
+            maxlen=n + max(1, round(LEAD_S / self._dt)))
+        self._bias: tuple[float, float, float] | None = None
+        self._open: _Open | None = None
+        self._last_t: float | None = None
+
+    # --- protocol --------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._open is not None
+
+    @property
+    def phase(self) -> str:
+        if self._open is None:
+            return "rest"
+        return "pause" if self._open.quiet_since is not None else "bout"
+
+    def settle(self, t_s: float, still_s: float) -> list[Rep | NonRep]:
+        return []  # a pause on the spot is part of the bout until max_pause_s has passed
+
+    def on_recalibrated(self, t_s: float) -> None:
+        return None  # the gyro needs no start pose
+
+    def update(self, frame: MotionFrame) -> Sequence[Output]:
+        if len(frame) == 0:
+            return []
+        if frame.gaps and self._open is not None:
+            self._open.gap = True
+        t_b, g_b, self._carry = block_means(frame.t_s, frame.gyro_rads, self._k, self._carry)
+        out: list[Output] = []
+        for t, g in zip(t_b.tolist(), g_b.tolist(), strict=True):
+            out.extend(self._step(t, (g[0], g[1], g[2])))
+        return out
+
+    def finish(self) -> Sequence[Output]:
+        if self._open is None or self._last_t is None:
+            return []
+        end = self._open.quiet_since if self._open.quiet_since is not None else self._last_t
+        return self._close(end, self._last_t, flag="stream_end")
+
+    # --- one block ---------------------------------------------------------------------
+
+    def _step(self, t: float, g: tuple[float, float, float]) -> list[Output]:
+        s = self.settings
+        self._last_t = t
+        if self._bias is None:
+            self._bias = g
+        b = self._bias
+        hp = (g[0] - b[0], g[1] - b[1], g[2] - b[2])
+        if self._open is None:
+            # Bias follows only at rest: inside a bout the strokes would pull it.
+            a = 1.0 - math.exp(-self._dt / s.bias_tau_s)
+            self._bias = (b[0] + a * hp[0], b[1] + a * hp[1], b[2] + a * hp[2])
+        self._raw.append((t, hp))
+        if self._open is not None:
+            self._open.t_s.append(t)
+            self._open.rates.append(hp)
+        w = self._win
+        if len(w.items) == w.items.maxlen:
+            w.total -= w.items[0][1]
+        sq = math.degrees(1.0) ** 2 * (hp[0] * hp[0] + hp[1] * hp[1] + hp[2] * hp[2])
+        w.items.append((t, sq))
+        w.total += sq
+        if len(w.items) < (w.items.maxlen or 1):
+            return []
+        centre = (w.items[0][0] + w.items[-1][0]) / 2.0
+        activity = math.sqrt(max(w.total, 0.0) / len(w.items))
+        bout = self._open
+        if bout is None:
+            if activity > s.on_dps:
+                self._open = _Open(centre, [x[0] for x in self._raw],
+                                   [x[1] for x in self._raw], last_active_s=centre)
+            return []
+        if activity >= s.off_dps:
+            if bout.quiet_since is not None:
+                bout.pauses += 1
+                bout.quiet_since = None
+            bout.last_active_s = centre
+        elif bout.quiet_since is None:
+            bout.quiet_since = centre
+        if bout.quiet_since is not None and centre - bout.quiet_since > s.max_pause_s:
+            return self._close(bout.quiet_since, t)
+        if t - bout.on_s > s.max_bout_s:
+            return self._close(centre, t, flag="max_bout")
+        return []
+
+    def _close(self, coarse_end_s: float, decided_s: float, flag: str | None = None
+               ) -> list[Output]:
+        s = self.settings
+        bout = self._open
+        assert bout is not None
+        self._open = None
+        t = np.asarray(bout.t_s)
+        rates = np.asarray(bout.rates)
+        # The motion ended inside the activity window before its quiet centre.
+        keep = t <= coarse_end_s + 0.5
+        t, rates = t[keep], rates[keep]
+        reach = np.linalg.norm(rates, axis=1)
+        if len(t) < 4:
+            return []
+        peak = float(np.percentile(reach, 90))
+        edges = first_last_above(reach, s.edge_fraction * peak)
+        if edges is None:
+            return []
+        i0, i1 = edges
+        p = rates[i0:i1 + 1] @ principal_axis(rates[i0:i1 + 1])
+        p = moving_mean(p, max(1, round(LOBE_SMOOTH_S / self._dt)))
+        thr = s.lobe_fraction * float(np.percentile(np.abs(p), 90))
+        cycles = cycle_count(p, thr)
+        _, starts = count_lobes(p if np.sum(p > thr) >= np.sum(-p > thr) else -p, thr)
+        if len(starts) >= 2:
+            freq = 1.0 / float(np.median(np.diff(t[i0:i1 + 1][starts])))
+        else:
+            freq = cycles / max(float(t[i1] - t[i0]), self._dt)
+        lead = sine_lead_s(s.edge_fraction, freq)
+        start, end = float(t[i0]) - lead, float(t[i1]) + lead
+        units = cycles / s.cycles_per_unit
+        count = round(units)
+        duration = end - start
+        if duration < s.min_bout_s or cycles < s.min_cycles:
+            # No angle to report: the bout kind works on rates alone.
+            return [NonRep("short_bout", start, end, 0.0, decided_s=decided_s)]
+        flags = [f for f in (flag, "gap" if bout.gap else None) if f]
+        return [Bout(self.exercise, start, end, count, count / duration * s.rate_scale,
+                     bout.pauses, count_field=s.count_field, rate_field=s.rate_field,
+                     flags=flags, decided_s=decided_s)]
+
+
+__all__ = ["BoutDetector"]
