@@ -26,6 +26,7 @@ from eccentric.detect.bout.settings import BoutSettings
 from eccentric.detect.bout.signal import (
     block_means,
     count_lobes,
+    count_stops,
     cycle_count,
     first_last_above,
     moving_mean,
@@ -34,9 +35,10 @@ from eccentric.detect.bout.signal import (
 )
 
 Output = Rep | NonRep | Hold | Bout
-# Rate smoothing before counting lobes (s): removes tremor (5–12 Hz), keeps the fastest
-# strokes and steps (≤ 2.5 Hz).
-LOBE_SMOOTH_S = 0.16
+# Rate smoothing (s) before the activity, the edges and the lobes: cuts the gyro's white
+# noise by ~√(rate × 0.2 s) (a 100 Hz unit's 1.4 °/s RMS to ~0.3) and tremor (5–12 Hz),
+# keeps the fastest strokes and steps (≤ 2.5 Hz).
+RATE_SMOOTH_S = 0.2
 # Blocks kept before a bout opens (s, beyond the activity window): its true start lies
 # in them.
 LEAD_S = 1.0
@@ -50,7 +52,6 @@ class _Open:
     t_s: list[float]
     rates: list[tuple[float, float, float]]
     quiet_since: float | None = None
-    pauses: int = 0
     gap: bool = False
     last_active_s: float = 0.0
 
@@ -77,6 +78,19 @@ class BoutDetector:
         self._raw: deque[tuple[float, tuple[float, float, float]]] = deque(
             maxlen=n + max(1, round(LEAD_S / self._dt)))
         self._bias: tuple[float, float, float] | None = None
+        # Raw rates and activities of the last bias_window_s at rest: the gyro bias is
+        # their per-axis median and the noise floor their activities' median, so a
+        # shift or a lie-down (a few seconds) does not move either.
+        n_idle = max(2, round(settings.bias_window_s / self._dt))
+        self._idle_g: deque[tuple[float, float, float]] = deque(maxlen=n_idle)
+        self._idle_a: deque[float] = deque(maxlen=n_idle)
+        self._every = max(1, round(1.0 / self._dt))  # re-estimated once a second
+        self._n = 0
+        # Recent bias-free rates, for the short smoothing of the activity.
+        self._lp: deque[tuple[float, float, float]] = deque(
+            maxlen=max(1, round(RATE_SMOOTH_S / self._dt)))
+        # Activity at rest (°/s): the device's noise after smoothing, followed slowly.
+        self._floor_dps: float | None = None
         self._open: _Open | None = None
         self._last_t: float | None = None
 
@@ -120,22 +134,29 @@ class BoutDetector:
     def _step(self, t: float, g: tuple[float, float, float]) -> list[Output]:
         s = self.settings
         self._last_t = t
-        if self._bias is None:
-            self._bias = g
-        b = self._bias
-        hp = (g[0] - b[0], g[1] - b[1], g[2] - b[2])
+        self._n += 1
         if self._open is None:
-            # Bias follows only at rest: inside a bout the strokes would pull it.
-            a = 1.0 - math.exp(-self._dt / s.bias_tau_s)
-            self._bias = (b[0] + a * hp[0], b[1] + a * hp[1], b[2] + a * hp[2])
+            # Bias learnt only at rest: inside a bout the strokes would pull it.
+            self._idle_g.append(g)
+            if self._bias is None or self._n % self._every == 0:
+                med = np.median(np.asarray(self._idle_g), axis=0)
+                self._bias = (float(med[0]), float(med[1]), float(med[2]))
+        b = self._bias
+        assert b is not None
+        hp = (g[0] - b[0], g[1] - b[1], g[2] - b[2])
         self._raw.append((t, hp))
         if self._open is not None:
             self._open.t_s.append(t)
             self._open.rates.append(hp)
+        self._lp.append(hp)
+        m = len(self._lp)
+        lx = sum(v[0] for v in self._lp) / m
+        ly = sum(v[1] for v in self._lp) / m
+        lz = sum(v[2] for v in self._lp) / m
         w = self._win
         if len(w.items) == w.items.maxlen:
             w.total -= w.items[0][1]
-        sq = math.degrees(1.0) ** 2 * (hp[0] * hp[0] + hp[1] * hp[1] + hp[2] * hp[2])
+        sq = math.degrees(1.0) ** 2 * (lx * lx + ly * ly + lz * lz)
         w.items.append((t, sq))
         w.total += sq
         if len(w.items) < (w.items.maxlen or 1):
@@ -144,13 +165,19 @@ class BoutDetector:
         activity = math.sqrt(max(w.total, 0.0) / len(w.items))
         bout = self._open
         if bout is None:
-            if activity > s.on_dps:
+            self._idle_a.append(activity)
+            if self._floor_dps is None or self._n % self._every == 0:
+                self._floor_dps = float(np.median(np.asarray(self._idle_a)))
+        floor = self._floor_dps if self._floor_dps is not None else 0.0
+        # Thresholds sit well above the noise floor of the unit at hand.
+        on, off = max(s.on_dps, 3.0 * floor), max(s.off_dps, 2.0 * floor)
+        if bout is None:
+            if activity > on:
                 self._open = _Open(centre, [x[0] for x in self._raw],
                                    [x[1] for x in self._raw], last_active_s=centre)
             return []
-        if activity >= s.off_dps:
+        if activity >= off:
             if bout.quiet_since is not None:
-                bout.pauses += 1
                 bout.quiet_since = None
             bout.last_active_s = centre
         elif bout.quiet_since is None:
@@ -172,24 +199,31 @@ class BoutDetector:
         # The motion ended inside the activity window before its quiet centre.
         keep = t <= coarse_end_s + 0.5
         t, rates = t[keep], rates[keep]
-        reach = np.linalg.norm(rates, axis=1)
         if len(t) < 4:
             return []
-        peak = float(np.percentile(reach, 90))
-        edges = first_last_above(reach, s.edge_fraction * peak)
+        rates = np.stack([moving_mean(rates[:, i], max(1, round(RATE_SMOOTH_S / self._dt)))
+                          for i in range(3)], axis=1)
+        reach = np.linalg.norm(rates, axis=1)
+        # Typical stroke peak: the 75th percentile (|sin| there is 0.92), not swayed by a
+        # stop or one bigger move inside the bout.
+        peak = float(np.percentile(reach, 75))
+        # Never below 3× the noise floor: a short move in a quiet stretch has a low
+        # typical peak, and noise would stretch its edges and count as strokes.
+        noise = 3.0 * math.radians(self._floor_dps or 0.0)
+        level = max(s.edge_fraction * peak, noise)
+        edges = first_last_above(reach, level)
         if edges is None:
             return []
         i0, i1 = edges
         p = rates[i0:i1 + 1] @ principal_axis(rates[i0:i1 + 1])
-        p = moving_mean(p, max(1, round(LOBE_SMOOTH_S / self._dt)))
-        thr = s.lobe_fraction * float(np.percentile(np.abs(p), 90))
+        thr = max(s.lobe_fraction * float(np.percentile(np.abs(p), 75)), noise)
         cycles = cycle_count(p, thr)
         _, starts = count_lobes(p if np.sum(p > thr) >= np.sum(-p > thr) else -p, thr)
         if len(starts) >= 2:
             freq = 1.0 / float(np.median(np.diff(t[i0:i1 + 1][starts])))
         else:
             freq = cycles / max(float(t[i1] - t[i0]), self._dt)
-        lead = sine_lead_s(s.edge_fraction, freq)
+        lead = sine_lead_s(level / peak if peak > 0 else 0.0, freq)
         start, end = float(t[i0]) - lead, float(t[i1]) + lead
         units = cycles / s.cycles_per_unit
         count = round(units)
@@ -198,8 +232,9 @@ class BoutDetector:
             # No angle to report: the bout kind works on rates alone.
             return [NonRep("short_bout", start, end, 0.0, decided_s=decided_s)]
         flags = [f for f in (flag, "gap" if bout.gap else None) if f]
+        stops = count_stops(reach[i0:i1 + 1] < level, round(s.min_stop_s / self._dt))
         return [Bout(self.exercise, start, end, count, count / duration * s.rate_scale,
-                     bout.pauses, count_field=s.count_field, rate_field=s.rate_field,
+                     stops, count_field=s.count_field, rate_field=s.rate_field,
                      flags=flags, decided_s=decided_s)]
 
 

@@ -33,13 +33,17 @@ class BoutSettings:
     # Activity smoothing (s): covers half a stroke of the slowest rolling (0.25 Hz), so
     # the activity does not drop between the two ways of one stroke.
     smooth_s: float = 2.0
-    # A pause longer than this (s) ends the bout: a coach's "hold on the tender spot"
+    # Activity quiet for longer than this (s) ends the bout. The activity window hides
+    # ~smooth_s of any stop, so this is a stop of ~4 s: a coach's "hold on the tender spot"
     # lasts 1–3 s; moving to the next spot takes a rest of 5 s or more.
-    max_pause_s: float = 4.0
+    max_pause_s: float = 2.3
     # Shorter bouts, or fewer cycles, are not bouts (s, count): shifting on the roller
     # or moving to another spot is one or two turns, not rolling.
     min_bout_s: float = 4.0
     min_cycles: int = 3
+    # A stop inside a bout: the rate below the edge level for this long (s). A stroke's
+    # turnaround stays below it for < 0.4 s at 0.25 Hz (≤ 0.8 s just above the noise).
+    min_stop_s: float = 0.9
     # Boundary convention: a bout starts where the gyro first reaches this fraction of
     # the bout's typical peak rate (and ends where it last does), moved back (forward) by
     # the time a sinusoidal stroke takes to get there from rest.
@@ -47,8 +51,9 @@ class BoutSettings:
     # A stroke is a lobe of the projected gyro beyond this fraction of the bout's
     # typical peak: far above noise and tremor, below a stroke shortened by half.
     lobe_fraction: float = 0.3
-    # Gyro bias is followed with this time constant (s) while at rest.
-    bias_tau_s: float = 5.0
+    # Gyro bias and noise floor: medians over this long at rest (s), longer than twice
+    # a shift or lie-down (≤ 3 s) so those never move them.
+    bias_window_s: float = 10.0
     # A bout longer than this is reported and a new one looked for (s); bounds memory.
     max_bout_s: float = 600.0
     # The bout logic runs on block means at this rate (Hz): 10× the fastest stroke.

@@ -82,3 +82,17 @@ def first_last_above(x: FloatArray, level: float) -> tuple[int, int] | None:
     if len(idx) == 0:
         return None
     return int(idx[0]), int(idx[-1])
+
+
+def count_stops(quiet: np.ndarray, min_len: int) -> int:
+    """Runs of at least ``min_len`` consecutive True values in ``quiet``."""
+    runs = 0
+    length = 0
+    for q in quiet.tolist():
+        if q:
+            length += 1
+            if length == min_len:
+                runs += 1
+        else:
+            length = 0
+    return runs
