@@ -78,9 +78,9 @@ class BoutDetector:
         self._raw: deque[tuple[float, tuple[float, float, float]]] = deque(
             maxlen=n + max(1, round(LEAD_S / self._dt)))
         self._bias: tuple[float, float, float] | None = None
-        # Raw rates and activities of the last bias_window_s at rest: the gyro bias is
-        # their per-axis median and the noise floor their activities' median, so a
-        # shift or a lie-down (a few seconds) does not move either.
+        # Raw rates of the last bias_window_s and activities of as long at rest: the gyro
+        # bias is the rates' per-axis median and the noise floor the activities' median,
+        # so a shift or a lie-down (a few seconds) moves neither.
         n_idle = max(2, round(settings.bias_window_s / self._dt))
         self._idle_g: deque[tuple[float, float, float]] = deque(maxlen=n_idle)
         self._idle_a: deque[float] = deque(maxlen=n_idle)
@@ -135,12 +135,13 @@ class BoutDetector:
         s = self.settings
         self._last_t = t
         self._n += 1
-        if self._open is None:
-            # Bias learnt only at rest: inside a bout the strokes would pull it.
-            self._idle_g.append(g)
-            if self._bias is None or self._n % self._every == 0:
-                med = np.median(np.asarray(self._idle_g), axis=0)
-                self._bias = (float(med[0]), float(med[1]), float(med[2]))
+        # The bias is learnt in bouts too: strokes and steps turn as far each way, so
+        # their median rate is zero, and the pipeline's own bias estimate may step at
+        # any time (its rates come bias-corrected).
+        self._idle_g.append(g)
+        if self._bias is None or self._n % self._every == 0:
+            med = np.median(np.asarray(self._idle_g), axis=0)
+            self._bias = (float(med[0]), float(med[1]), float(med[2]))
         b = self._bias
         assert b is not None
         hp = (g[0] - b[0], g[1] - b[1], g[2] - b[2])

@@ -51,7 +51,7 @@ class BoutSettings:
     # A stroke is a lobe of the projected gyro beyond this fraction of the bout's
     # typical peak: far above noise and tremor, below a stroke shortened by half.
     lobe_fraction: float = 0.3
-    # Gyro bias and noise floor: medians over this long at rest (s), longer than twice
+    # Gyro bias and noise floor: medians over this long (s; the floor at rest), over twice
     # a shift or lie-down (≤ 3 s) so those never move them.
     bias_window_s: float = 10.0
     # A bout longer than this is reported and a new one looked for (s); bounds memory.
