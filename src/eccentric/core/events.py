@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Event = dict[str, Any]
-EventType = Literal["rep", "set", "status", "live", "nonrep", "hold"]
+EventType = Literal["rep", "set", "status", "live", "nonrep", "hold", "bout"]
 
 SCHEMA_VERSION = 1
 
@@ -108,6 +108,35 @@ class Hold:
         return self.end_s - self.start_s
 
 
+@dataclass(slots=True)
+class Bout:
+    """A decided bout of repeated strokes or steps (e.g. foam rolling one spot). Times in
+    stream seconds.
+
+    ``cycles`` is the number of counted units (strokes or steps, named by
+    ``count_field``); ``rate`` their rate in the unit of ``rate_field`` (e.g.
+    ``stroke_rate_hz``: strokes per second of the bout); ``pauses`` counts stops inside
+    the bout (shorter than the profile's bout-ending rest).
+    """
+
+    exercise: str
+    start_s: float
+    end_s: float
+    cycles: int
+    rate: float
+    pauses: int
+    count_field: str = "strokes"
+    rate_field: str = "stroke_rate_hz"
+    side: str | None = None
+    flags: list[str] = field(default_factory=list)
+    # Stream time at which the detector decided this bout.
+    decided_s: float | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
 def _measure(name: str, value: float) -> float | None:
     """Report precision follows the unit: 0.1 for angles and angular rates, 1 ms else."""
     return _r(value, 1 if name.endswith(("_deg", "_dps")) else 3)
@@ -172,6 +201,34 @@ def hold_event(hold: Hold, *, number: int, set_number: int, hold_in_set: int,
     return ev
 
 
+def bout_event(bout: Bout, *, number: int, set_number: int, bout_in_set: int,
+               decided_s: float, session: str, side: str | None,
+               outside_target: bool | None) -> Event:
+    """The public bout object (same in replay, count --json and MQTT): times in s, the
+    counted strokes or steps under their own name, their rate."""
+    ev: Event = {
+        "type": "bout",
+        "schema": SCHEMA_VERSION,
+        "id": f"{session}:{set_number}:bout:{bout_in_set}",
+        "exercise": bout.exercise,
+        "bout": number,
+        "set": set_number,
+        "bout_in_set": bout_in_set,
+        "start_s": _r(bout.start_s),
+        "end_s": _r(bout.end_s),
+        "duration_s": _r(bout.duration_s),
+        "side": side,
+        bout.count_field: int(bout.cycles),
+        bout.rate_field: _r(bout.rate),
+        "pauses": int(bout.pauses),
+    }
+    if outside_target is not None:
+        ev["outside_target"] = outside_target
+    ev["flags"] = list(bout.flags)
+    ev["decided_s"] = _r(decided_s)
+    return ev
+
+
 def gap_event(start_s: float, end_s: float) -> Event:
     """Samples missing between two received ones (stream seconds)."""
     return {"type": "status", "event": "gap", "start_s": _r(start_s), "end_s": _r(end_s),
@@ -219,13 +276,16 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
               reps_outside_target: int, decided_s: float, holds: int | None = None,
               target_hold: str | None = None, holds_outside_target: int = 0,
               side_counts: dict[str, int] | None = None,
-              asymmetry_pct: float | None = None) -> Event:
+              asymmetry_pct: float | None = None,
+              bouts: int | None = None, target_bout: str | None = None,
+              bouts_outside_target: int = 0) -> Event:
     """A closed set: ``summary`` holds per-field means and SDs (``<field>_mean``,
     ``<field>_sd``), ``trend_pct`` first-to-last change along a fitted line (%).
     ``holds`` is given for exercises of timed holds (with ``target_hold``, e.g. ``20-30``
-    s, the number of holds outside it). ``side_counts`` (reps, or holds, per side in the
-    session so far, this set included) and ``asymmetry_pct`` (100·|L−R|/max(L, R)) are
-    given once both sides have been seen."""
+    s, the number of holds outside it); ``bouts`` likewise for exercises of bouts.
+    ``side_counts`` (reps, or holds, per side in the session so far, this set included)
+    and ``asymmetry_pct`` (100·|L−R|/max(L, R)) are given once both sides have been
+    seen."""
     ev: Event = {
         "type": "set",
         "schema": SCHEMA_VERSION,
@@ -236,6 +296,8 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
     }
     if holds is not None:
         ev["holds"] = holds
+    if bouts is not None:
+        ev["bouts"] = bouts
     ev.update({
         "start_s": _r(start_s),
         "end_s": _r(end_s),
@@ -254,5 +316,8 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
     if target_hold is not None:
         ev["target_hold"] = target_hold
         ev["holds_outside_target"] = holds_outside_target
+    if target_bout is not None:
+        ev["target_bout"] = target_bout
+        ev["bouts_outside_target"] = bouts_outside_target
     ev["decided_s"] = _r(decided_s)
     return ev

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from eccentric.core.events import Hold, Rep
+from eccentric.core.events import Bout, Hold, Rep
 
 if TYPE_CHECKING:  # annotations only: the catalogue imports this module, numpy-free
     import numpy as np
@@ -83,11 +83,12 @@ class Detector(Protocol):
 
     exercise: str
 
-    def update(self, frame: MotionFrame) -> Sequence[Rep | NonRep | Hold]:
-        """Consume one frame; return reps or holds (and rejected attempts) decided in it."""
+    def update(self, frame: MotionFrame) -> Sequence[Rep | NonRep | Hold | Bout]:
+        """Consume one frame; return reps, holds or bouts (and rejected attempts) decided
+        in it."""
         ...
 
-    def finish(self) -> Sequence[Rep | NonRep | Hold]:
+    def finish(self) -> Sequence[Rep | NonRep | Hold | Bout]:
         """End of stream: decide whatever can still be decided."""
         ...
 

@@ -4,6 +4,8 @@ profile's detector settings to a streaming detector."""
 from __future__ import annotations
 
 from eccentric.detect.base import Detector, RepSpec
+from eccentric.detect.bout.detector import BoutDetector
+from eccentric.detect.bout.settings import BoutSettings
 from eccentric.detect.cycles.counter import CycleCounter
 from eccentric.detect.cycles.settings import CycleSettings
 from eccentric.detect.excursion.detector import ExcursionDetector
@@ -11,7 +13,7 @@ from eccentric.detect.excursion.settings import ExcursionSettings
 from eccentric.detect.hold.detector import HoldDetector
 from eccentric.detect.hold.settings import HoldSettings
 
-DetectorSettings = ExcursionSettings | CycleSettings | HoldSettings
+DetectorSettings = ExcursionSettings | CycleSettings | HoldSettings | BoutSettings
 
 
 def make_detector(settings: DetectorSettings, spec: RepSpec, rate_hz: float) -> Detector:
@@ -20,4 +22,6 @@ def make_detector(settings: DetectorSettings, spec: RepSpec, rate_hz: float) -> 
         return CycleCounter(rate_hz, settings, spec.exercise)
     if isinstance(settings, HoldSettings):
         return HoldDetector(settings, spec, rate_hz)
+    if isinstance(settings, BoutSettings):
+        return BoutDetector(settings, spec, rate_hz)
     return ExcursionDetector(settings, spec, rate_hz)

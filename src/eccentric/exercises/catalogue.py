@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from eccentric.core.errors import EccentricError
 from eccentric.detect.base import PhaseNames
+from eccentric.detect.bout.settings import BoutSettings
 from eccentric.detect.cycles.settings import CycleSettings
 from eccentric.detect.excursion.settings import BreakPointRule, ExcursionSettings
 from eccentric.detect.hold.settings import HoldSettings
@@ -175,9 +176,26 @@ SIDE_PLANK = ExerciseProfile(
     set_end_rest_s=20.0,
 )
 
+FOAM_ROLL = ExerciseProfile(
+    name="foam_roll",
+    description="Foam rolling (bouts of strokes per spot); sensor on the rolled thigh or "
+                "shank",
+    placements=("thigh", "shank"),
+    # A bout is rolling one spot: repeated back-and-forth strokes (0.3–1.5 Hz), maybe
+    # with a short stop on a tender spot, until the athlete rests or moves to the next
+    # spot. The gyro alone tells it, so no still start pose is needed.
+    phases=PhaseNames(out="stroke", far="pause", back="stroke"),
+    detector=BoutSettings(),
+    needs_still_start=False,
+    # Spots of one session are 5–20 s apart (move the roller, settle); a set is the
+    # spots rolled without a longer break.
+    set_end_rest_s=60.0,
+)
+
 CATALOGUE: tuple[ExerciseProfile, ...] = (
     NORDIC, NORDIC_BAND, BALL_LEG_CURL, BALL_LEG_CURL_SINGLE,
-    SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, SIDE_PLANK, AUTO,
+    SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, SIDE_PLANK, FOAM_ROLL,
+    AUTO,
 )
 PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in CATALOGUE}
 

@@ -23,7 +23,8 @@ class ExerciseProfile:
     name: str
     description: str
     placements: tuple[str, ...]
-    # Detector kind and its tuning: ExcursionSettings, CycleSettings or HoldSettings.
+    # Detector kind and its tuning: ExcursionSettings, CycleSettings, HoldSettings or
+    # BoutSettings.
     detector: DetectorSettings
     phases: PhaseNames
     eccentric: Direction = "out"

@@ -1,4 +1,4 @@
-"""Human-readable console sink (rich): one line per rep or hold, one per set."""
+"""Human-readable console sink (rich): one line per rep, hold or bout, one per set."""
 
 from __future__ import annotations
 
@@ -40,6 +40,23 @@ class ConsoleSink:
                 f"[cyan]{_fmt(ev.get('duration_s'), ' s')}[/]  "
                 f"sway {_fmt(ev.get('sway_deg'), '°')}  hip dips {ev.get('hip_dips', 0)}"
                 + side + mark)
+        elif ev["type"] == "bout":
+            mark = " [red]outside target[/]" if ev.get("outside_target") else ""
+            if "steps" in ev:
+                counted = f"{ev['steps']} steps  {_fmt(ev.get('cadence_spm'), '/min')}"
+            else:
+                counted = (f"{ev.get('strokes', 0)} strokes  "
+                           f"{_fmt(ev.get('stroke_rate_hz'), ' Hz')}")
+            self.console.print(
+                f"{who}[bold]set {ev['set']} bout {ev['bout_in_set']}[/] "
+                f"[cyan]{_fmt(ev.get('duration_s'), ' s')}[/]  {counted}  "
+                f"stops {ev.get('pauses', 0)}" + mark)
+        elif ev["type"] == "set" and "bouts" in ev:
+            out = (f", {ev['bouts_outside_target']} outside {ev['target_bout']} s"
+                   if ev.get("target_bout") else "")
+            self.console.print(
+                f"{who}[green]set {ev['set']} done[/]: {ev['bouts']} bouts, "
+                f"{_fmt(ev.get('duration_s_mean'), ' s')} mean" + out)
         elif ev["type"] == "set" and "holds" in ev:
             out = (f", {ev['holds_outside_target']} outside {ev['target_hold']} s"
                    if ev.get("target_hold") else "")

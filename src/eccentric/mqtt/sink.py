@@ -141,11 +141,11 @@ class MqttSink:
 
     def publish_event(self, event: Event) -> None:
         kind = event.get("type")
-        if kind in ("rep", "set", "hold"):
+        if kind in ("rep", "set", "hold", "bout"):
             payload = wrap_event(event, athlete=self.athlete, sensor=self.sensor,
                                  clock=self.clock)
-            topic = {"rep": self.topics.rep, "hold": self.topics.hold}.get(kind,
-                                                                          self.topics.set)
+            topic = {"rep": self.topics.rep, "hold": self.topics.hold,
+                     "bout": self.topics.bout}.get(kind, self.topics.set)
             # The last set summary is retained so a dashboard opened later shows it.
             self.publisher.put_durable(topic, encode(payload), retain=kind == "set")
             if kind == "rep":

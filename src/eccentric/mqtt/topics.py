@@ -4,6 +4,7 @@
     <base>/<athlete>/status                retained JSON
     <base>/<athlete>/rep                   one JSON message per rep (QoS 1)
     <base>/<athlete>/hold                  one JSON message per timed hold (QoS 1)
+    <base>/<athlete>/bout                  one JSON message per bout of strokes/steps (QoS 1)
     <base>/<athlete>/set                   set summaries (QoS 1, last one retained)
     <base>/<athlete>/live                  throttled gauge stream (QoS 0)
     <base>/<athlete>/live/slow             the same at <= 1 Hz or on a phase or rep change
@@ -88,6 +89,10 @@ class Topics:
         return self._athlete("hold")
 
     @property
+    def bout(self) -> str:
+        return self._athlete("bout")
+
+    @property
     def set(self) -> str:
         return self._athlete("set")
 
@@ -116,5 +121,5 @@ class Topics:
 
     def for_event_type(self, event_type: str) -> str | None:
         """Topic of a pipeline event type; None for types that are not published."""
-        return {"rep": self.rep, "hold": self.hold, "set": self.set, "live": self.live,
-                "status": self.status}.get(event_type)
+        return {"rep": self.rep, "hold": self.hold, "bout": self.bout, "set": self.set,
+                "live": self.live, "status": self.status}.get(event_type)

@@ -15,6 +15,7 @@ SCHEMA_FILES = (
     "envelope.schema.json",
     "rep.schema.json",
     "hold.schema.json",
+    "bout.schema.json",
     "set.schema.json",
     "live.schema.json",
     "recent.schema.json",

@@ -19,6 +19,7 @@ from eccentric.attitude.tilt import tilt_from_reference_deg, tilt_rate_dps
 from eccentric.attitude.vectors import row_norms
 from eccentric.core.chunk import ImuChunk
 from eccentric.core.events import (
+    Bout,
     Event,
     Hold,
     Rep,
@@ -64,6 +65,9 @@ class PipelineConfig:
     # Hold-duration target as "LO-HI" seconds (timed-hold exercises): holds outside it
     # are flagged.
     target_hold: str | None = None
+    # Bout-duration target as "LO-HI" seconds (bout exercises, e.g. foam_roll): bouts
+    # outside it are flagged.
+    target_bout: str | None = None
 
 
 class Pipeline:
@@ -80,7 +84,8 @@ class Pipeline:
         self.sway_calibrator = SwayCalibrator()
         self.sets = SetTracker(self.profile, session_id=config.session_id,
                                target_tempo=config.target_tempo or self.profile.target_tempo,
-                               side=config.side, target_hold=config.target_hold)
+                               side=config.side, target_hold=config.target_hold,
+                               target_bout=config.target_bout)
         self.reference: np.ndarray | None = None
         self.calibrated = not self.profile.needs_still_start
         self._last_t: float | None = None
@@ -182,9 +187,9 @@ class Pipeline:
                                gravity[lo:hi], still[lo:hi], gaps, self.reference)
         self._after_gap.add(frame)
         outputs = self.detector.update(frame)
-        if any(isinstance(o, (Rep, Hold)) for o in outputs):
+        if any(isinstance(o, (Rep, Hold, Bout)) for o in outputs):
             self._pose_ok_s, self._told_no_pose = float(frame.t_s[-1]), False
-        if any(isinstance(o, (Rep, Hold)) for o in outputs):
+        if any(isinstance(o, (Rep, Hold, Bout)) for o in outputs):
             self._after_gap.clear()  # the pose in use produced a rep: it was the right one
         events = self._decided(outputs, float(frame.t_s[-1]))
         if self.config.live_hz > 0:
@@ -199,12 +204,12 @@ class Pipeline:
         assert self.reference is not None
         detector = make_detector(self.profile.detector, self.profile.rep_spec,
                                  self.config.rate_hz)
-        reps: list[Rep | NonRep | Hold] = []
+        reps: list[Rep | NonRep | Hold | Bout] = []
         for frame in self._after_gap.take():
             again = measured_frame(frame.t_s, frame.acc_mps2, frame.gyro_rads, frame.gravity,
                                    frame.still, frame.gaps, self.reference)
             for out in detector.update(again):
-                if isinstance(out, (Rep, Hold)):
+                if isinstance(out, (Rep, Hold, Bout)):
                     out.flags.append(AFTER_GAP_FLAG)
                     out.decided_s = t_s
                     reps.append(out)
@@ -218,10 +223,13 @@ class Pipeline:
         events.append(end_event(t_end, self.timeline.stats.as_dict()))
         return events
 
-    def _decided(self, outputs: Sequence[Rep | NonRep | Hold], t_s: float) -> list[Event]:
+    def _decided(self, outputs: Sequence[Rep | NonRep | Hold | Bout], t_s: float) -> list[Event]:
         events: list[Event] = []
         for out in outputs:
-            if isinstance(out, Hold):
+            if isinstance(out, Bout):
+                events.extend(self.sets.add_bout(
+                    out, decided_s=out.decided_s if out.decided_s is not None else t_s))
+            elif isinstance(out, Hold):
                 events.extend(self.sets.add_hold(
                     out, decided_s=out.decided_s if out.decided_s is not None else t_s))
             elif isinstance(out, NonRep):

@@ -10,7 +10,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eccentric.core.events import Event, Hold, Rep, hold_event, rep_event, set_event
+from eccentric.core.events import (
+    Bout,
+    Event,
+    Hold,
+    Rep,
+    bout_event,
+    hold_event,
+    rep_event,
+    set_event,
+)
+from eccentric.detect.bout.settings import BoutSettings
 from eccentric.detect.hold.settings import HoldSettings
 from eccentric.exercises.profile import ExerciseProfile
 from eccentric.session.targets import RangeS, parse_range_s
@@ -21,6 +31,8 @@ SUMMARY_FIELDS = ("eccentric_s", "concentric_s", "hold_s", "controlled_eccentric
                   "break_angle_deg", "rom_deg")
 # Hold fields summarised per set, for timed-hold exercises.
 HOLD_SUMMARY_FIELDS = ("duration_s", "sway_deg", "hip_dips")
+# Bout fields summarised per set (besides the profile's count and rate fields).
+BOUT_SUMMARY_FIELDS = ("duration_s",)
 # A coach's set is rarely over 30 reps; the cap bounds memory if a stream never rests.
 MAX_REPS_KEPT_PER_SET = 200
 
@@ -36,6 +48,8 @@ class _OpenSet:
     outside_target: int = 0
     holds: int = 0
     holds_outside_target: int = 0
+    bouts: int = 0
+    bouts_outside_target: int = 0
 
 
 def _trend_pct(values: list[float]) -> float | None:
@@ -52,7 +66,7 @@ def _trend_pct(values: list[float]) -> float | None:
 class SetTracker:
     def __init__(self, profile: ExerciseProfile, *, session_id: str,
                  target_tempo: str | None, side: str | None,
-                 target_hold: str | None = None) -> None:
+                 target_hold: str | None = None, target_bout: str | None = None) -> None:
         self.profile = profile
         self.session_id = session_id
         self.target: Tempo | None = parse_tempo(target_tempo) if target_tempo else None
@@ -60,6 +74,9 @@ class SetTracker:
         self.side = side
         self.total_reps = 0
         self.total_holds = 0
+        self.target_bout: RangeS | None = (parse_range_s(target_bout, "--target-bout")
+                                           if target_bout else None)
+        self.total_bouts = 0
         self.sets_closed = 0
         self._open: _OpenSet | None = None
         # Reps (holds, for timed-hold exercises) per side over the whole session: the
@@ -96,6 +113,29 @@ class SetTracker:
                         session=self.session_id, side=hold.side or current.side,
                         outside_target=outside)
         for name in HOLD_SUMMARY_FIELDS:
+            v = ev.get(name)
+            if isinstance(v, (int, float)) and len(current.values.setdefault(name, [])) < \
+                    MAX_REPS_KEPT_PER_SET:
+                current.values[name].append(float(v))
+        events.append(ev)
+        return events
+
+    def add_bout(self, bout: Bout, *, decided_s: float) -> list[Event]:
+        """Number a decided bout, flag it against the bout target, keep its figures."""
+        events: list[Event] = []
+        current = self._set_for(bout.start_s, bout.side, decided_s, events)
+        current.bouts += 1
+        current.last_end_s = bout.end_s
+        self.total_bouts += 1
+        outside = (None if self.target_bout is None
+                   else not self.target_bout.contains(bout.duration_s))
+        if outside:
+            current.bouts_outside_target += 1
+        ev = bout_event(bout, number=self.total_bouts, set_number=current.number,
+                        bout_in_set=current.bouts, decided_s=decided_s,
+                        session=self.session_id, side=bout.side or current.side,
+                        outside_target=outside)
+        for name in (*BOUT_SUMMARY_FIELDS, bout.count_field, bout.rate_field):
             v = ev.get(name)
             if isinstance(v, (int, float)) and len(current.values.setdefault(name, [])) < \
                     MAX_REPS_KEPT_PER_SET:
@@ -180,9 +220,18 @@ class SetTracker:
             target_hold=str(self.target_hold) if self.target_hold is not None
             and self._holds_kind else None,
             holds_outside_target=cur.holds_outside_target,
-            side_counts=side_counts, asymmetry_pct=asymmetry_pct)
+            side_counts=side_counts, asymmetry_pct=asymmetry_pct,
+            bouts=cur.bouts if self._bouts_kind else None,
+            target_bout=str(self.target_bout) if self.target_bout is not None
+            and self._bouts_kind else None,
+            bouts_outside_target=cur.bouts_outside_target)
 
     @property
     def _holds_kind(self) -> bool:
         """The exercise is timed in holds (its detector reports them)."""
         return isinstance(self.profile.detector, HoldSettings)
+
+    @property
+    def _bouts_kind(self) -> bool:
+        """The exercise is timed in bouts (its detector reports them)."""
+        return isinstance(self.profile.detector, BoutSettings)

@@ -19,10 +19,13 @@ MISALIGNMENTS = ("normal", "large")
 ONSETS = ("min_jerk", "power", "linear", "hesitant")
 # Options added after the library was made: left out of a recording's header while they
 # keep their default, so the committed files regenerate byte for byte.
-_LATER_OPTIONS = {"onset": "min_jerk", "rest_sway_dps": 0.0, "hold_variants": "normal"}
+_LATER_OPTIONS = {"onset": "min_jerk", "rest_sway_dps": 0.0, "hold_variants": "normal",
+                  "bout_variants": "normal"}
 # How widely a timed-hold session (side plank) is drawn: "normal" (the ranges the hold
 # detector was tuned on) or "wide" (wider ranges, for held-out benchmarks).
 HOLD_VARIANTS = ("normal", "wide")
+# Likewise for sessions of bouts (foam rolling).
+BOUT_VARIANTS = ("normal", "wide")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class SessionOptions:
     # 0.3–1 Hz, random, a few degrees. 0 = the usual near-still start pose.
     rest_sway_dps: float = 0.0
     hold_variants: str = "normal"  # side plank: HOLD_VARIANTS
+    bout_variants: str = "normal"  # foam rolling: BOUT_VARIANTS
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str = "options") -> SessionOptions:
@@ -111,6 +115,8 @@ class SessionOptions:
             raise bad("rest_sway_dps must be within 0–30")
         if self.hold_variants not in HOLD_VARIANTS:
             raise bad(f"hold_variants must be one of {HOLD_VARIANTS}")
+        if self.bout_variants not in BOUT_VARIANTS:
+            raise bad(f"bout_variants must be one of {BOUT_VARIANTS}")
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -97,7 +97,8 @@ def simulate(exercise: str, seed: int, sensor: str, placement: str,
     # What the sensor rides on: the same motion plus tremor / balance corrections.
     shake = human.draw_shakiness(rng_motion, move.family, single)
     envelope = human.effort_envelope(
-        motion.speed_dps, [(d.i0, d.i1) for d in script.designs if d.kind in ("rep", "hold")],
+        motion.speed_dps, [(d.i0, d.i1) for d in script.designs
+                          if d.kind in ("rep", "hold", "bout")],
         dt)
     dist = human.disturbance(envelope, dt, shake, rng_motion)
     shaken = dict(ch)
@@ -172,9 +173,9 @@ def _labels(script: Script, motion: Motion, exercise: str, move: Movement,
     out: list[dict[str, Any]] = []
     set_span: dict[int, list[float]] = {}
     for d in script.designs:
-        if d.kind in ("rep", "hold"):
+        if d.kind in ("rep", "hold", "bout"):
             body = move.rep_label(motion, d.i0, d.i1, to_file)
-            number = "rep_in_set" if d.kind == "rep" else "hold_in_set"
+            number = f"{d.kind}_in_set"
             out.append({"label": d.kind, "set": d.set, number: d.rep_in_set, **body,
                         **d.info, "side": label_side})
             span = set_span.setdefault(d.set, [body["start_s"], body["end_s"]])
@@ -192,7 +193,7 @@ def _labels(script: Script, motion: Motion, exercise: str, move: Movement,
     for a, b, missing in lost_runs:
         out.append({"label": "gap", "start_s": round(a, 6), "end_s": round(b, 6),
                     "samples_missing": missing})
-    order = {"set": 0, "rep": 1, "hold": 1, "nonrep": 2, "gap": 3}
+    order = {"set": 0, "rep": 1, "hold": 1, "bout": 1, "nonrep": 2, "gap": 3}
     out.sort(key=lambda lab: (lab["start_s"], order[lab["label"]]))
     return out
 

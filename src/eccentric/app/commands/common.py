@@ -80,6 +80,9 @@ def add_exercise_arguments(p: argparse.ArgumentParser, *, default: str | None) -
     p.add_argument("--target-hold", default=None, metavar="LO-HI",
                    help="flag holds (e.g. side_plank) whose duration is outside this "
                         "range of seconds, e.g. 20-30")
+    p.add_argument("--target-bout", default=None, metavar="LO-HI",
+                   help="flag bouts (e.g. foam_roll: time on one spot) whose duration is "
+                        "outside this range of seconds, e.g. 20-30")
 
 
 def add_csv_arguments(p: argparse.ArgumentParser) -> None:
@@ -133,6 +136,7 @@ def pipeline_config(args: argparse.Namespace, header: RecordingHeader, path: Pat
         session_id=run_session_id(session, run_id) if run_id else session,
         side=side, target_tempo=args.target_tempo, live_hz=live_hz,
         target_hold=getattr(args, "target_hold", None),
+        target_bout=getattr(args, "target_bout", None),
     )
 
 

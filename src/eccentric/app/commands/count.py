@@ -71,6 +71,12 @@ def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
         # Timed-hold exercises: each hold with start_s, end_s, duration_s, side,
         # sway_deg, hip_dips (and outside_target with --target-hold).
         result["holds"] = [e for e in events if e["type"] == "hold"]
+    from eccentric.detect.bout.settings import BoutSettings
+
+    if isinstance(get_profile(config.exercise).detector, BoutSettings):
+        # Bout exercises: each bout with start_s, end_s, duration_s, its strokes or
+        # steps and their rate, pauses (and outside_target with --target-bout).
+        result["bouts"] = [e for e in events if e["type"] == "bout"]
     return {**result, **accounting, "warnings": warnings}
 
 

@@ -280,7 +280,8 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
                                     host_monotonic_t0=clock.monotonic_t0)
             ns = argparse.Namespace(exercise=p.exercise, side=p.side, athlete=p.athlete,
                                     target_tempo=args.target_tempo, run_id=args.run_id,
-                                    target_hold=args.target_hold)
+                                    target_hold=args.target_hold,
+                                    target_bout=getattr(args, "target_bout", None))
             mq = mqtt.sink(p.athlete, d.sensor, i, len(plans) > 1)
             sinks: list[Sink] = [_Tagged(out, p.athlete if len(plans) > 1 else None)]
             if mq is not None:

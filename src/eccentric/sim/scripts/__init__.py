@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from eccentric.sim.movement import Movement
 from eccentric.sim.scripts.ball_curl import BallCurlMovement
+from eccentric.sim.scripts.foam_roll import FoamRollMovement
 from eccentric.sim.scripts.hinge import HINGES, HingeMovement
 from eccentric.sim.scripts.nordic import NordicMovement
 from eccentric.sim.scripts.side_plank import SidePlankMovement
@@ -15,4 +16,5 @@ MOVEMENTS: dict[str, Movement] = {
     "ball_leg_curl_single": BallCurlMovement(single=True),
     **{name: HingeMovement(name) for name in HINGES},
     "side_plank": SidePlankMovement(),
+    "foam_roll": FoamRollMovement(),
 }
