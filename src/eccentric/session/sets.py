@@ -6,6 +6,7 @@ A set ends after ``set_end_rest_s`` without a rep (a still period), or at end of
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +51,16 @@ class _OpenSet:
     holds_outside_target: int = 0
     bouts: int = 0
     bouts_outside_target: int = 0
+
+    def keep(self, event: Event, names: Iterable[str]) -> None:
+        """Keep the event's numeric ``names`` for the set summary (bounded per set)."""
+        for name in names:
+            v = event.get(name)
+            if not isinstance(v, (int, float)):
+                continue  # absent, or None: no entry, so no mean of nothing
+            kept = self.values.setdefault(name, [])
+            if len(kept) < MAX_REPS_KEPT_PER_SET:
+                kept.append(float(v))
 
 
 def _trend_pct(values: list[float]) -> float | None:
@@ -112,11 +123,7 @@ class SetTracker:
                         hold_in_set=current.holds, decided_s=decided_s,
                         session=self.session_id, side=hold.side or current.side,
                         outside_target=outside)
-        for name in HOLD_SUMMARY_FIELDS:
-            v = ev.get(name)
-            if isinstance(v, (int, float)) and len(current.values.setdefault(name, [])) < \
-                    MAX_REPS_KEPT_PER_SET:
-                current.values[name].append(float(v))
+        current.keep(ev, HOLD_SUMMARY_FIELDS)
         events.append(ev)
         return events
 
@@ -135,11 +142,7 @@ class SetTracker:
                         bout_in_set=current.bouts, decided_s=decided_s,
                         session=self.session_id, side=bout.side or current.side,
                         outside_target=outside)
-        for name in (*BOUT_SUMMARY_FIELDS, bout.count_field, bout.rate_field):
-            v = ev.get(name)
-            if isinstance(v, (int, float)) and len(current.values.setdefault(name, [])) < \
-                    MAX_REPS_KEPT_PER_SET:
-                current.values[name].append(float(v))
+        current.keep(ev, (*BOUT_SUMMARY_FIELDS, bout.count_field, bout.rate_field))
         events.append(ev)
         return events
 
@@ -163,11 +166,7 @@ class SetTracker:
         ev = rep_event(rep, number=self.total_reps, set_number=current.number,
                        rep_in_set=current.reps, decided_s=decided_s, session=self.session_id,
                        tempo=format_tempo(measured), target_ok=ok)
-        for name in SUMMARY_FIELDS:
-            v = ev.get(name)
-            if isinstance(v, (int, float)) and len(current.values.setdefault(name, [])) < \
-                    MAX_REPS_KEPT_PER_SET:
-                current.values[name].append(float(v))
+        current.keep(ev, SUMMARY_FIELDS)
         events.append(ev)
         return events
 
