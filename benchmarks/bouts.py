@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from eccentric.app.inputs import FAST_CHUNK_S
+from eccentric.evaluation.metrics import match_spans, sets_exact
 from eccentric.io.recording_reader import RecordingReader
 from eccentric.session.pipeline import PipelineConfig
 from eccentric.session.pipeline import run as run_pipeline
@@ -79,10 +80,6 @@ def cases(which: str) -> list[Case]:
     return _drawn_cases(40, 800000, 20261205, "wide")
 
 
-def _overlap(a: dict[str, Any], b: dict[str, Any]) -> float:
-    return max(0.0, min(a["end_s"], b["end_s"]) - max(a["start_s"], b["start_s"]))
-
-
 def run_case(case: Case, folder: Path) -> dict[str, Any]:
     session = simulate("foam_roll", case.seed, case.sensor, case.placement,
                        SessionOptions.from_dict(dict(case.options), f"seed {case.seed}"))
@@ -96,20 +93,8 @@ def run_case(case: Case, folder: Path) -> dict[str, Any]:
     bouts = [e for e in events if e["type"] == "bout"]
     truth = [lab for lab in labels if lab.get("label") == "bout"]
     sets = [lab for lab in labels if lab.get("label") == "set"]
-    # Each detected bout goes to the true bout it overlaps most (one each).
-    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    free = list(bouts)
-    for t in truth:
-        best = max(free, key=lambda d: _overlap(d, t), default=None)
-        if best is not None and _overlap(best, t) > 0.5 * (t["end_s"] - t["start_s"]):
-            pairs.append((t, best))
-            free.remove(best)
-    set_exact = []
-    for s in sets:
-        n_true = sum(1 for t in truth if t["set"] == s["set"])
-        n_det = sum(1 for d in bouts
-                    if s["start_s"] - 2.0 <= 0.5 * (d["start_s"] + d["end_s"]) <= s["end_s"] + 2.0)
-        set_exact.append(n_true == n_det)
+    pairs, free = match_spans(bouts, truth)
+    set_exact = sets_exact(bouts, truth, sets)
     return {
         "seed": case.seed, "sensor": case.sensor, "rate_hz": h.rate_hz,
         "placement": case.placement, "sets": len(sets), "set_exact": set_exact,

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from eccentric.app.inputs import FAST_CHUNK_S
+from eccentric.evaluation.metrics import match_spans, sets_exact
 from eccentric.io.recording_reader import RecordingReader
 from eccentric.session.pipeline import PipelineConfig
 from eccentric.session.pipeline import run as run_pipeline
@@ -93,10 +94,6 @@ def cases(which: str) -> list[Case]:
     return _wide_cases(60, 700000, 20261204)
 
 
-def _overlap(a: dict[str, Any], b: dict[str, Any]) -> float:
-    return max(0.0, min(a["end_s"], b["end_s"]) - max(a["start_s"], b["start_s"]))
-
-
 def run_case(case: Case, folder: Path) -> dict[str, Any]:
     session = simulate("side_plank", case.seed, case.sensor, case.placement,
                        SessionOptions.from_dict(dict(case.options), f"seed {case.seed}"))
@@ -111,20 +108,8 @@ def run_case(case: Case, folder: Path) -> dict[str, Any]:
     holds = [e for e in events if e["type"] == "hold"]
     truth = [lab for lab in labels if lab.get("label") == "hold"]
     sets = [lab for lab in labels if lab.get("label") == "set"]
-    # Each detected hold goes to the true hold it overlaps most (one each).
-    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    free = list(holds)
-    for t in truth:
-        best = max(free, key=lambda d: _overlap(d, t), default=None)
-        if best is not None and _overlap(best, t) > 0.5 * (t["end_s"] - t["start_s"]):
-            pairs.append((t, best))
-            free.remove(best)
-    set_exact = []
-    for s in sets:
-        n_true = sum(1 for t in truth if t["set"] == s["set"])
-        n_det = sum(1 for d in holds
-                    if s["start_s"] - 2.0 <= 0.5 * (d["start_s"] + d["end_s"]) <= s["end_s"] + 2.0)
-        set_exact.append(n_true == n_det)
+    pairs, free = match_spans(holds, truth)
+    set_exact = sets_exact(holds, truth, sets)
     return {
         "seed": case.seed, "sensor": case.sensor, "rate_hz": h.rate_hz,
         "placement": case.placement, "sets": len(sets), "set_exact": set_exact,

@@ -171,3 +171,39 @@ def summarise(scores: list[FileScore]) -> Summary:
         latency_p95_s=lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else None,
         gap_latency_max_s=max((x for s in scores for x in s.gap_latencies_s), default=None),
     )
+
+
+# -- timed spans (holds, bouts): matched by overlap, counted per labelled set ----------
+
+
+def overlap_s(a: dict[str, Any], b: dict[str, Any]) -> float:
+    """Seconds two ``start_s``/``end_s`` spans share."""
+    return max(0.0, min(float(a["end_s"]), float(b["end_s"]))
+               - max(float(a["start_s"]), float(b["start_s"])))
+
+
+def match_spans(detected: list[dict[str, Any]], truth: list[dict[str, Any]]
+                ) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]]]:
+    """(true, detected) pairs and the unmatched detections: each true span takes the
+    free detection it overlaps most, if by more than half its own length."""
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    free = list(detected)
+    for t in truth:
+        best = max(free, key=lambda d: overlap_s(d, t), default=None)
+        if best is not None and overlap_s(best, t) > 0.5 * (t["end_s"] - t["start_s"]):
+            pairs.append((t, best))
+            free.remove(best)
+    return pairs, free
+
+
+def sets_exact(detected: list[dict[str, Any]], truth: list[dict[str, Any]],
+               sets: list[dict[str, Any]], slack_s: float = 2.0) -> list[bool]:
+    """Per labelled set: as many detections (by midpoint, within ``slack_s``) as truths."""
+    out: list[bool] = []
+    for s in sets:
+        n_true = sum(1 for t in truth if t["set"] == s["set"])
+        n_det = sum(1 for d in detected
+                    if s["start_s"] - slack_s <= 0.5 * (d["start_s"] + d["end_s"])
+                    <= s["end_s"] + slack_s)
+        out.append(n_true == n_det)
+    return out
