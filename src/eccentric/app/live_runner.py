@@ -73,7 +73,13 @@ class DeviceRunner:
         self.assembler = Assembler(driver)
         self.batcher = ChunkBatcher()
         # "ble" link events go to the hook only: sinks carry the pipeline's events.
-        self.drive = Drive(Pipeline(pipeline_config), sinks, on_event=on_event)
+        commands = None
+        if mqtt is not None:
+            from eccentric.mqtt.intake import SinkCommands
+
+            commands = SinkCommands(mqtt)  # coach commands, applied between chunks
+        self.drive = Drive(Pipeline(pipeline_config), sinks, on_event=on_event,
+                           commands=commands)
         self.latency = Latency()  # notification arrival → the rep event it completed
         self.lag = Latency()  # notification arrival → handled by the consumer
         self.link = DeviceLink(device, driver, self.queue, clock, label=label,

@@ -18,3 +18,8 @@ class UnitError(EccentricError):
 
 class DeliveryError(EccentricError):
     """Events could not be delivered: e.g. the MQTT broker could not be reached."""
+
+
+class CommandRejected(EccentricError):
+    """A well-formed coach command the session cannot apply now (e.g. ``stop_set`` with
+    no set open, ``next_block`` without a plan); the session is left unchanged."""

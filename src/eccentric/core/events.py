@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Event = dict[str, Any]
-EventType = Literal["rep", "set", "status", "live", "nonrep", "hold", "bout"]
+EventType = Literal["rep", "set", "status", "live", "nonrep", "hold", "bout", "command",
+                    "alert", "plan"]
 
 SCHEMA_VERSION = 1
 
@@ -278,9 +279,10 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
               side_counts: dict[str, int] | None = None,
               asymmetry_pct: float | None = None,
               bouts: int | None = None, target_bout: str | None = None,
-              bouts_outside_target: int = 0) -> Event:
-    """A closed set: ``summary`` holds per-field means and SDs (``<field>_mean``,
-    ``<field>_sd``), ``trend_pct`` first-to-last change along a fitted line (%).
+              bouts_outside_target: int = 0, manual: bool = False) -> Event:
+    """A closed set (``manual``: opened by a coach's ``start_set``): ``summary`` holds
+    per-field means and SDs (``<field>_mean``, ``<field>_sd``), ``trend_pct``
+    first-to-last change along a fitted line (%).
     ``holds`` is given for exercises of timed holds (with ``target_hold``, e.g. ``20-30``
     s, the number of holds outside it); ``bouts`` likewise for exercises of bouts.
     ``side_counts`` (reps, or holds, per side in the session so far, this set included)
@@ -294,6 +296,8 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
         "set": number,
         "reps": reps,
     }
+    if manual:
+        ev["manual"] = True
     if holds is not None:
         ev["holds"] = holds
     if bouts is not None:
@@ -321,3 +325,94 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
         ev["bouts_outside_target"] = bouts_outside_target
     ev["decided_s"] = _r(decided_s)
     return ev
+
+
+def command_event(command: str, t_s: float, *, ok: bool, request_id: str | None,
+                  detail: dict[str, Any] | None = None, error_code: str | None = None,
+                  error_message: str | None = None) -> Event:
+    """A coach command as the session applied (or refused) it, at stream time ``t_s``:
+    the record that makes a replay with the same command times reproducible."""
+    ev: Event = {"type": "command", "command": command, "request_id": request_id,
+                 "ok": ok, "t_s": _r(t_s)}
+    if detail:
+        ev["detail"] = dict(detail)
+    if not ok:
+        ev["error"] = {"code": error_code or "rejected", "message": error_message or ""}
+    return ev
+
+
+def calibration_event(t_s: float, *, state: str, requested_s: float,
+                      moved_deg: float | None = None) -> Event:
+    """A ``calibrate`` command's progress: ``requested`` at once, ``done`` when the next
+    still start pose was learnt (``moved_deg`` from the previous pose)."""
+    ev: Event = {"type": "status", "event": "calibration", "calibration": state,
+                 "t_s": _r(t_s), "requested_s": _r(requested_s)}
+    if moved_deg is not None:
+        ev["moved_deg"] = _r(moved_deg, 2)
+    ev["message"] = ("hold the start pose still to calibrate" if state == "requested"
+                     else "start pose calibrated")
+    return ev
+
+
+ALERT_METRIC_LABELS = {"eccentric_s": "eccentric time", "break_angle_deg": "break-point angle",
+                      "duration_s": "hold time"}
+
+
+def alert_event(*, kind: str, session: str, set_number: int, exercise: str, t_s: float,
+                item_id: str | None, metric: str | None = None, value: float | None = None,
+                baseline: float | None = None, drop_pct: float | None = None,
+                threshold_pct: float | None = None, misses: int | None = None,
+                target_tempo: str | None = None) -> Event:
+    """An in-set alert decided at stream time ``t_s``: ``metric`` fell ``drop_pct`` % below
+    ``baseline`` (the set's first reps or holds), more than ``threshold_pct``; or (kind
+    ``tempo_missed``) ``misses`` reps in a row outside ``target_tempo``."""
+    ev: Event = {"type": "alert", "schema": SCHEMA_VERSION, "kind": kind,
+                 "id": (f"{item_id}:alert:{kind}" if item_id
+                        else f"{session}:set:{set_number}:alert:{kind}"),
+                 "exercise": exercise, "set": set_number, "trigger": item_id,
+                 "t_s": _r(t_s)}
+    if metric is not None:
+        ev.update({"metric": metric, "value": _r(value), "baseline": _r(baseline),
+                   "drop_pct": _r(drop_pct, 1), "threshold_pct": _r(threshold_pct, 1)})
+        label = ALERT_METRIC_LABELS.get(metric, metric)
+        ev["message"] = (f"{label} down {drop_pct:.0f} % against the "
+                         f"set's first reps ({value:.2f} vs {baseline:.2f})")
+    if misses is not None:
+        ev.update({"misses": misses, "target_tempo": target_tempo})
+        ev["message"] = f"{misses} reps in a row off the target tempo {target_tempo}"
+    return ev
+
+
+def plan_event(t_s: float, *, state: str, block: int | None, blocks: int,
+               current: dict[str, Any] | None, sets_done: int, reason: str) -> Event:
+    """Where the session plan stands at ``t_s``: ``state`` is ``next_up`` (``current`` is
+    the block now followed, 1-based ``block``) or ``done`` (every block finished).
+    ``reason``: ``start``, ``block_done`` or ``next_block`` (the coach moved on)."""
+    return {"type": "plan", "state": state, "block": block, "blocks": blocks,
+            "current": current, "sets_done": sets_done, "reason": reason, "t_s": _r(t_s)}
+
+
+def plan_set_fields(ev: Event, *, block: int, block_exercise: str, set_in_block: int,
+                    sets_planned: int, target_reps: int | None, per_leg: bool,
+                    rest_before_s: float | None, rest_s: float | None) -> None:
+    """Add the plan's view to a closed ``set`` event, in place: which block and set of it
+    this was, and ``plan.flags`` for each deviation. The plan wins on the exercise: when
+    the measured one differs, ``exercise`` becomes the plan's, the measured one is kept as
+    ``recognised_exercise`` and the flag ``plan_mismatch`` is set."""
+    flags: list[str] = []
+    if ev.get("exercise") != block_exercise:
+        ev["recognised_exercise"] = ev.get("exercise")
+        ev["exercise"] = block_exercise
+        flags.append("plan_mismatch")
+    done = ev.get("holds") if ev.get("holds") is not None else ev.get("bouts")
+    done = done if done is not None else ev.get("reps")
+    if target_reps is not None and isinstance(done, int):
+        if done < target_reps:
+            flags.append("reps_short")
+        elif done > target_reps:
+            flags.append("reps_over")
+    if rest_s is not None and rest_before_s is not None and rest_before_s < rest_s:
+        flags.append("rest_short")
+    ev["plan"] = {"block": block, "set_in_block": set_in_block, "sets_planned": sets_planned,
+                  "target_reps": target_reps, "per_leg": per_leg,
+                  "rest_before_s": _r(rest_before_s, 1), "flags": flags}

@@ -74,9 +74,32 @@ class ConsoleSink:
                 f"{who}[dim]not counted ({ev['reason']}) at {ev['start_s']:.1f} s[/]")
         elif ev["type"] == "status" and ev.get("event") == "no_start_pose":
             self.console.print(f"{who}[bold yellow]{ev['message']}[/] (at {ev['t_s']:.1f} s)")
+        elif ev["type"] == "alert":
+            self.console.print(f"{who}[bold red]ALERT set {ev['set']}: {ev['message']}[/]")
+        elif ev["type"] == "plan":
+            self.console.print(f"{who}[bold magenta]plan: {plan_line(ev)}[/]")
+        elif ev["type"] == "command":
+            outcome = "applied" if ev["ok"] else f"refused: {ev['error']['message']}"
+            self.console.print(f"{who}[magenta]coach {ev['command']} {outcome} "
+                               f"at {ev['t_s']:.1f} s[/]")
+        elif ev["type"] == "status" and ev.get("event") == "calibration":
+            self.console.print(f"{who}[magenta]{ev['message']}[/] (at {ev['t_s']:.1f} s)")
         elif ev["type"] == "status" and ev.get("event") == "gap":
             self.console.print(
                 f"{who}[yellow]data gap {ev['gap_s']:.2f} s at {ev['start_s']:.1f} s[/]")
 
     def close(self) -> None:
         pass
+
+
+def plan_line(ev: Event) -> str:
+    """A ``plan`` event in one line: what comes next."""
+    cur = ev.get("current")
+    if ev.get("state") == "done" or not isinstance(cur, dict):
+        return "all blocks done"
+    reps = f" x {cur['reps']}" + (" per leg" if cur.get("per_leg") else "") \
+        if cur.get("reps") else ""
+    tempo = f" at {cur['target_tempo']}" if cur.get("target_tempo") else ""
+    rest = f", rest {cur['rest_s']:g} s" if cur.get("rest_s") is not None else ""
+    return (f"next up block {ev['block']}/{ev['blocks']}: {cur['sets']} sets "
+            f"{str(cur['exercise']).replace('_', ' ')}{reps}{tempo}{rest}")

@@ -56,7 +56,13 @@ class Calibrate:
     name: str = "calibrate"
 
 
-Command = StartSet | StopSet | ChooseExercise | SetTargetTempo | Calibrate
+@dataclass(frozen=True, slots=True)
+class NextBlock:
+    request_id: str | None = None
+    name: str = "next_block"
+
+
+Command = StartSet | StopSet | ChooseExercise | SetTargetTempo | Calibrate | NextBlock
 
 
 class CommandError(Exception):
@@ -125,6 +131,8 @@ def parse_command(raw: bytes,
             return ChooseExercise(str(exercise), request_id)
         case "set_target_tempo":
             return SetTargetTempo(str(data["tempo"]), request_id)
+        case "next_block":
+            return NextBlock(request_id)
         case _:
             return Calibrate(request_id)
 

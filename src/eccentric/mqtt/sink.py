@@ -174,6 +174,14 @@ class MqttSink:
             if fast:
                 self._next_live = now + 1.0 / self.config.live_hz
                 self.publisher.put_volatile(OutMessage(self.topics.live, body))
+        elif kind == "alert":
+            payload = wrap_event(event, athlete=self.athlete, sensor=self.sensor,
+                                 clock=self.clock)
+            self.publisher.put_durable(self.topics.alert, encode(payload), retain=False)
+        elif kind == "plan":
+            # Where the plan stands is state, like the rest of the retained status.
+            plan = {k: v for k, v in event.items() if k != "type"}
+            self._update_status({"plan": plan, "t_s": event.get("t_s")})
         elif kind == "status":
             fields = {k: v for k, v in event.items() if k not in _ENVELOPE_KEYS}
             self._update_status(fields)
@@ -283,18 +291,21 @@ class MqttSink:
         return out
 
     def reply(self, command: Command, ok: bool, *, detail: dict[str, Any] | None = None,
-              error_code: str | None = None, message: str | None = None) -> None:
-        """Publish the outcome of a command returned by :meth:`poll_commands`."""
+              error_code: str | None = None, message: str | None = None,
+              t_s: float | None = None) -> None:
+        """Publish the outcome of a command returned by :meth:`poll_commands`; ``t_s``:
+        the stream time the session applied it at."""
         self._reply(ok, command.request_id, command.name, detail=detail,
-                    error_code=error_code, message=message)
+                    error_code=error_code, message=message, t_s=t_s)
 
     def _reply(self, ok: bool, request_id: str | None, command: str | None, *,
                detail: dict[str, Any] | None = None, error_code: str | None = None,
-               message: str | None = None) -> None:
+               message: str | None = None, t_s: float | None = None) -> None:
         payload = result_payload(athlete=self.athlete, sensor=self.sensor, ok=ok,
                                  request_id=request_id, command=command, detail=detail,
                                  error_code=error_code, error_message=message,
-                                 t_s=self._last_t_s, clock=self.clock)
+                                 t_s=t_s if t_s is not None else self._last_t_s,
+                                 clock=self.clock)
         self.publisher.put_transient(
             OutMessage(self.topics.command_result, encode(payload), 1, False))
 

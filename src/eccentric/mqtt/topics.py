@@ -6,6 +6,7 @@
     <base>/<athlete>/hold                  one JSON message per timed hold (QoS 1)
     <base>/<athlete>/bout                  one JSON message per bout of strokes/steps (QoS 1)
     <base>/<athlete>/set                   set summaries (QoS 1, last one retained)
+    <base>/<athlete>/alert                 in-set alerts (QoS 1, not retained)
     <base>/<athlete>/live                  throttled gauge stream (QoS 0)
     <base>/<athlete>/live/slow             the same at <= 1 Hz or on a phase or rep change
                                            (QoS 0; Home Assistant reads this one)
@@ -95,6 +96,10 @@ class Topics:
     @property
     def set(self) -> str:
         return self._athlete("set")
+
+    @property
+    def alert(self) -> str:
+        return self._athlete("alert")
 
     @property
     def live(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol
 
 from eccentric.core.chunk import ImuChunk, iter_chunks
 from eccentric.core.events import Event
@@ -19,21 +20,42 @@ from eccentric.session.sink import Sink
 EventHook = Callable[[Event], None]
 
 
+class CommandIntake(Protocol):
+    """Coach commands received meanwhile (e.g. over MQTT, on another thread), applied by
+    the drive loop between two chunks so a command takes effect at one stream time."""
+
+    def apply_pending(self, pipeline: Pipeline, t_s: float) -> list[Event]: ...
+
+
 class Drive:
-    """Feeds one pipeline and fans its events out to sinks (and an optional hook)."""
+    """Feeds one pipeline and fans its events out to sinks (and an optional hook);
+    ``commands`` are applied before each chunk, at the stream time reached so far."""
 
     def __init__(self, pipeline: Pipeline, sinks: Iterable[Sink] = (),
-                 on_event: EventHook | None = None) -> None:
+                 on_event: EventHook | None = None,
+                 commands: CommandIntake | None = None) -> None:
         self.pipeline = pipeline
         self.sinks = list(sinks)
         self.on_event = on_event
+        self.commands = commands
 
     def feed(self, chunk: ImuChunk) -> list[Event]:
         """Process one chunk; its events are already published when this returns."""
-        return self.publish(self.pipeline.process(chunk))
+        events = self._commands(float(chunk.t_s[0]) if len(chunk) else None)
+        return events + self.publish(self.pipeline.process(chunk))
 
     def finish(self) -> list[Event]:
-        return self.publish(self.pipeline.finish())
+        events = self._commands(None)
+        return events + self.publish(self.pipeline.finish())
+
+    def _commands(self, first_t_s: float | None) -> list[Event]:
+        if self.commands is None:
+            return []
+        t_s = self.pipeline.last_t_s
+        t_s = t_s if t_s is not None else first_t_s
+        if t_s is None:
+            return []  # no stream time yet: the commands wait for the first samples
+        return self.publish(self.commands.apply_pending(self.pipeline, t_s))
 
     def publish(self, events: list[Event]) -> list[Event]:
         for ev in events:

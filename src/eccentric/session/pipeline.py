@@ -18,11 +18,13 @@ from eccentric.attitude.fusion import AttitudeFilter
 from eccentric.attitude.tilt import tilt_from_reference_deg, tilt_rate_dps
 from eccentric.attitude.vectors import row_norms
 from eccentric.core.chunk import ImuChunk
+from eccentric.core.errors import CommandRejected
 from eccentric.core.events import (
     Bout,
     Event,
     Hold,
     Rep,
+    calibration_event,
     end_event,
     gap_event,
     live_event,
@@ -36,6 +38,8 @@ from eccentric.detect.hold.settings import HoldSettings
 from eccentric.detect.registry import make_detector
 from eccentric.exercises.catalogue import get_profile
 from eccentric.exercises.profile import ExerciseProfile
+from eccentric.session.alerts import DEFAULT_DROP_SHARE, AlertRules
+from eccentric.session.plan import PlanTracker, SessionPlan
 from eccentric.session.pose_recovery import FLAG as AFTER_GAP_FLAG
 from eccentric.session.pose_recovery import AfterGapBuffer
 from eccentric.session.sets import SetTracker
@@ -68,6 +72,11 @@ class PipelineConfig:
     # Bout-duration target as "LO-HI" seconds (bout exercises, e.g. foam_roll): bouts
     # outside it are flagged.
     target_bout: str | None = None
+    # In-set alerts: a metric falling by more than this share of the set's first reps
+    # (0.2 = 20 %) raises an ``alert``; None turns the drop alerts off.
+    alert_drop: float | None = DEFAULT_DROP_SHARE
+    # A session plan (``--plan plan.toml``): blocks the session follows, see session.plan.
+    plan: SessionPlan | None = None
 
 
 class Pipeline:
@@ -95,12 +104,30 @@ class Pipeline:
         # the athlete has been told that none could be learnt since.
         self._pose_ok_s: float | None = None
         self._told_no_pose = False
+        # Stream time of a coach's ``calibrate`` still waiting for a still start pose.
+        self._calibrate_from: float | None = None
+        self.alerts = AlertRules(config.alert_drop)
+        self.plan = PlanTracker(config.plan) if config.plan is not None else None
+        self._started = False
+        self._coach_tempo: str | None = None
 
     @property
     def reps(self) -> int:
         return self.sets.total_reps
 
+    @property
+    def last_t_s(self) -> float | None:
+        """Stream time of the last sample processed (None before the first)."""
+        return self._last_t
+
     def process(self, chunk: ImuChunk) -> list[Event]:
+        events = self._start(float(chunk.t_s[0])) if len(chunk) else []
+        events.extend(self._follow(self._process(chunk)))
+        # Stream-time order, so that how the input was chunked never changes the output.
+        events.sort(key=_stream_time)
+        return events
+
+    def _process(self, chunk: ImuChunk) -> list[Event]:
         chunk, gaps = self.timeline.process(chunk)
         events: list[Event] = [gap_event(g.start_s, g.end_s) for g in gaps]
         if self.profile.needs_still_start:
@@ -134,7 +161,8 @@ class Pipeline:
         for k, cal in proposals:
             moved_deg = float(tilt_from_reference_deg(cal.reference[None, :],
                                                       self.reference)[0])
-            if self.calibrated and moved_deg < (REBASE_DEG if cal.quasi else MIN_UPDATE_DEG):
+            if (self.calibrated and self._calibrate_from is None
+                    and moved_deg < (REBASE_DEG if cal.quasi else MIN_UPDATE_DEG)):
                 # Same pose within noise: nothing to change, so no need to cut here.
                 continue
             if k + 1 > lo and self.calibrated:
@@ -153,14 +181,17 @@ class Pipeline:
                     # The proposal's own sample was judged with the old reference.
                     self.detector.on_recalibrated(float(np.nextafter(cal.t_s, np.inf)))
                 self.calibrated = True
+                if self._calibrate_from is not None:
+                    events.append(calibration_event(cal.t_s, state="done",
+                                                    requested_s=self._calibrate_from,
+                                                    moved_deg=moved_deg))
+                    self._calibrate_from = None
         if len(chunk) > lo and self.calibrated:
             events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, len(chunk)))
         t_end = float(chunk.t_s[-1])
         events.extend(self._no_pose_warning(float(chunk.t_s[0]), t_end))
         events.extend(self.sets.tick(t_end, busy=self.detector.busy))
         self._last_t = t_end
-        # Stream-time order, so that how the input was chunked never changes the output.
-        events.sort(key=_stream_time)
         return events
 
     def _no_pose_warning(self, t0: float, t_end: float) -> list[Event]:
@@ -220,8 +251,117 @@ class Pipeline:
         t_end = self._last_t if self._last_t is not None else 0.0
         events = self._decided(self.detector.finish(), t_end)
         events.extend(self.sets.close(t_end))
+        events = self._follow(events)
         events.append(end_event(t_end, self.timeline.stats.as_dict()))
         return events
+
+    # --- coach commands: each applied at stream time ``t_s``, between two chunks --------
+
+    def start_set(self, t_s: float, exercise: str | None = None) -> list[Event]:
+        """Open a set now (closing the open one); no rest closes it, only stop_set."""
+        events = self._start(t_s)
+        if exercise is not None:
+            events.extend(self._switch_exercise(t_s, exercise))
+        events.extend(self.sets.start_set(t_s))
+        return self._follow(events)
+
+    def stop_set(self, t_s: float) -> list[Event]:
+        """Close the open set now; :class:`CommandRejected` when none is open."""
+        if not self.sets.set_open:
+            raise CommandRejected("no set is open")
+        # A rep still being measured belongs to the set it started in.
+        events = self._decided(self.detector.finish(), t_s) if self.detector.busy else []
+        events.extend(self.sets.stop_set(t_s))
+        return self._follow(events)
+
+    def set_exercise(self, t_s: float, exercise: str) -> list[Event]:
+        """Measure the reps from now on as ``exercise`` (the open set closes first)."""
+        return self._follow(self._start(t_s) + self._switch_exercise(t_s, exercise))
+
+    def set_target_tempo(self, t_s: float, tempo: str | None) -> list[Event]:
+        """Judge reps decided from now on against ``tempo`` (e.g. ``4-1-1-0``)."""
+        self.sets.set_target_tempo(tempo)
+        self._coach_tempo = tempo  # kept across exercise changes, until the next block
+        self.alerts.reset_tempo()
+        return []
+
+    def calibrate(self, t_s: float) -> list[Event]:
+        """Take the next still pose as the start pose, even one close to the current."""
+        self._calibrate_from = t_s
+        return [calibration_event(t_s, state="requested", requested_s=t_s)]
+
+    def next_block(self, t_s: float) -> list[Event]:
+        """Move the session plan on to its next block; :class:`CommandRejected` without a
+        plan or after its last block."""
+        if self.plan is None:
+            raise CommandRejected("this session has no plan (start it with --plan FILE)")
+        if self._started and self.plan.current is None:
+            raise CommandRejected("the plan is already finished")
+        events = self._start(t_s)
+        events.extend(self.sets.close(t_s))
+        events = self._follow(events)
+        events.extend(self._enter_block(t_s, self.plan.next_block(t_s)))
+        return events
+
+    def _start(self, t_s: float) -> list[Event]:
+        """Once, at the first stream time: the plan's first block is applied."""
+        if self._started:
+            return []
+        self._started = True
+        if self.plan is None:
+            return []
+        return self._enter_block(t_s, self.plan.start(t_s))
+
+    def _enter_block(self, t_s: float, plan_events: list[Event]) -> list[Event]:
+        """Apply the plan's current block (exercise and targets) after ``plan_events``."""
+        assert self.plan is not None
+        events = list(plan_events)
+        block = self.plan.current
+        if block is None:
+            return events
+        if block.exercise != self.profile.name:
+            events.extend(self._follow(self._switch_exercise(t_s, block.exercise)))
+        self._coach_tempo = None  # a new block brings its own prescription
+        tempo = block.target_tempo or self.config.target_tempo or self.profile.target_tempo
+        self.sets.set_target_tempo(tempo)
+        self.sets.set_target_ranges(block.target_hold or self.config.target_hold,
+                                    block.target_bout or self.config.target_bout)
+        self.alerts.reset_tempo()
+        return events
+
+    def _switch_exercise(self, t_s: float, exercise: str) -> list[Event]:
+        if exercise == self.profile.name:
+            return []
+        profile = get_profile(exercise)  # the command was checked against the catalogue
+        events = self._decided(self.detector.finish(), t_s)
+        events.extend(self.sets.close(t_s))
+        had_pose = self.calibrated and self.profile.needs_still_start
+        self.profile = profile
+        self.detector = make_detector(profile.detector, profile.rep_spec, self.config.rate_hz)
+        self.calibrator = StillCalibrator(profile.calibration_still_s)
+        self.sway_calibrator = SwayCalibrator()
+        self._after_gap = AfterGapBuffer()
+        self.sets.profile = profile
+        if self._coach_tempo is None and self.config.target_tempo is None:
+            self.sets.set_target_tempo(profile.target_tempo)
+        self.calibrated = had_pose or not profile.needs_still_start
+        return events
+
+    def _follow(self, events: list[Event]) -> list[Event]:
+        """Alerts right after the rep or hold that raised them; plan bookkeeping on each
+        closed set (the plan's exercise wins over the measured one, flagged)."""
+        out: list[Event] = []
+        for ev in events:
+            out.append(ev)
+            kind = ev.get("type")
+            if kind in ("rep", "hold"):
+                out.extend(self.alerts.observe(ev, self.sets.target))
+            elif kind == "set" and self.plan is not None:
+                t_s = float(ev.get("decided_s") or 0.0)
+                moved = self.plan.on_set(ev, t_s)
+                if moved:
+                    out.extend(self._enter_block(t_s, moved))
+        return out
 
     def _decided(self, outputs: Sequence[Rep | NonRep | Hold | Bout], t_s: float) -> list[Event]:
         events: list[Event] = []

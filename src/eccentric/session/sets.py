@@ -51,6 +51,8 @@ class _OpenSet:
     holds_outside_target: int = 0
     bouts: int = 0
     bouts_outside_target: int = 0
+    # Opened by a coach's start_set: only stop_set (or the stream's end) closes it.
+    manual: bool = False
 
     def keep(self, event: Event, names: Iterable[str]) -> None:
         """Keep the event's numeric ``names`` for the set summary (bounded per set)."""
@@ -99,7 +101,8 @@ class SetTracker:
         """The open set a movement starting at ``start_s`` belongs to (a long enough rest
         before it closes the open one and starts a new one)."""
         current = self._open
-        if current is not None and start_s - current.last_end_s > self.profile.set_end_rest_s:
+        if (current is not None and not current.manual
+                and start_s - current.last_end_s > self.profile.set_end_rest_s):
             events.append(self._close_open(decided_s=decided_s))
             current = None
         if current is None:
@@ -186,7 +189,7 @@ class SetTracker:
         """Close the open set once the athlete has rested long enough."""
         cur = self._open
         rest = self.profile.set_end_rest_s
-        if cur is not None and not busy and t_s - cur.last_end_s > rest:
+        if cur is not None and not cur.manual and not busy and t_s - cur.last_end_s > rest:
             # Stamp the moment the rest became long enough, not the chunk's end, so the
             # events do not depend on how the stream was cut into chunks.
             return [self._close_open(decided_s=cur.last_end_s + rest)]
@@ -194,6 +197,33 @@ class SetTracker:
 
     def close(self, t_s: float) -> list[Event]:
         return [self._close_open(decided_s=t_s)] if self._open is not None else []
+
+    # --- coach commands (manual sets) ---------------------------------------------------
+
+    @property
+    def set_open(self) -> bool:
+        return self._open is not None
+
+    def start_set(self, t_s: float) -> list[Event]:
+        """A coach starts a set at stream time ``t_s``: the open set (if any) closes there,
+        and a new one opens that no rest closes, only :meth:`stop_set` or the end."""
+        events = self.close(t_s)
+        self._open = _OpenSet(self.sets_closed + 1, t_s, self.side, last_end_s=t_s,
+                              manual=True)
+        return events
+
+    def stop_set(self, t_s: float) -> list[Event]:
+        """A coach ends the open set at ``t_s``; nothing when no set is open."""
+        return self.close(t_s)
+
+    def set_target_tempo(self, tempo: str | None) -> None:
+        """Judge the reps decided from now on against ``tempo`` (None: no target)."""
+        self.target = parse_tempo(tempo) if tempo else None
+
+    def set_target_ranges(self, hold: str | None, bout: str | None) -> None:
+        """Hold and bout duration targets ("LO-HI" seconds) from now on."""
+        self.target_hold = parse_range_s(hold) if hold else None
+        self.target_bout = parse_range_s(bout, "--target-bout") if bout else None
 
     def _close_open(self, decided_s: float | None = None) -> Event:
         cur = self._open
@@ -207,9 +237,12 @@ class SetTracker:
             summary[f"{name}_sd"] = float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
         trends = {name: _trend_pct(vals) for name, vals in cur.values.items()}
         side_counts, asymmetry_pct = self._sides()
+        # A coach's set ends when the coach says, after its last rep if that came later.
+        end_s = max(cur.last_end_s, decided_s) if cur.manual and decided_s is not None \
+            else cur.last_end_s
         return set_event(
             session=self.session_id, number=cur.number, exercise=self.profile.name,
-            reps=cur.reps, start_s=cur.start_s, end_s=cur.last_end_s, side=cur.side,
+            reps=cur.reps, start_s=cur.start_s, end_s=end_s, side=cur.side,
             summary=summary,
             trend_pct={k: v for k, v in trends.items() if v is not None and math.isfinite(v)},
             target_tempo=format_tempo(self.target) if self.target is not None else None,
@@ -223,7 +256,7 @@ class SetTracker:
             bouts=cur.bouts if self._bouts_kind else None,
             target_bout=str(self.target_bout) if self.target_bout is not None
             and self._bouts_kind else None,
-            bouts_outside_target=cur.bouts_outside_target)
+            bouts_outside_target=cur.bouts_outside_target, manual=cur.manual)
 
     @property
     def _holds_kind(self) -> bool:

@@ -85,6 +85,37 @@ def add_exercise_arguments(p: argparse.ArgumentParser, *, default: str | None) -
                         "outside this range of seconds, e.g. 20-30")
 
 
+def _drop_share(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share such as 0.2") from None
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: the share must be above 0 and below 1 "
+                                         "(0.2 = 20 %)")
+    return v
+
+
+def add_coach_arguments(p: argparse.ArgumentParser) -> None:
+    """A session plan and the in-set alert threshold (live, replay, demo)."""
+    p.add_argument("--plan", type=Path, default=None, metavar="PLAN.toml",
+                   help="session plan to follow: blocks of exercise, sets, target reps, "
+                        "tempo and rest (see docs/coaching.md)")
+    p.add_argument("--alert-drop", type=_drop_share, default=0.2, metavar="SHARE",
+                   help="alert when eccentric time, break-point angle or hold time falls "
+                        "by more than this share of the set's first reps (default 0.2)")
+
+
+def load_plan_arg(args: argparse.Namespace) -> Any:
+    """The plan named by ``--plan`` (None without); a bad file is an EccentricError."""
+    path = getattr(args, "plan", None)
+    if path is None:
+        return None
+    from eccentric.session.plan import load_plan
+
+    return load_plan(Path(path))
+
+
 def add_csv_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rate", type=float, default=None, metavar="HZ",
                    help="sample rate of CSV input (required without a t column)")
@@ -137,6 +168,8 @@ def pipeline_config(args: argparse.Namespace, header: RecordingHeader, path: Pat
         side=side, target_tempo=args.target_tempo, live_hz=live_hz,
         target_hold=getattr(args, "target_hold", None),
         target_bout=getattr(args, "target_bout", None),
+        alert_drop=getattr(args, "alert_drop", 0.2),
+        plan=getattr(args, "plan_loaded", None) or load_plan_arg(args),
     )
 
 

@@ -18,6 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from eccentric.app.commands.common import add_coach_arguments, load_plan_arg
 from eccentric.app.commands.replay import parse_speed
 from eccentric.app.dashboard.launch import (
     add_http_arguments,
@@ -91,6 +92,7 @@ def add_parser(sub: Any) -> None:
                    help="live angle samples per second of recording (default 20; at most "
                         "100 per second of wall time are sent; 0 = off)")
     p.add_argument("--quiet", action="store_true", help="do not print reps and sets")
+    add_coach_arguments(p)
     add_http_arguments(p)
     p.set_defaults(func=run)
 
@@ -125,7 +127,7 @@ def open_sink(broker: EmbeddedBroker, base: str, name: str, run_id: str,
                         client_id=f"eccentric-demo-{run_id}-{name}",
                         queue_path=str(queue_dir / f"{name}.sqlite3"), live_hz=live_hz,
                         reconnect_min_s=0.2, reconnect_max_s=2.0).validate()
-    return MqttSink(config, athlete=name, sensor="simulated")
+    return MqttSink(config, athlete=name, sensor="simulated", accept_commands=True)
 
 
 class RepPrinter:
@@ -142,6 +144,11 @@ class RepPrinter:
             line = (f"  {athlete:<8} rep {ev['rep']:>2} (set {ev['set']}, "
                     f"{ev['exercise'].replace('_', ' ')})  eccentric {ev['eccentric_s']:.2f} s"
                     f"  tempo {ev['tempo']}{mark}")
+        elif kind == "alert":
+            line = f"  {athlete:<8} ALERT set {ev['set']}: {ev['message']}"
+        elif kind == "command":
+            line = (f"  {athlete:<8} coach {ev['command']} "
+                    + ("applied" if ev["ok"] else f"refused: {ev['error']['message']}"))
         elif kind == "set":
             line = (f"  {athlete:<8} set {ev['set']} done: {ev['reps']} reps"
                     + (f", {ev['reps_outside_target']} off target {ev['target_tempo']}"
@@ -157,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     from eccentric.app.demo.player import AthletePlayer
 
     cast = resolve(args.recordings, args.athletes)
+    session_plan = load_plan_arg(args)
     run_id = secrets.token_hex(3)
     stop = threading.Event()
     players: list[AthletePlayer] = []
@@ -178,7 +186,8 @@ def run(args: argparse.Namespace) -> int:
             stack.callback(sink.close, drain_timeout_s=2.0)
             players.append(AthletePlayer(athlete, paths, sink, stop=stop, run_id=run_id,
                                          speed=args.speed, loops=args.loops,
-                                         live_hz=args.live_hz, on_event=printer))
+                                         live_hz=args.live_hz, on_event=printer,
+                                         alert_drop=args.alert_drop, plan=session_plan))
         pace = ("as fast as possible" if args.speed is None else
                 "in real time" if args.speed == 1 else f"at {args.speed:g}x real time")
         say(f"eccentric demo: {len(players)} simulated athletes, replayed {pace}"

@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eccentric.app.commands.common import (
+    add_coach_arguments,
     add_exercise_arguments,
     add_run_id_argument,
     ensure_run_id,
+    load_plan_arg,
     pipeline_config,
 )
 from eccentric.core.errors import EccentricError
@@ -102,6 +104,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--generic-config", type=Path, default=None, metavar="FILE",
                    help="TOML description of a DIY sensor (driver 'generic')")
     add_exercise_arguments(p, default="auto")
+    add_coach_arguments(p)
     p.add_argument("--capture-dir", type=Path, default=Path("captures"), metavar="DIR",
                    help="where raw captures go (default ./captures)")
     p.add_argument("--scan-timeout", type=float, default=10.0, metavar="S",
@@ -229,7 +232,7 @@ class Mqtt:
             # One disk queue per publisher: a queue file is locked by its owner.
             q = Path(config.queue_path)
             config = replace(config, queue_path=str(q.with_name(f"{q.stem}-{athlete}{q.suffix}")))
-        return MqttSink(config, athlete=athlete, sensor=sensor)
+        return MqttSink(config, athlete=athlete, sensor=sensor, accept_commands=True)
 
     def close(self) -> None:
         if self._broker is not None:
@@ -254,6 +257,7 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
     if "broker" in given:  # bad MQTT settings are reported before the scan, not after
         check_embedded_ports(args, config)
         check_tls_files(args, config)
+    session_plan = load_plan_arg(args)  # a bad plan is reported before the scan
     extra = generic_spec(args.generic_config)
     found = await resolve([d.target for d in args.devices], args.scan_timeout, extra)
     plans = plan(args, found)
@@ -281,7 +285,8 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
             ns = argparse.Namespace(exercise=p.exercise, side=p.side, athlete=p.athlete,
                                     target_tempo=args.target_tempo, run_id=args.run_id,
                                     target_hold=args.target_hold,
-                                    target_bout=getattr(args, "target_bout", None))
+                                    target_bout=getattr(args, "target_bout", None),
+                                    alert_drop=args.alert_drop, plan_loaded=session_plan)
             mq = mqtt.sink(p.athlete, d.sensor, i, len(plans) > 1)
             sinks: list[Sink] = [_Tagged(out, p.athlete if len(plans) > 1 else None)]
             if mq is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eccentric.app.commands.common import (
+    add_coach_arguments,
     add_csv_arguments,
     add_exercise_arguments,
     add_run_id_argument,
@@ -25,6 +26,7 @@ PACED_PIECE_S = 0.05
 
 if TYPE_CHECKING:
     from eccentric.mqtt.sink import MqttSink
+    from eccentric.session.drive import CommandIntake
     from eccentric.session.pipeline import Pipeline
 
 
@@ -47,6 +49,7 @@ def add_parser(sub: Any) -> None:
                    help="recording (.jsonl or .jsonl.gz) or CSV file (with the unit flags)")
     add_csv_arguments(p)
     add_exercise_arguments(p, default=None)
+    add_coach_arguments(p)
     p.add_argument("--speed", type=parse_speed, default=None, metavar="X|max",
                    help="pace: a factor of real time (1 = as recorded) or max (default)")
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
@@ -58,8 +61,9 @@ def add_parser(sub: Any) -> None:
 
 
 def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
-           live_hz: float = 0.0) -> Pipeline:
-    """Run one recording into the sinks, paced by ``args.speed``; returns the pipeline."""
+           live_hz: float = 0.0, commands: CommandIntake | None = None) -> Pipeline:
+    """Run one recording into the sinks, paced by ``args.speed``; returns the pipeline.
+    ``commands``: coach commands (from MQTT) applied between chunks."""
     from eccentric.app.inputs import FAST_CHUNK_S, open_source
     from eccentric.session.drive import Drive, run_stream
     from eccentric.session.pipeline import Pipeline
@@ -67,7 +71,7 @@ def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
     src = open_source(path, chunk_s=FAST_CHUNK_S if args.speed is None else 0.0,
                       **_csv_options(args))
     pipeline = Pipeline(pipeline_config(args, src.header, path, live_hz=live_hz))
-    run_stream(src.chunks, Drive(pipeline, sinks), speed=args.speed,
+    run_stream(src.chunks, Drive(pipeline, sinks, commands=commands), speed=args.speed,
                piece_s=PACED_PIECE_S if args.speed is not None else 0.0)
     stats = pipeline.timeline.stats
     dropped = sum(src.stats.dropped.values()) + stats.duplicates + stats.out_of_order
@@ -92,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
     sinks: list[Sink] = [JsonLinesSink(sys.stdout) if args.json else ConsoleSink()]
     mqtt = None
     try:
+        from eccentric.app.commands.common import load_plan_arg
+
+        args.plan_loaded = load_plan_arg(args)  # a bad plan fails before anything starts
         live_hz = args.live_hz
         mqtt = _open_mqtt(args, path)
         if mqtt is not None:
@@ -99,7 +106,12 @@ def run(args: argparse.Namespace) -> int:
             # A replay that could deliver nothing fails now, not after the whole file.
             mqtt.require_connection()
             live_hz = live_hz or mqtt.config.live_hz  # gauges need the live stream
-        replay(path, args, sinks, live_hz=live_hz)
+        commands = None
+        if mqtt is not None:
+            from eccentric.mqtt.intake import SinkCommands
+
+            commands = SinkCommands(mqtt)
+        replay(path, args, sinks, live_hz=live_hz, commands=commands)
     except EccentricError as exc:
         print(f"eccentric replay: {exc}", file=sys.stderr)
         return 1
@@ -124,4 +136,4 @@ def _open_mqtt(args: argparse.Namespace, path: Path) -> MqttSink | None:
     src.close()
     header = src.header
     return open_sink_from_args(args, athlete=args.athlete or header.athlete,
-                               sensor=header.sensor, fail_fast=True)
+                               sensor=header.sensor, fail_fast=True, accept_commands=True)

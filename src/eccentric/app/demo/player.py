@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING
 
 from eccentric.app.inputs import FAST_CHUNK_S, open_source, session_id_for
 from eccentric.core.events import Event, run_session_id
+from eccentric.mqtt.intake import SinkCommands
 from eccentric.mqtt.topics import sanitize_segment
+from eccentric.session.alerts import DEFAULT_DROP_SHARE
 from eccentric.session.drive import Drive, run_stream
 from eccentric.session.pipeline import Pipeline, PipelineConfig
+from eccentric.session.plan import SessionPlan
 
 if TYPE_CHECKING:
     from eccentric.app.demo.roster import DemoAthlete
@@ -29,8 +32,9 @@ class AthletePlayer(threading.Thread):
 
     def __init__(self, athlete: DemoAthlete, paths: list[Path], sink: MqttSink, *,
                  stop: threading.Event, run_id: str, speed: float | None = 1.0,
-                 loops: int = 0, live_hz: float = 20.0, on_event: EventHook | None = None
-                 ) -> None:
+                 loops: int = 0, live_hz: float = 20.0, on_event: EventHook | None = None,
+                 alert_drop: float | None = DEFAULT_DROP_SHARE,
+                 plan: SessionPlan | None = None) -> None:
         super().__init__(name=f"demo-{athlete.name}", daemon=True)
         self.athlete = athlete
         self.paths = paths
@@ -41,6 +45,9 @@ class AthletePlayer(threading.Thread):
         self.loops = loops
         self.live_hz = live_hz
         self.on_event = on_event
+        self.alert_drop = alert_drop
+        self.plan = plan
+        self.commands = SinkCommands(sink)  # coach commands from the dashboard
         self.error: BaseException | None = None
         self.reps_published = 0
 
@@ -67,7 +74,8 @@ class AthletePlayer(threading.Thread):
             # Unique per run and loop: a dashboard de-duplicates reps by id, so a replayed
             # rep with an id it has seen before would be dropped as a duplicate.
             session_id=run_session_id(session_id_for(path), f"{self.run_id}.{loop}"),
-            side=side, target_tempo=self.athlete.target_tempo, live_hz=self.live_hz)
+            side=side, target_tempo=self.athlete.target_tempo, live_hz=self.live_hz,
+            alert_drop=self.alert_drop, plan=self.plan)
         # One connection per athlete for the whole demo (closing it would publish
         # "offline"), so the sensor name is switched per recording instead.
         self.sink.sensor = sanitize_segment(header.sensor)
@@ -78,7 +86,9 @@ class AthletePlayer(threading.Thread):
         # leave in one burst, and the sink (which limits the live rate in wall-clock
         # time) would pass only the first of them.
         paced = self.speed is not None and self.live_hz > 0
-        run_stream(src.chunks, Drive(Pipeline(config), [self.sink], on_event=self._count),
+        drive = Drive(Pipeline(config), [self.sink], on_event=self._count,
+                      commands=self.commands)
+        run_stream(src.chunks, drive,
                    speed=self.speed, piece_s=1.0 / self.live_hz if paced else 0.0,
                    stop=self.stop)
 
