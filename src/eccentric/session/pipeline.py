@@ -161,7 +161,10 @@ class Pipeline:
         for k, cal in proposals:
             moved_deg = float(tilt_from_reference_deg(cal.reference[None, :],
                                                       self.reference)[0])
-            if (self.calibrated and self._calibrate_from is None
+            # A coach's calibrate takes the next still pose even if close to the current
+            # one, but never one held inside a rep (the detector is then busy).
+            forced = self._calibrate_from is not None and not self.detector.busy
+            if (self.calibrated and not forced
                     and moved_deg < (REBASE_DEG if cal.quasi else MIN_UPDATE_DEG)):
                 # Same pose within noise: nothing to change, so no need to cut here.
                 continue
