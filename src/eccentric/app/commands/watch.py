@@ -119,6 +119,7 @@ class WatchState:
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_REPS))
     sets: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=4))
     holds: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_HOLDS))
+    alerts: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=4))
     duplicates: int = 0
     _seen: deque[str] = field(default_factory=lambda: deque(maxlen=SEEN_IDS))
     _seen_set: set[str] = field(default_factory=set)
@@ -148,7 +149,7 @@ class WatchState:
             athlete, _, leaf = rest.partition("/")
             if self.athlete_filter and athlete != self.athlete_filter:
                 return []
-            if leaf not in ("status", "rep", "hold", "set", "live", "recent") or (
+            if leaf not in ("status", "rep", "hold", "set", "live", "recent", "alert") or (
                     leaf == "recent" and not retained):
                 return []
             try:
@@ -172,6 +173,10 @@ class WatchState:
                 return new + [h for h in held if isinstance(h, dict) and self._hold(view, h)]
             elif leaf == "hold":
                 return [data] if self._hold(view, data) else []
+            elif leaf == "alert":
+                if not self._first_time(str(data.get("id"))):
+                    return []
+                self.alerts.append(data)
             else:
                 if not self._first_time(str(data.get("id"))):
                     return []
@@ -201,7 +206,20 @@ class WatchState:
             if self.holds or any(v.last_hold or v.timer.running_s is not None
                                  for v in self.athletes.values()):
                 parts.append(self._hold_table())
+            if self.alerts:
+                parts.append(self._alert_table())
             return Group(*parts, self._rep_table(), self._set_table())
+
+    def _alert_table(self) -> Table:
+        from rich.table import Table
+
+        t = Table(title="Alerts", title_style="bold red", expand=True)
+        for col in ("athlete", "set", "alert"):
+            t.add_column(col)
+        for a in reversed(self.alerts):
+            t.add_row(str(a.get("athlete", "")), str(a.get("set", "")),
+                      str(a.get("message", a.get("kind", ""))), style="red")
+        return t
 
     def _hold_table(self) -> Table:
         from rich.table import Table
@@ -284,6 +302,8 @@ def add_parser(sub: Any) -> None:
                    help="stop after S seconds (default: until Ctrl-C)")
     p.add_argument("--json", action="store_true",
                    help="print new events as JSON lines instead of a table")
+    p.add_argument("--bell", action="store_true",
+                   help="ring the terminal bell on every in-set alert")
     p.set_defaults(func=run)
 
 
@@ -320,6 +340,9 @@ def run(args: argparse.Namespace) -> int:
         for event in state.feed(message.topic, bytes(message.payload), bool(message.retain)):
             if args.json:
                 print(json.dumps(event, separators=(",", ":")), flush=True)
+            if args.bell and event.get("type") == "alert":
+                sys.stderr.write("\a")  # the bell, on stderr so --json stays clean
+                sys.stderr.flush()
 
     protocol = "5" if config.protocol == "5" else "3.1.1"  # both brokers speak 3.1.1
     client_id = f"eccentric-watch-{socket.gethostname()}-{os.getpid()}"
