@@ -153,7 +153,7 @@ def check_events(stdout: str, replies: dict[str, dict[str, Any]]) -> None:
     assert alerts and alerts[0]["target_tempo"] == "9-9-9-9"
     # set_exercise: the open set closes at the command; later reps are the new exercise.
     t_ex = applied[exercise]["t_s"]
-    closed = [s for s in after(exercise, "set")][0]
+    closed = after(exercise, "set")[0]
     assert closed["decided_s"] == t_ex and closed["exercise"] == "nordic_curl"
     assert {r["exercise"] for r in before(exercise, "rep")} == {"nordic_curl"}
     assert {r["exercise"] for r in after(exercise, "rep")} == {"nordic_curl_band"}
@@ -163,10 +163,10 @@ def check_events(stdout: str, replies: dict[str, dict[str, Any]]) -> None:
     assert any(e["calibration"] == "done" and e["t_s"] >= cal[0]["t_s"] for e in cal)
     # start_set closes the band set (plan wins: block 1 is nordic_curl, flagged) and opens
     # a manual set that only stop_set closes, at the stop's stream time.
-    band = [s for s in after(start, "set")][0]
+    band = after(start, "set")[0]
     assert band["exercise"] == "nordic_curl" and band["recognised_exercise"] == \
         "nordic_curl_band" and "plan_mismatch" in band["plan"]["flags"]
-    manual = [s for s in after(stop, "set")][0]
+    manual = after(stop, "set")[0]
     assert manual["manual"] is True and manual["decided_s"] == applied[stop]["t_s"]
     assert manual["start_s"] == applied[start]["t_s"] and manual["reps"] >= 1
     assert applied[stop2]["error"]["code"] == "rejected"

@@ -111,6 +111,8 @@
         [`${b}/+/hold`]: { qos: 1 },
         [`${b}/+/recent`]: { qos: 1 },
         [`${b}/+/live`]: { qos: 0 },
+        [`${b}/+/alert`]: { qos: 1 },
+        [`${b}/+/command/result`]: { qos: 1 },
       });
     });
     let lastError = "";
@@ -155,7 +157,8 @@
     if (slash <= 0) return;
     const name = rest.slice(0, slash);
     const leaf = rest.slice(slash + 1);
-    if (!["status", "rep", "hold", "set", "live", "recent"].includes(leaf)) return;
+    if (!["status", "rep", "hold", "set", "live", "recent", "alert",
+      "command/result"].includes(leaf)) return;
     // The retained recent reps fill the table of a page opened (or reloaded) mid-run;
     // its live copies, one per rep, repeat reps that arrive on rep anyway.
     if (leaf === "recent" && !retained) return;
@@ -173,11 +176,54 @@
     else if (leaf === "hold") onHold(a, msg);
     else if (leaf === "recent") onRecent(a, msg);
     else if (leaf === "set") onSet(a, msg);
+    else if (leaf === "alert") onAlert(a, msg);
+    else if (leaf === "command/result") onResult(a, msg);
     else onLive(a, msg);
     refreshAvailability(a);
   }
 
+  // --- coach: alerts, plan, commands and their results ------------------------------
+  function onAlert(a, msg) {
+    if (!remember(a, String(msg.id))) return;
+    a.el.alert.textContent = `Set ${msg.set}: ${msg.message || words(msg.kind)}`;
+    a.el.alert.hidden = false;
+    a.el.root.classList.add("alerting");
+  }
+
+  function onResult(a, msg) {
+    const what = words(msg.command);
+    const at = isNum(msg.t_s) ? ` at ${msg.t_s.toFixed(1)} s` : "";
+    a.el.reply.textContent = msg.ok ? `${what} applied${at}`
+      : `${what} refused: ${(msg.error && msg.error.message) || "error"}`;
+    a.el.reply.dataset.ok = msg.ok ? "yes" : "no";
+  }
+
+  function onPlan(a, plan) {
+    if (!plan || typeof plan !== "object") return;
+    const cur = plan.current;
+    a.el.plan.textContent = plan.state === "done" || !cur ? "Plan: all blocks done"
+      : `Plan block ${plan.block}/${plan.blocks}: ${cur.sets} × ${words(cur.exercise)}`
+        + (cur.reps ? `, ${cur.reps} reps` : "")
+        + (cur.target_tempo ? ` at ${cur.target_tempo}` : "");
+    a.el.plan.hidden = false;
+  }
+
+  function sendCommand(a, name) {
+    if (!state.client || !state.connected) {
+      a.el.reply.textContent = "not connected to the broker";
+      return;
+    }
+    const body = { command: name, request_id: `dash-${Date.now().toString(36)}` };
+    if (name === "set_exercise") body.exercise = a.el.pickExercise.value;
+    if (name === "set_target_tempo") body.tempo = a.el.pickTempo.value.trim();
+    state.client.publish(`${state.cfg.base}/${a.name}/command`, JSON.stringify(body),
+      { qos: 1 });
+    a.el.reply.textContent = `${words(name)} sent…`;
+    delete a.el.reply.dataset.ok;
+  }
+
   function onStatus(a, msg, retained) {
+    if (msg.plan) onPlan(a, msg.plan);
     a.status = msg;
     if (retained && typeof msg.time === "string") {
       // A retained status may be old (its publisher died without a Last Will reaching
@@ -324,8 +370,13 @@
         lrNote: f("lr-note"), holdGauge: f("hold-gauge"), holdTimer: f("hold-timer"),
         holds: f("holds"), holdBody: $("table.holds tbody", node),
         targetHold: f("target-hold"),
+        alert: f("alert"), plan: f("plan"), reply: f("reply"),
+        pickExercise: f("pick-exercise"), pickTempo: f("pick-tempo"),
       },
     };
+    for (const btn of node.querySelectorAll("button[data-cmd]")) {
+      btn.addEventListener("click", () => sendCommand(a, btn.dataset.cmd));
+    }
     f("window").textContent = `${WINDOW_S} s`;
     state.athletes.set(name, a);
     // Keep cards in name order so they do not jump around as messages arrive.
