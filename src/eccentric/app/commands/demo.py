@@ -162,6 +162,7 @@ class RepPrinter:
 def run(args: argparse.Namespace) -> int:
     from eccentric.app.dashboard.server import DashboardConfig
     from eccentric.app.demo.player import AthletePlayer
+    from eccentric.mqtt.intake import SinkCommands
 
     cast = resolve(args.recordings, args.athletes)
     session_plan = load_plan_arg(args)
@@ -187,7 +188,8 @@ def run(args: argparse.Namespace) -> int:
             players.append(AthletePlayer(athlete, paths, sink, stop=stop, run_id=run_id,
                                          speed=args.speed, loops=args.loops,
                                          live_hz=args.live_hz, on_event=printer,
-                                         alert_drop=args.alert_drop, plan=session_plan))
+                                         alert_drop=args.alert_drop, plan=session_plan,
+                                         commands=SinkCommands(sink)))
         pace = ("as fast as possible" if args.speed is None else
                 "in real time" if args.speed == 1 else f"at {args.speed:g}x real time")
         say(f"eccentric demo: {len(players)} simulated athletes, replayed {pace}"

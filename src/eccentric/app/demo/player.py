@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 
 from eccentric.app.inputs import FAST_CHUNK_S, open_source, session_id_for
 from eccentric.core.events import Event, run_session_id
-from eccentric.mqtt.intake import SinkCommands
 from eccentric.mqtt.topics import sanitize_segment
 from eccentric.session.alerts import DEFAULT_DROP_SHARE
-from eccentric.session.drive import Drive, run_stream
+from eccentric.session.drive import CommandIntake, Drive, run_stream
 from eccentric.session.pipeline import Pipeline, PipelineConfig
 from eccentric.session.plan import SessionPlan
 
@@ -34,7 +33,8 @@ class AthletePlayer(threading.Thread):
                  stop: threading.Event, run_id: str, speed: float | None = 1.0,
                  loops: int = 0, live_hz: float = 20.0, on_event: EventHook | None = None,
                  alert_drop: float | None = DEFAULT_DROP_SHARE,
-                 plan: SessionPlan | None = None) -> None:
+                 plan: SessionPlan | None = None,
+                 commands: CommandIntake | None = None) -> None:
         super().__init__(name=f"demo-{athlete.name}", daemon=True)
         self.athlete = athlete
         self.paths = paths
@@ -47,7 +47,7 @@ class AthletePlayer(threading.Thread):
         self.on_event = on_event
         self.alert_drop = alert_drop
         self.plan = plan
-        self.commands = SinkCommands(sink)  # coach commands from the dashboard
+        self.commands = commands  # coach commands (from the dashboard), if taken
         self.error: BaseException | None = None
         self.reps_published = 0
 
