@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +115,10 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
                 # One by name prefix, one by address, as a user would.
                 target = name.split()[0] if name.startswith("Polar") else address
                 args += ["--device", f"{target},athlete={athlete}"]
+            coach = threading.Thread(target=_coach, args=(broker.port, collector), daemon=True)
+            coach.start()
             live = live_until(emu, args, playback_done([d[2] for d in DEVICES]), 60)
+            coach.join(5)
             emu_events = emu.events()
         collector.wait_for(lambda ms: sum(m.topic.endswith("bridge/state")
                                           and m.payload == b"offline" for m in ms) >= 1, 10)
@@ -127,6 +131,44 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
         collector.client.loop_stop()
         collector.client.disconnect()
         broker.stop()
+
+
+COACHED = "cy"  # the athlete a coach sends commands to while live runs
+
+
+def _coach(port: int, collector: Collector) -> None:
+    """Once the athlete's first rep is out: a command the session refuses (no plan, so
+    nothing changes and the rep events still equal the replay's) and a malformed one."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    if not collector.wait_for(lambda ms: any(m.topic == f"eccentric/{COACHED}/rep"
+                                             for m in ms), 40):
+        return
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="ble-e2e-coach")
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    topic = f"eccentric/{COACHED}/command"
+    client.publish(topic, b'{"command":"next_block","request_id":"n1"}', qos=1
+                   ).wait_for_publish(5)
+    client.publish(topic, b'{"command":', qos=1).wait_for_publish(5)
+    client.loop_stop()
+    client.disconnect()
+
+
+def test_live_applies_coach_commands_in_the_session(run: Run) -> None:
+    results = [m.json() for m in run.mqtt.messages
+               if m.topic == f"eccentric/{COACHED}/command/result"]
+    by_id = {r["request_id"]: r for r in results}
+    # Refused by the session itself (the drive loop), at a stream time: not by the sink.
+    assert by_id["n1"]["ok"] is False and by_id["n1"]["error"]["code"] == "rejected"
+    assert "no plan" in by_id["n1"]["error"]["message"]
+    assert isinstance(by_id["n1"]["t_s"], float)
+    assert by_id[None]["error"]["code"] == "invalid_json"
+    events = [e for e in run.live.events() if e.get("athlete") == COACHED
+              and e["type"] == "command"]
+    assert [(e["command"], e["ok"], e["t_s"]) for e in events] == [
+        ("next_block", False, by_id["n1"]["t_s"])]
 
 
 def _scan(emu: Emulator, *extra: str) -> list[dict[str, Any]]:
