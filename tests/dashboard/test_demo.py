@@ -210,6 +210,18 @@ def test_demo_serves_dashboard_publishes_and_stops_cleanly_on_sigint() -> None:
                 timeout_s=20), sorted({m.topic for m in collector.messages})
             assert collector.wait_for(lambda ms: any(m.topic.endswith("/live") for m in ms), 5)
             demo.wait_line(r"anna\s+rep\s+1 ")  # the terminal shows reps too
+            # A coach command from the dashboard's topic is applied by the demo session.
+            sets_before = len(collector.on("eccentric/anna/set"))
+            collector.client.publish("eccentric/anna/command",
+                                     b'{"command":"stop_set","request_id":"d1"}', qos=1)
+            assert collector.wait_for(lambda ms: any(
+                m.topic == "eccentric/anna/command/result" for m in ms), 10)
+            result = collector.on("eccentric/anna/command/result")[0].json()
+            assert result["ok"] is True and result["request_id"] == "d1", result
+            assert result["detail"]["closed_sets"]
+            assert collector.wait_for(
+                lambda ms: len(collector.on("eccentric/anna/set")) > sets_before, 5)
+            demo.wait_line(r"anna\s+coach stop_set applied")
             demo.proc.send_signal(signal.SIGINT)
             rc, out, err = demo.finish(20)
             assert rc == 0, err
