@@ -328,12 +328,15 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
 
 
 def command_event(command: str, t_s: float, *, ok: bool, request_id: str | None,
-                  detail: dict[str, Any] | None = None, error_code: str | None = None,
-                  error_message: str | None = None) -> Event:
-    """A coach command as the session applied (or refused) it, at stream time ``t_s``:
-    the record that makes a replay with the same command times reproducible."""
+                  args: dict[str, Any] | None = None, detail: dict[str, Any] | None = None,
+                  error_code: str | None = None, error_message: str | None = None) -> Event:
+    """A coach command as the session applied (or refused) it, at stream time ``t_s``
+    (``args``: its fields, e.g. ``exercise``): the record from which ``replay
+    --commands`` applies the same commands at the same stream times again."""
     ev: Event = {"type": "command", "command": command, "request_id": request_id,
                  "ok": ok, "t_s": _r(t_s)}
+    if args:
+        ev["args"] = dict(args)
     if detail:
         ev["detail"] = dict(detail)
     if not ok:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
+import numpy as np
+
 from eccentric.core.chunk import ImuChunk, iter_chunks
 from eccentric.core.events import Event
 from eccentric.session.pipeline import Pipeline
@@ -108,6 +110,21 @@ def run_stream(chunks: Iterable[ImuChunk], drive: Drive, *, speed: float | None 
         drive.feed(chunk)
     drive.finish()
     return True
+
+
+def cut_after(chunks: Iterable[ImuChunk], times_s: Iterable[float]) -> Iterator[ImuChunk]:
+    """The same samples, with a piece ending at the first sample at or after each of
+    ``times_s``: something applied between pieces (a scheduled command) then takes
+    effect at that sample, however the stream was chunked."""
+    pending = sorted(times_s)
+    for chunk in chunks:
+        while pending and len(chunk) and pending[0] <= float(chunk.t_s[-1]):
+            k = int(np.searchsorted(chunk.t_s, pending.pop(0), side="left"))
+            if k + 1 < len(chunk):
+                yield chunk.slice(0, k + 1)
+                chunk = chunk.slice(k + 1)
+        if len(chunk):
+            yield chunk
 
 
 def _pieces(chunks: Iterable[ImuChunk], piece_s: float) -> Iterator[ImuChunk]:

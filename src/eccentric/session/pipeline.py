@@ -110,6 +110,8 @@ class Pipeline:
         self.plan = PlanTracker(config.plan) if config.plan is not None else None
         self._started = False
         self._coach_tempo: str | None = None
+        self._stop_from: float | None = None  # a stop_set waiting for the rep in progress
+        self._last_decided_s: float | None = None
 
     @property
     def reps(self) -> int:
@@ -193,6 +195,7 @@ class Pipeline:
             events.extend(self._run_detector(chunk, gravity, gyro, still, gaps, lo, len(chunk)))
         t_end = float(chunk.t_s[-1])
         events.extend(self._no_pose_warning(float(chunk.t_s[0]), t_end))
+        events.extend(self._pending_stop())
         events.extend(self.sets.tick(t_end, busy=self.detector.busy))
         self._last_t = t_end
         return events
@@ -266,16 +269,36 @@ class Pipeline:
         if exercise is not None:
             events.extend(self._switch_exercise(t_s, exercise))
         events.extend(self.sets.start_set(t_s))
+        self._stop_from = None
         return self._follow(events)
 
     def stop_set(self, t_s: float) -> list[Event]:
-        """Close the open set now; :class:`CommandRejected` when none is open."""
+        """Close the open set now, or, when a rep is being measured, as soon as it is
+        decided (it belongs to the set it started in); :class:`CommandRejected` when no
+        set is open."""
         if not self.sets.set_open:
             raise CommandRejected("no set is open")
-        # A rep still being measured belongs to the set it started in.
-        events = self._decided(self.detector.finish(), t_s) if self.detector.busy else []
-        events.extend(self.sets.stop_set(t_s))
-        return self._follow(events)
+        if self._stop_from is not None:
+            raise CommandRejected("the set already stops once the rep in progress is decided")
+        if self.detector.busy:
+            self._stop_from = t_s
+            return []
+        self._stop_from = None
+        return self._follow(self.sets.stop_set(t_s))
+
+    @property
+    def stop_pending(self) -> bool:
+        """A stop_set waits for the rep in progress."""
+        return self._stop_from is not None
+
+    def _pending_stop(self) -> list[Event]:
+        if self._stop_from is None or self.detector.busy:
+            return []
+        # Stamped at the command or at the decision of the rep it waited for, whichever
+        # is later: times from the data, not from where a chunk happened to end.
+        t_s = max(self._stop_from, self._last_decided_s or self._stop_from)
+        self._stop_from = None
+        return self.sets.stop_set(t_s)
 
     def set_exercise(self, t_s: float, exercise: str) -> list[Event]:
         """Measure the reps from now on as ``exercise`` (the open set closes first)."""
@@ -338,6 +361,7 @@ class Pipeline:
         profile = get_profile(exercise)  # the command was checked against the catalogue
         events = self._decided(self.detector.finish(), t_s)
         events.extend(self.sets.close(t_s))
+        self._stop_from = None
         had_pose = self.calibrated and self.profile.needs_still_start
         self.profile = profile
         self.detector = make_detector(profile.detector, profile.rep_spec, self.config.rate_hz)
@@ -369,6 +393,8 @@ class Pipeline:
     def _decided(self, outputs: Sequence[Rep | NonRep | Hold | Bout], t_s: float) -> list[Event]:
         events: list[Event] = []
         for out in outputs:
+            if not isinstance(out, NonRep):
+                self._last_decided_s = out.decided_s if out.decided_s is not None else t_s
             if isinstance(out, Bout):
                 events.extend(self.sets.add_bout(
                     out, decided_s=out.decided_s if out.decided_s is not None else t_s))

@@ -25,6 +25,9 @@ from eccentric.session.sink import Sink
 PACED_PIECE_S = 0.05
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from eccentric.core.chunk import ImuChunk
     from eccentric.mqtt.sink import MqttSink
     from eccentric.session.drive import CommandIntake
     from eccentric.session.pipeline import Pipeline
@@ -55,6 +58,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
     p.add_argument("--live-hz", type=float, default=0.0,
                    help="also emit live angle/phase events at this rate (default off)")
+    p.add_argument("--commands", type=Path, default=None, metavar="FILE.jsonl",
+                   help="coach commands to apply at given stream times: JSON lines of "
+                        "commands with t_s, or the command events of an earlier --json "
+                        "run (which this replay then reproduces)")
     add_run_id_argument(p)
     add_broker_arguments(p)  # MQTT publishing (sinks/mqtt): --broker URL|embedded, ...
     p.set_defaults(func=run)
@@ -71,8 +78,19 @@ def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
     src = open_source(path, chunk_s=FAST_CHUNK_S if args.speed is None else 0.0,
                       **_csv_options(args))
     pipeline = Pipeline(pipeline_config(args, src.header, path, live_hz=live_hz))
-    run_stream(src.chunks, Drive(pipeline, sinks, commands=commands), speed=args.speed,
+    chunks: Iterable[ImuChunk] = src.chunks
+    schedule = getattr(args, "schedule", None)
+    if schedule is not None:
+        from eccentric.mqtt.intake import Both
+        from eccentric.session.drive import cut_after
+
+        chunks = cut_after(chunks, schedule.cut_times)
+        commands = Both(schedule, commands) if commands is not None else schedule
+    run_stream(chunks, Drive(pipeline, sinks, commands=commands), speed=args.speed,
                piece_s=PACED_PIECE_S if args.speed is not None else 0.0)
+    if schedule is not None and schedule.entries:
+        print(f"eccentric replay: warning: {len(schedule.entries)} scheduled commands "
+              f"come after the end of {path} and were not applied", file=sys.stderr)
     stats = pipeline.timeline.stats
     dropped = sum(src.stats.dropped.values()) + stats.duplicates + stats.out_of_order
     if dropped:
@@ -99,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
         from eccentric.app.commands.common import load_plan_arg
 
         args.plan_loaded = load_plan_arg(args)  # a bad plan fails before anything starts
+        if args.commands is not None:
+            from eccentric.mqtt.intake import load_schedule
+
+            args.schedule = load_schedule(args.commands)
         live_hz = args.live_hz
         mqtt = _open_mqtt(args, path)
         if mqtt is not None:
