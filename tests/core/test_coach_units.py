@@ -9,9 +9,12 @@ import pytest
 from rich.console import Console
 
 from eccentric.app.commands.watch import WatchState
+from eccentric.core.chunk import iter_chunks
 from eccentric.session.alerts import AlertRules
+from eccentric.session.pipeline import Pipeline, PipelineConfig
 from eccentric.session.plan import PlanError, PlanTracker, load_plan, parse_plan
 from eccentric.session.tempo import parse_tempo
+from tests.synthetic import imu_from_angle, nordic_angle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,3 +126,75 @@ def test_watch_lists_alerts_once() -> None:
     console = Console(record=True, width=120)
     console.print(state.render())
     assert "eccentric time down 25 %" in console.export_text()
+
+
+def test_cut_after_ends_a_piece_at_the_first_sample_at_or_after_each_time() -> None:
+    import numpy as np
+
+    from eccentric.core.chunk import ImuChunk
+    from eccentric.session.drive import cut_after
+
+    t = np.arange(0.0, 3.0, 0.01)
+    zeros = np.zeros((len(t), 3))
+    whole = ImuChunk(t, zeros, zeros)
+    for size in (7, 50, 300):
+        chunks = [whole.slice(i, i + size) for i in range(0, len(t), size)]
+        pieces = list(cut_after(chunks, [0.5, 0.5, 1.234, 2.999, 9.0]))
+        ends = {round(float(p.t_s[-1]), 3) for p in pieces}
+        assert {0.5, 1.24, 2.99} <= ends  # 2.999: no sample after 2.99, none cut
+        assert np.array_equal(np.concatenate([p.t_s for p in pieces]), t)  # nothing lost
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("{not json", ":1: not JSON"),
+    ('{"command": "stop_set"}', ":1: t_s (stream seconds, >= 0) is required"),
+    ('{"t_s": -1, "command": "stop_set"}', ":1: t_s"),
+    ('{"t_s": 3, "command": "fly"}', ":1: 'command' must be one of"),
+    ('{"t_s": 3, "command": "set_exercise", "exercise": "yoga"}', ":1: unknown exercise"),
+])
+def test_bad_command_schedules_name_file_and_line(tmp_path: Path, line: str,
+                                                  message: str) -> None:
+    from eccentric.core.errors import InputFormatError
+    from eccentric.mqtt.intake import load_schedule
+
+    path = tmp_path / "c.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(InputFormatError) as info:
+        load_schedule(path)
+    assert str(info.value).startswith(f"{path}:1: ") and message in str(info.value)
+
+
+def test_a_schedule_takes_an_earlier_runs_command_events(tmp_path: Path) -> None:
+    from eccentric.mqtt.commands import ChooseExercise, StopSet
+    from eccentric.mqtt.intake import load_schedule
+
+    path = tmp_path / "run.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"type": "rep", "id": "x"},
+        {"type": "command", "command": "set_exercise", "request_id": "r1", "ok": True,
+         "t_s": 4.5, "args": {"exercise": "nordic_curl_band"}},
+        {"type": "command", "command": "stop_set", "request_id": None, "ok": False,
+         "t_s": 9.0, "error": {"code": "rejected", "message": "no set is open"}}]))
+    schedule = load_schedule(path)
+    assert schedule.entries == [(4.5, ChooseExercise("nordic_curl_band", "r1")),
+                                (9.0, StopSet(None))]
+
+
+def test_stop_set_during_a_rep_waits_for_that_rep() -> None:
+    t, angle, truth = nordic_angle(100.0, 4)
+    pipeline = Pipeline(PipelineConfig(exercise="nordic_curl", session_id="s"))
+    mid_rep2 = truth[1]["fall_start_s"]  # deep in the second rep's lowering
+    events: list[dict[str, object]] = []
+    stopped: list[dict[str, object]] | None = None
+    for chunk in iter_chunks(imu_from_angle(t, angle, noise=0.3, seed=5), 0.1):
+        last = pipeline.last_t_s
+        if stopped is None and last is not None and last >= mid_rep2:
+            assert pipeline.detector.busy
+            stopped = pipeline.stop_set(last)
+            assert stopped == [] and pipeline.stop_pending
+        events.extend(pipeline.process(chunk))
+    events.extend(pipeline.finish())
+    reps = [e for e in events if e["type"] == "rep"]
+    sets = [e for e in events if e["type"] == "set"]
+    assert [s["reps"] for s in sets] == [2, 2]  # the rep in progress stayed in set 1
+    assert sets[0]["decided_s"] == reps[1]["decided_s"]
