@@ -1,10 +1,10 @@
 """The coach panel and the alert banner in real headless Chromium, against a running
 ``eccentric replay`` with its embedded broker (MQTT over WebSockets): a fatiguing Nordic
-set raises an alert that the card shows at once; clicking buttons publishes commands the
-replay applies (stop_set closes the set shown as "Last set") or refuses (next_block
-without a plan), and the card shows each result. Desktop (1280x800) and phone (390x844)
-screenshots are taken with the alert visible; with ECCENTRIC_SHOTS=docs/img they are
-written there for the README."""
+set raises an alert that the card shows at once; the tempo field and the buttons publish
+commands the replay applies (set_target_tempo; stop_set closes the set shown as "Last
+set") or refuses (next_block without a plan), and the card shows each result. Desktop
+(1280x800) and phone (390x844) screenshots are taken with the alert visible; with
+ECCENTRIC_SHOTS=docs/img they are written there for the README."""
 
 from __future__ import annotations
 
@@ -54,20 +54,14 @@ def test_coach_buttons_and_alert_banner(browser: Any, tmp_path: Path) -> None:  
         text = alert.text_content() or ""
         assert text.startswith("Set 1:") and ("tempo" in text or "down" in text), text
 
-        # A refused command: the card says why, the replay keeps going.
-        page.click(f"{CARD} button[data-cmd='next_block']")
         reply = f"{CARD} [data-field='reply']"
-        page.wait_for_selector(f"{reply}[data-ok='no']", timeout=10_000)
-        assert "next block refused: this session has no plan" in (
-            page.text_content(reply) or "")
-
-        # An applied one: stop_set closes the open set, which the card then shows.
-        assert page.is_hidden(f"{CARD} [data-field='set']")
-        page.click(f"{CARD} button[data-cmd='stop_set']")
+        # The tempo field: the session takes the new target (the same one, restated).
+        page.fill(f"{CARD} [data-field='pick-tempo']", "5-1-1-0")
+        page.click(f"{CARD} button[data-cmd='set_target_tempo']")
         page.wait_for_selector(f"{reply}[data-ok='yes']", timeout=10_000)
-        assert "stop set applied at" in (page.text_content(reply) or "")
-        page.wait_for_selector(f"{CARD} [data-field='set']:not([hidden])", timeout=10_000)
+        assert "set target tempo applied at" in (page.text_content(reply) or "")
 
+        # Screenshots while the alert shows (set 1 lasts until the stop below).
         shots = Path(os.environ.get("ECCENTRIC_SHOTS", tmp_path))
         desktop, phone = shots / "dashboard-coach.png", shots / "dashboard-coach-phone.png"
         page.screenshot(path=str(desktop), full_page=True)
@@ -79,6 +73,20 @@ def test_coach_buttons_and_alert_banner(browser: Any, tmp_path: Path) -> None:  
         button = page.locator(f"{CARD} button[data-cmd='stop_set']").bounding_box()
         assert button is not None and button["x"] + button["width"] <= 390
         page.screenshot(path=str(phone), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 800})
+
+        # A refused command: the card says why, the replay keeps going.
+        page.click(f"{CARD} button[data-cmd='next_block']")
+        page.wait_for_selector(f"{reply}[data-ok='no']", timeout=10_000)
+        assert "next block refused: this session has no plan" in (
+            page.text_content(reply) or "")
+
+        # An applied one: stop_set closes the open set, which the card then shows.
+        assert page.is_hidden(f"{CARD} [data-field='set']")
+        page.click(f"{CARD} button[data-cmd='stop_set']")
+        page.wait_for_selector(f"{reply}[data-ok='yes']", timeout=10_000)
+        assert "stop set applied at" in (page.text_content(reply) or "")
+        page.wait_for_selector(f"{CARD} [data-field='set']:not([hidden])", timeout=10_000)
         assert desktop.stat().st_size > 20_000 and phone.stat().st_size > 20_000
         assert not errors, errors
     finally:

@@ -30,6 +30,7 @@ from eccentric.mqtt.commands import (
 from eccentric.mqtt.sink import MqttSink
 from eccentric.session.drive import CommandIntake
 from eccentric.session.pipeline import Pipeline
+from eccentric.session.tempo import format_tempo
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +55,9 @@ def apply_command(command: Command, pipeline: Pipeline, t_s: float) -> list[Even
 
 
 def _detail(command: Command, pipeline: Pipeline, events: list[Event]) -> dict[str, Any]:
-    detail: dict[str, Any] = {"exercise": pipeline.profile.name}
     target = pipeline.sets.target
-    if target is not None:
-        from eccentric.session.tempo import format_tempo
-
-        detail["target_tempo"] = format_tempo(target)
+    detail: dict[str, Any] = {"exercise": pipeline.profile.name,
+                              "target_tempo": format_tempo(target) if target else None}
     closed = [e["id"] for e in events if e.get("type") == "set"]
     if closed:
         detail["closed_sets"] = closed

@@ -187,7 +187,7 @@
     if (!remember(a, String(msg.id))) return;
     a.el.alert.textContent = `Set ${msg.set}: ${msg.message || words(msg.kind)}`;
     a.el.alert.hidden = false;
-    a.el.root.classList.add("alerting");
+    a.alertSet = msg.set;
   }
 
   function onResult(a, msg) {
@@ -196,6 +196,11 @@
     a.el.reply.textContent = msg.ok ? `${what} applied${at}`
       : `${what} refused: ${(msg.error && msg.error.message) || "error"}`;
     a.el.reply.dataset.ok = msg.ok ? "yes" : "no";
+    const detail = msg.ok && msg.detail ? msg.detail : null;
+    if (detail && "target_tempo" in detail) {
+      a.target = typeof detail.target_tempo === "string" ? detail.target_tempo : null;
+      renderMeta(a);
+    }
   }
 
   function onPlan(a, plan) {
@@ -308,6 +313,11 @@
 
   function onRep(a, msg) {
     if (!addRep(a, msg)) return;
+    // An alert is about its set: a rep of a later set clears the banner.
+    if (isNum(a.alertSet) && isNum(msg.set) && msg.set > a.alertSet) {
+      a.el.alert.hidden = true;
+      a.alertSet = null;
+    }
     if (Number.isInteger(msg.rep)) a.repCount = msg.rep;
     if (typeof msg.exercise === "string") a.exercise = msg.exercise;
     renderReps(a);
@@ -420,6 +430,11 @@
       ? `battery ${Math.round(st.battery_pct)} %` : "battery —";
     a.el.reps.textContent = String(a.repCount);
     a.el.target.textContent = a.target ? `target tempo ${a.target}` : "no target tempo";
+    // The picker follows the session's exercise unless the coach is choosing one.
+    const pick = a.el.pickExercise;
+    const now = a.exercise || st.exercise;
+    if (pick && now && document.activeElement !== pick
+        && [...pick.options].some((o) => o.value === now)) pick.value = now;
   }
 
   function cell(tr, col, text) {
