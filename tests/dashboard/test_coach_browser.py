@@ -2,9 +2,10 @@
 ``eccentric replay`` with its embedded broker (MQTT over WebSockets): a fatiguing Nordic
 set raises an alert that the card shows at once; the tempo field and the buttons publish
 commands the replay applies (set_target_tempo; stop_set closes the set shown as "Last
-set") or refuses (next_block without a plan), and the card shows each result. Desktop
-(1280x800) and phone (390x844) screenshots are taken with the alert visible; with
-ECCENTRIC_SHOTS=docs/img they are written there for the README."""
+set"; next_block moves the card's plan line on) or refuses (a malformed tempo), and
+the card shows each result. Desktop (1280x800) and phone (390x844) screenshots are
+taken with the alert visible; with ECCENTRIC_SHOTS=docs/img they are written there
+for the README."""
 
 from __future__ import annotations
 
@@ -24,16 +25,28 @@ ROOT = Path(__file__).resolve().parents[2]
 BASE = "coachdash"
 ATHLETE = "ana"
 CARD = f"[data-athlete='{ATHLETE}']"
+PLAN = """
+[[block]]
+exercise = "nordic_curl"
+sets = 3
+target_tempo = "5-1-1-0"
+[[block]]
+exercise = "nordic_curl"
+sets = 1
+reps = 4
+"""
 FATIGUE = RECORDINGS_DIR / "nordic_trunk_movesense_fatigue.jsonl.gz"  # 8 reps, slowing
 
 
 def test_coach_buttons_and_alert_banner(browser: Any, tmp_path: Path) -> None:  # noqa: F811
     port, ws_port = free_port(), free_port()
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path))
     proc = subprocess.Popen(
         [sys.executable, "-m", "eccentric", "replay", str(FATIGUE), "--speed", "5",
          "--broker", "embedded", "--mqtt-port", str(port), "--ws-port", str(ws_port),
-         "--mqtt-base", BASE, "--athlete", ATHLETE, "--target-tempo", "5-1-1-0",
+         "--mqtt-base", BASE, "--athlete", ATHLETE, "--plan", str(plan),
          "--mqtt-queue", str(tmp_path / "q.sqlite3"), "--json"],
         cwd=ROOT, env=env, stdout=(tmp_path / "events.jsonl").open("w"),
         stderr=(tmp_path / "stderr.txt").open("w"))
@@ -53,6 +66,8 @@ def test_coach_buttons_and_alert_banner(browser: Any, tmp_path: Path) -> None:  
         assert alert is not None
         text = alert.text_content() or ""
         assert text.startswith("Set 1:") and ("tempo" in text or "down" in text), text
+        assert page.text_content(f"{CARD} [data-field='plan']") == \
+            "Plan block 1/2: 3 × nordic curl at 5-1-1-0"
 
         reply = f"{CARD} [data-field='reply']"
         # The tempo field: the session takes the new target (the same one, restated).
@@ -76,17 +91,25 @@ def test_coach_buttons_and_alert_banner(browser: Any, tmp_path: Path) -> None:  
         page.set_viewport_size({"width": 1280, "height": 800})
 
         # A refused command: the card says why, the replay keeps going.
-        page.click(f"{CARD} button[data-cmd='next_block']")
+        page.fill(f"{CARD} [data-field='pick-tempo']", "abc")
+        page.click(f"{CARD} button[data-cmd='set_target_tempo']")
         page.wait_for_selector(f"{reply}[data-ok='no']", timeout=10_000)
-        assert "next block refused: this session has no plan" in (
-            page.text_content(reply) or "")
+        assert "set target tempo refused: tempo: 'abc'" in (page.text_content(reply) or "")
 
-        # An applied one: stop_set closes the open set, which the card then shows.
+        # Applied ones: stop_set closes the open set, which the card then shows; next
+        # block moves the plan line on.
         assert page.is_hidden(f"{CARD} [data-field='set']")
         page.click(f"{CARD} button[data-cmd='stop_set']")
         page.wait_for_selector(f"{reply}[data-ok='yes']", timeout=10_000)
         assert "stop set applied at" in (page.text_content(reply) or "")
         page.wait_for_selector(f"{CARD} [data-field='set']:not([hidden])", timeout=10_000)
+        page.click(f"{CARD} button[data-cmd='next_block']")
+        page.wait_for_selector(f"{reply}[data-ok='yes']", timeout=10_000)
+        assert "next block applied at" in (page.text_content(reply) or "")
+        page.wait_for_function(
+            "sel => (document.querySelector(sel) || {}).textContent"
+            " === 'Plan block 2/2: 1 × nordic curl, 4 reps'",
+            arg=f"{CARD} [data-field='plan']", timeout=10_000)
         assert desktop.stat().st_size > 20_000 and phone.stat().st_size > 20_000
         assert not errors, errors
     finally:
