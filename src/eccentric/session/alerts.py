@@ -28,17 +28,6 @@ REP_METRICS = {"eccentric_s": "eccentric_drop", "break_angle_deg": "break_angle_
 HOLD_METRICS = {"duration_s": "hold_drop"}
 
 
-def drop_share_arg(text: str) -> float:
-    """``--alert-drop``: a share in (0, 1), e.g. 0.2 for 20 %."""
-    try:
-        v = float(text)
-    except ValueError:
-        raise ValueError(f"--alert-drop {text!r}: give a share such as 0.2 (20 %)") from None
-    if not 0 < v < 1:
-        raise ValueError(f"--alert-drop {text!r}: the share must be above 0 and below 1")
-    return v
-
-
 @dataclass
 class _SetState:
     number: int

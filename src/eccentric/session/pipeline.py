@@ -39,7 +39,7 @@ from eccentric.detect.registry import make_detector
 from eccentric.exercises.catalogue import get_profile
 from eccentric.exercises.profile import ExerciseProfile
 from eccentric.session.alerts import DEFAULT_DROP_SHARE, AlertRules
-from eccentric.session.plan import PlanTracker, SessionPlan
+from eccentric.session.plan import RECOGNISERS, PlanTracker, SessionPlan
 from eccentric.session.pose_recovery import FLAG as AFTER_GAP_FLAG
 from eccentric.session.pose_recovery import AfterGapBuffer
 from eccentric.session.sets import SetTracker
@@ -345,7 +345,9 @@ class Pipeline:
         block = self.plan.current
         if block is None:
             return events
-        if block.exercise != self.profile.name:
+        # With a recogniser (--exercise any) the measured exercise is the recogniser's;
+        # the plan only judges it (plan_mismatch), it does not choose the detector.
+        if block.exercise != self.profile.name and self.config.exercise not in RECOGNISERS:
             events.extend(self._follow(self._switch_exercise(t_s, block.exercise)))
         self._coach_tempo = None  # a new block brings its own prescription
         tempo = block.target_tempo or self.config.target_tempo or self.profile.target_tempo

@@ -29,6 +29,9 @@ from eccentric.session.tempo import parse_tempo
 BLOCK_KEYS = {"exercise", "sets", "reps", "per_leg", "target_tempo", "target_hold",
               "target_bout", "rest_s", "note"}
 MAX_BLOCKS = 100
+# --exercise values under which a recogniser picks the exercise per set: a plan then
+# does not switch the detector to its block's exercise, it flags sets that disagree.
+RECOGNISERS = ("any",)
 
 
 class PlanError(EccentricError):
