@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from eccentric.app.commands.common import (
     add_csv_arguments,
@@ -14,7 +14,9 @@ from eccentric.app.commands.common import (
     ensure_run_id,
     pipeline_config,
 )
+from eccentric.app.commands.history_args import add_history_argument
 from eccentric.core.errors import EccentricError
+from eccentric.core.events import EventType
 from eccentric.io.jsonl_sink import JsonLinesSink
 from eccentric.mqtt.args import add_broker_arguments, open_sink_from_args
 from eccentric.session.sink import Sink
@@ -24,6 +26,7 @@ from eccentric.session.sink import Sink
 PACED_PIECE_S = 0.05
 
 if TYPE_CHECKING:
+    from eccentric.history.sink import HistorySink
     from eccentric.mqtt.sink import MqttSink
     from eccentric.session.pipeline import Pipeline
 
@@ -53,6 +56,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--live-hz", type=float, default=0.0,
                    help="also emit live angle/phase events at this rate (default off)")
     add_run_id_argument(p)
+    add_history_argument(p, on_by_default=False)
     add_broker_arguments(p)  # MQTT publishing (sinks/mqtt): --broker URL|embedded, ...
     p.set_defaults(func=run)
 
@@ -85,11 +89,12 @@ def _csv_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from eccentric.history.sink import CURVE_HZ
     from eccentric.io.console_sink import ConsoleSink  # rich
 
     path = Path(args.path)
     ensure_run_id(args)
-    sinks: list[Sink] = [JsonLinesSink(sys.stdout) if args.json else ConsoleSink()]
+    sinks: list[Sink] = []
     mqtt = None
     try:
         live_hz = args.live_hz
@@ -99,6 +104,13 @@ def run(args: argparse.Namespace) -> int:
             # A replay that could deliver nothing fails now, not after the whole file.
             mqtt.require_connection()
             live_hz = live_hz or mqtt.config.live_hz  # gauges need the live stream
+        history = _open_history(args, path)
+        shown: frozenset[str] | None = None
+        if history is not None:
+            sinks.append(history)
+            if not live_hz:  # the history's rep curves need the angle; not shown
+                live_hz, shown = CURVE_HZ, frozenset(get_args(EventType)) - {"live"}
+        sinks.insert(0, JsonLinesSink(sys.stdout, shown) if args.json else ConsoleSink())
         replay(path, args, sinks, live_hz=live_hz)
     except EccentricError as exc:
         print(f"eccentric replay: {exc}", file=sys.stderr)
@@ -113,6 +125,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"eccentric replay: {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+def _open_history(args: argparse.Namespace, path: Path) -> HistorySink | None:
+    from eccentric.app.commands.history_args import open_history
+    from eccentric.app.inputs import open_source
+
+    src = open_source(path, **_csv_options(args))
+    src.close()
+    return open_history(args, pipeline_config(args, src.header, path), command="replay",
+                        sensor=src.header.sensor, source=str(path))
 
 
 def _open_mqtt(args: argparse.Namespace, path: Path) -> MqttSink | None:

@@ -1,0 +1,113 @@
+"""``eccentric history [ATHLETE]``: an athlete's sessions, baseline and trend.
+
+One row per session (its sets, reps, mean eccentric time, break angle, ROM, and the L/R
+asymmetry in its band: green < 10 %, amber 10–25 %, red > 25 %), then per exercise the
+baseline (median of the first sessions), the latest value and the trend. ``--csv FILE``
+(``-``: standard output) writes the session rows instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from eccentric.app.commands.history_args import add_db_argument, db_path
+
+BAND_STYLE = {"green": "green", "amber": "dark_orange", "red": "bold red"}
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("history", help="an athlete's sessions, baseline and trend",
+                       description=__doc__.split("\n\n")[1] if __doc__ else None)
+    p.add_argument("athlete", nargs="?", default=None, metavar="ATHLETE",
+                   help="whose history (default: every athlete)")
+    p.add_argument("--exercise", default=None, help="only this exercise")
+    add_db_argument(p)
+    p.add_argument("--csv", default=None, metavar="FILE|-",
+                   help="write the session rows as CSV to FILE (- : standard output)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from eccentric.history import queries
+    from eccentric.history.store import HistoryError, connect
+
+    path = db_path(args)
+    conn = connect(path, create=False)
+    try:
+        summaries = queries.sessions(conn, args.athlete, args.exercise)
+    finally:
+        conn.close()
+    if not summaries:
+        who = f" for athlete {args.athlete!r}" if args.athlete else ""
+        raise HistoryError(f"{path}: no sessions{who}"
+                           + (f" of {args.exercise}" if args.exercise else ""))
+    if args.csv is not None:
+        write_csv(summaries, args.csv)
+        return 0
+    print_tables(summaries)
+    return 0
+
+
+def write_csv(summaries: list[Any], target: str) -> None:
+    import csv
+
+    rows = [s.as_row() for s in summaries]
+    if target == "-":
+        _write(csv.DictWriter(sys.stdout, fieldnames=list(rows[0])), rows)
+        return
+    with open(target, "w", newline="", encoding="utf-8") as f:
+        _write(csv.DictWriter(f, fieldnames=list(rows[0])), rows)
+
+
+def _write(writer: Any, rows: list[dict[str, Any]]) -> None:
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
+
+
+def _fmt(v: float | None, nd: int = 1, sign: bool = False) -> str:
+    if v is None:
+        return "–"
+    return f"{v:+.{nd}f}" if sign else f"{v:.{nd}f}"
+
+
+def print_tables(summaries: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from eccentric.history import queries
+
+    console = Console()
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for s in summaries:
+        groups.setdefault((s.athlete, s.exercise), []).append(s)
+    for (athlete, exercise), items in groups.items():
+        table = Table(title=f"{athlete} — {exercise.replace('_', ' ')}", title_justify="left")
+        for col in ("started (UTC)", "session", "sets", "reps", "ecc s", "break °", "ROM °",
+                    "L/R asym %", "status"):
+            left = col in ("session", "status", "started (UTC)")
+            table.add_column(col, justify="left" if left else "right",
+                             no_wrap=col in ("session", "started (UTC)"))
+        for s in items:
+            m = s.metrics
+            asym = _fmt(m.get("asymmetry_pct"))
+            if s.band is not None:
+                asym = f"[{BAND_STYLE[s.band]}]{asym} {s.band}[/]"
+            table.add_row(s.started_utc[:16].replace("T", " "), s.id, str(s.sets),
+                          str(s.reps or s.holds or s.bouts), _fmt(m.get("eccentric_s"), 2),
+                          _fmt(m.get("break_angle_deg")), _fmt(m.get("rom_deg"), 0), asym,
+                          s.status)
+        console.print(table)
+        trend = Table(title=f"baseline (median of first {queries.BASELINE_SESSIONS}) and trend",
+                      title_justify="left")
+        for col in ("metric", "sessions", "baseline", "latest", "change %", "per session"):
+            trend.add_column(col, justify="left" if col == "metric" else "right")
+        labels = dict(queries.METRICS)
+        for t in queries.trends(items):
+            if t.sessions == 0:
+                continue
+            trend.add_row(labels[t.metric], str(t.sessions), _fmt(t.baseline, 2),
+                          _fmt(t.latest, 2), _fmt(t.change_pct, 1, sign=True),
+                          _fmt(t.slope_per_session, 2, sign=True))
+        console.print(trend)
