@@ -139,22 +139,27 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 def migrate(conn: sqlite3.Connection, path: Path, upto: int = SCHEMA_VERSION) -> int:
     """Apply the missing steps up to ``upto``, each in its own transaction; returns
-    the version reached."""
+    the version reached. A file already up to date is only read (no write lock)."""
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise HistoryError(f"{path}: history database has schema version {current}, newer "
+                           f"than this program's {SCHEMA_VERSION}: upgrade eccentric")
+    if current >= upto:
+        return current
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version ("
                      "version INTEGER PRIMARY KEY, applied_utc TEXT NOT NULL)")
-        current = schema_version(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    if current > SCHEMA_VERSION:
-        raise HistoryError(f"{path}: history database has schema version {current}, newer "
-                           f"than this program's {SCHEMA_VERSION}: upgrade eccentric")
     for version in range(current + 1, upto + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if schema_version(conn) >= version:  # another process got there first
+                conn.execute("COMMIT")
+                continue
             for statement in MIGRATIONS[version - 1]:
                 conn.execute(statement)
             conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, utc_now()))
@@ -162,7 +167,7 @@ def migrate(conn: sqlite3.Connection, path: Path, upto: int = SCHEMA_VERSION) ->
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    return max(current, upto)
+    return upto
 
 
 # ------------------------------------------------------------------ writing
