@@ -291,19 +291,19 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
             if mq is not None:
                 sinks.append(mq)
             live_hz = args.live_hz or (mq.config.live_hz if mq is not None else 0.0)
-            config = pipeline_config(ns, header, path, live_hz=live_hz)
-            history = open_history(args, config, command="live", sensor=d.sensor,
+            session = pipeline_config(ns, header, path, live_hz=live_hz)
+            history = open_history(args, session, command="live", sensor=d.sensor,
                                    source=str(path))
             if history is not None:
                 sinks.append(history)
                 if not live_hz:  # the history's rep curves need the angle; not shown
-                    config = replace(config, live_hz=CURVE_HZ)
+                    session = replace(session, live_hz=CURVE_HZ)
                     sinks[0] = _Tagged(out, p.athlete if len(plans) > 1 else None,
                                        hide_live=True)
             runners.append(DeviceRunner(
                 device=f.device, driver=d, label=p.label, clock=clock,
                 capture=CaptureWriter(path, header),
-                pipeline_config=config,
+                pipeline_config=session,
                 sinks=sinks, mqtt=mq, link_options=link_opts,
                 on_event=_ble_printer(args.json, p.label)))
             print(f"eccentric live: {p.label} ({d.sensor}, {f.address}) → {path}",
