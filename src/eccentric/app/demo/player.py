@@ -14,9 +14,11 @@ from eccentric.core.events import Event, run_session_id
 from eccentric.mqtt.topics import sanitize_segment
 from eccentric.session.drive import Drive, run_stream
 from eccentric.session.pipeline import Pipeline, PipelineConfig
+from eccentric.session.sink import Sink
 
 if TYPE_CHECKING:
     from eccentric.app.demo.roster import DemoAthlete
+    from eccentric.history.sink import HistorySink
     from eccentric.mqtt.sink import MqttSink
 
 log = logging.getLogger(__name__)
@@ -29,8 +31,8 @@ class AthletePlayer(threading.Thread):
 
     def __init__(self, athlete: DemoAthlete, paths: list[Path], sink: MqttSink, *,
                  stop: threading.Event, run_id: str, speed: float | None = 1.0,
-                 loops: int = 0, live_hz: float = 20.0, on_event: EventHook | None = None
-                 ) -> None:
+                 loops: int = 0, live_hz: float = 20.0, on_event: EventHook | None = None,
+                 history: Path | None = None) -> None:
         super().__init__(name=f"demo-{athlete.name}", daemon=True)
         self.athlete = athlete
         self.paths = paths
@@ -41,6 +43,8 @@ class AthletePlayer(threading.Thread):
         self.loops = loops
         self.live_hz = live_hz
         self.on_event = on_event
+        # Each played recording becomes one session of this athlete's history.
+        self.history = history
         self.error: BaseException | None = None
         self.reps_published = 0
 
@@ -78,9 +82,37 @@ class AthletePlayer(threading.Thread):
         # leave in one burst, and the sink (which limits the live rate in wall-clock
         # time) would pass only the first of them.
         paced = self.speed is not None and self.live_hz > 0
-        run_stream(src.chunks, Drive(Pipeline(config), [self.sink], on_event=self._count),
-                   speed=self.speed, piece_s=1.0 / self.live_hz if paced else 0.0,
-                   stop=self.stop)
+        sinks: list[Sink] = [self.sink]
+        history = self._open_history(config, header.sensor, path)
+        if history is not None:
+            sinks.append(history)
+        try:
+            run_stream(src.chunks, Drive(Pipeline(config), sinks, on_event=self._count),
+                       speed=self.speed, piece_s=1.0 / self.live_hz if paced else 0.0,
+                       stop=self.stop)
+        finally:
+            if history is not None:
+                history.close()
+
+    def _open_history(self, config: PipelineConfig, sensor: str, path: Path
+                      ) -> HistorySink | None:
+        if self.history is None:
+            return None
+        from eccentric.history.sink import HistorySink
+        from eccentric.history.store import HistoryError
+
+        def warn(message: str) -> None:
+            log.warning("demo history: %s", message)
+
+        try:
+            return HistorySink(self.history, session_id=config.session_id,
+                               athlete=config.athlete, exercise=config.exercise,
+                               sensor=sensor, source=str(path),
+                               target_tempo=config.target_tempo, warn=warn)
+        except HistoryError as exc:
+            warn(f"{exc}; going on without history")
+            self.history = None  # one warning, not one per recording
+            return None
 
     def _count(self, ev: Event) -> None:
         if ev.get("type") == "rep":
