@@ -17,7 +17,7 @@ from eccentric.core.errors import EccentricError
 from eccentric.history.queries import METRICS, SessionSummary, asymmetry_band, trends
 from eccentric.session.tempo import parse_tempo
 
-W, H = 560, 220  # chart size (px at 100 %)
+W, H = 460, 220  # chart size (px at 100 %): two side by side on a printed page
 PAD_L, PAD_R, PAD_T, PAD_B = 44, 12, 12, 30
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
@@ -35,7 +35,7 @@ def _nice_max(v: float) -> float:
 
 
 def _axes(x_label: str, y_label: str, y_lo: float, y_hi: float, x_lo: float, x_hi: float,
-          ticks: int = 4) -> list[str]:
+          ticks: int = 4, x_ticks: Sequence[tuple[float, str]] | None = None) -> list[str]:
     out = [f'<line x1="{PAD_L}" y1="{H - PAD_B}" x2="{W - PAD_R}" y2="{H - PAD_B}" '
            'class="axis"/>',
            f'<line x1="{PAD_L}" y1="{PAD_T}" x2="{PAD_L}" y2="{H - PAD_B}" class="axis"/>']
@@ -45,10 +45,12 @@ def _axes(x_label: str, y_label: str, y_lo: float, y_hi: float, x_lo: float, x_h
         out.append(f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{W - PAD_R}" y2="{y:.1f}" '
                    'class="grid"/>')
         out.append(f'<text x="{PAD_L - 4}" y="{y + 4:.1f}" text-anchor="end">{v:g}</text>')
-    for i in range(ticks + 1):
-        v = x_lo + (x_hi - x_lo) * i / ticks
+    if x_ticks is None:
+        x_ticks = [(x_lo + (x_hi - x_lo) * i / ticks, f"{x_lo + (x_hi - x_lo) * i / ticks:.3g}")
+                   for i in range(ticks + 1)]
+    for v, text in x_ticks:
         out.append(f'<text x="{_sx(v, x_lo, x_hi):.1f}" y="{H - PAD_B + 14}" '
-                   f'text-anchor="middle">{v:.3g}</text>')
+                   f'text-anchor="middle">{escape(text)}</text>')
     out.append(f'<text x="{(PAD_L + W - PAD_R) / 2:.0f}" y="{H - 4}" text-anchor="middle" '
                f'class="label">{escape(x_label)}</text>')
     out.append(f'<text x="10" y="{(PAD_T + H - PAD_B) / 2:.0f}" text-anchor="middle" '
@@ -88,6 +90,13 @@ def rep_curves_svg(reps: Sequence[dict[str, Any]], title: str) -> str:
                        for t, a in zip(c["t_s"], c["angle_deg"], strict=True))
         body.append(f'<polyline class="rep-curve" points="{pts}" stroke="{colour}" '
                     f'data-rep="{escape(str(rep["id"]))}"/>')
+        brk_t, brk_deg = rep.get("break_t_s"), rep.get("break_angle_deg")
+        if isinstance(brk_t, (int, float)) and isinstance(brk_deg, (int, float)):
+            # Where the athlete stopped controlling the descent (Nordic break point).
+            body.append(f'<circle class="break" cx="{_sx(brk_t - t0, 0, x_hi):.1f}" '
+                        f'cy="{_sy(brk_deg, y_lo, y_hi):.1f}" r="3.5" fill="{colour}">'
+                        f'<title>rep {int(rep["rep_in_set"])} break point {brk_deg:.1f}°'
+                        '</title></circle>')
         legend.append(f'<text x="{W - PAD_R - 4}" y="{PAD_T + 12 + 12 * i}" '
                       f'text-anchor="end" fill="{colour}">rep {int(rep["rep_in_set"])}</text>')
     return _svg(body + legend, title)
@@ -107,7 +116,8 @@ def tempo_bars_svg(reps: Sequence[dict[str, Any]], target_tempo: str | None, tit
     values = [float(r.get("eccentric_s") or 0.0) for r in reps]
     y_hi = _nice_max(max([*values, target or 0.0]) * 1.1)
     n = len(reps)
-    body = _axes("rep", "eccentric time (s)", 0.0, y_hi, 0.5, n + 0.5, ticks=4)
+    body = _axes("rep", "eccentric time (s)", 0.0, y_hi, 0.5, n + 0.5,
+                 x_ticks=[(i + 1.0, str(r.get("rep_in_set", i + 1))) for i, r in enumerate(reps)])
     slot = (W - PAD_L - PAD_R) / n
     for i, (rep, v) in enumerate(zip(reps, values, strict=True)):
         x = PAD_L + i * slot + slot * 0.15
@@ -135,7 +145,9 @@ def trend_svg(history: Sequence[SessionSummary], metric: str, label: str, curren
         return f'<p class="none">no {escape(label)} in these sessions</p>'
     y_hi = _nice_max(max(v for _, v, _ in known) * 1.15)
     n = max(len(history), 2)
-    body = _axes("session", label, 0.0, y_hi, 1, n, ticks=min(4, n - 1))
+    body = _axes("session", label, 0.0, y_hi, 1, n,
+                 x_ticks=[(float(i), str(i)) for i in range(1, n + 1)
+                          if n <= 10 or i in (1, n) or i % 5 == 0])
     line = " ".join(f"{_sx(i + 1, 1, n):.1f},{_sy(v, 0, y_hi):.1f}" for i, v, _ in known)
     body.append(f'<polyline class="trend" points="{line}"/>')
     for i, v, sid in known:
@@ -195,7 +207,7 @@ td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}th{background:#f3
 td:first-child,th:first-child{text-align:left}
 svg{max-width:100%;height:auto;font-size:11px;background:#fff}
 .axis{stroke:#444}.grid{stroke:#e4e4e4}.label{fill:#444;font-size:12px}
-.rep-curve{fill:none;stroke-width:1.6}.trend{fill:none;stroke:#1f77b4;stroke-width:2}
+.rep-curve{fill:none;stroke-width:1.6}.break{stroke:#fff;stroke-width:1}.trend{fill:none;stroke:#1f77b4;stroke-width:2}
 .trend-point{fill:#1f77b4}.trend-point.current{fill:#fff;stroke:#d62728;stroke-width:3}
 .tempo-bar{fill:#1f77b4}.tempo-bar.off{fill:#c62828}
 .target,.baseline{stroke:#2e7d32;stroke-dasharray:6 4;stroke-width:1.5}
@@ -243,7 +255,8 @@ def report_html(detail: dict[str, Any]) -> str:
         parts.append(f"<h2>Set {n}{escape(state)}</h2>")
         parts.append("<div class='charts'><figure>"
                      + rep_curves_svg(in_set, f"set {n}: angle of each rep")
-                     + "<figcaption>angle of each rep from its start</figcaption></figure>"
+                     + "<figcaption>angle of each rep from its start (dots: break "
+                       "points)</figcaption></figure>"
                      + "<figure>" + tempo_bars_svg(in_set, s.target_tempo,
                                                    f"set {n}: eccentric time per rep")
                      + "<figcaption>eccentric time per rep (red: off the target tempo)"
