@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 CURVE_HZ = 10.0
 # Live samples kept back for the next rep's curve (s of stream): longer than any rep.
 TRACE_KEEP_S = 60.0
-# Events queued beyond this while the database is stuck are dropped (and counted).
-QUEUE_MAX = 20000
+# Live samples are dropped while this many events wait for the writer (a locked file):
+# about half an hour of 10 Hz samples. Decided events (a few a minute) are never dropped.
+LIVE_BACKLOG_MAX = 20000
 # How long to wait before retrying a batch the database refused as locked (s).
 RETRY_S = 0.5
 
@@ -67,7 +68,7 @@ class HistorySink:
         except sqlite3.Error as exc:
             self._conn.close()
             raise store.HistoryError(f"{path}: cannot record the session: {exc}") from None
-        self._queue: queue.Queue[object] = queue.Queue(QUEUE_MAX)
+        self._queue: queue.Queue[object] = queue.Queue()
         self._trace: deque[tuple[float, float]] = deque()
         self._dropped = 0
         self._warned: set[str] = set()
@@ -79,21 +80,23 @@ class HistorySink:
     # -------------------------------------------------------------- Sink protocol
 
     def publish_event(self, event: Event) -> None:
-        if event.get("type") not in ("rep", "set", "hold", "bout", "live", "status"):
+        kind = event.get("type")
+        if kind not in ("rep", "set", "hold", "bout", "live", "status"):
             return
-        try:
-            self._queue.put_nowait(event)
-        except queue.Full:
+        if kind == "live" and self._queue.qsize() >= LIVE_BACKLOG_MAX:
+            # Behind (a locked file, a replay far faster than real time): angle samples
+            # give way, so memory stays bounded; decided events are always kept.
             self._dropped += 1
-            self._warn_once("full", f"{self.path}: history writer is behind; events are "
-                                    "being dropped (measurement goes on)")
+            self._warn_once("behind", f"{self.path}: history writer is behind; some rep "
+                                      "angle curves will be missing (measurement goes on)")
+            return
+        self._queue.put_nowait(event)
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Store what is queued, mark the session ended, close the file."""
         if not self._thread.is_alive():
             return
-        with contextlib.suppress(queue.Full):
-            self._queue.put(_STOP, timeout=timeout_s)
+        self._queue.put(_STOP)
         self._thread.join(timeout_s)
         if self._thread.is_alive():
             self._warn(f"{self.path}: history writer did not finish in {timeout_s:g} s; "
