@@ -193,3 +193,27 @@ def test_csv_export_baseline_and_trend(tmp_path: Path) -> None:
     assert "x@r" not in table.stdout
     none = cli("history", "nobody", "--db", str(db))
     assert none.returncode == 1 and "no sessions for athlete 'nobody'" in none.stderr
+
+
+def test_dashboard_history_json(tmp_path: Path) -> None:
+    from http import HTTPStatus
+
+    from eccentric.app.dashboard.server import history_json
+
+    assert history_json(None)[0] == HTTPStatus.NOT_FOUND
+    db = tmp_path / "history.sqlite"
+    status, body = history_json(db)
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE and str(db) in json.loads(body)["error"]
+    _session(db, "s@1", "ana", [_rep("s@1", 1, 1, "left", 3.0, 10.0, 35.0),
+                                _rep("s@1", 1, 2, "right", 2.0, 20.0, 37.0)])
+    status, body = history_json(db)
+    doc = json.loads(body)["athletes"]["ana"]["nordic_curl"]
+    assert status == HTTPStatus.OK
+    (s,) = doc["sessions"]
+    assert (s["reps"], s["break_angle_deg"], s["asymmetry_band"]) == (2, 36.0, "red")
+    assert doc["trend"]["break_angle_deg"]["baseline"] == 36.0
+    db.write_bytes(os.urandom(4096))
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    status, body = history_json(db)
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE and str(db) in json.loads(body)["error"]
