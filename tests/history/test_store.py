@@ -204,10 +204,11 @@ def test_dashboard_history_json(tmp_path: Path) -> None:
     db = tmp_path / "history.sqlite"
     status, body = history_json(db)
     assert status == HTTPStatus.SERVICE_UNAVAILABLE and str(db) in json.loads(body)["error"]
-    _session(db, "s@1", "ana", [_rep("s@1", 1, 1, "left", 3.0, 10.0, 35.0),
-                                _rep("s@1", 1, 2, "right", 2.0, 20.0, 37.0)])
+    _session(db, "s@1", "Ana/B+", [_rep("s@1", 1, 1, "left", 3.0, 10.0, 35.0),
+                                   _rep("s@1", 1, 2, "right", 2.0, 20.0, 37.0)])
     status, body = history_json(db)
-    doc = json.loads(body)["athletes"]["ana"]["nordic_curl"]
+    # Keyed as the page knows the athlete: by the MQTT topic level.
+    doc = json.loads(body)["athletes"]["Ana_B_"]["nordic_curl"]
     assert status == HTTPStatus.OK
     (s,) = doc["sessions"]
     assert (s["reps"], s["break_angle_deg"], s["asymmetry_band"]) == (2, 36.0, "red")

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from eccentric import __version__
 from eccentric.core.errors import EccentricError
 from eccentric.mqtt.config import parse_broker_url
-from eccentric.mqtt.topics import DEFAULT_BASE, sanitize_base
+from eccentric.mqtt.topics import DEFAULT_BASE, sanitize_base, sanitize_segment
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
@@ -140,7 +140,11 @@ def history_json(db: Path | None) -> tuple[HTTPStatus, bytes]:
             conn.close()
     except store.HistoryError as exc:
         return HTTPStatus.SERVICE_UNAVAILABLE, json.dumps({"error": str(exc)}).encode()
-    return HTTPStatus.OK, json.dumps(doc).encode()
+    # The page knows athletes by their topic level (``Bo/Test`` publishes as ``Bo_Test``).
+    by_topic: dict[str, dict[str, object]] = {}
+    for name, exercises in doc["athletes"].items():
+        by_topic.setdefault(sanitize_segment(name), {}).update(exercises)
+    return HTTPStatus.OK, json.dumps({"athletes": by_topic}).encode()
 
 
 class _Server(ThreadingHTTPServer):
