@@ -9,6 +9,7 @@ import io
 import json
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def test_lock_during_a_session_never_blocks_and_loses_nothing(tmp_path: Path) ->
     warnings: list[str] = []
     sink = HistorySink(db, session_id="s@1", athlete="ana", exercise="nordic_curl",
                        warn=warnings.append)
-    holder = sqlite3.connect(db, isolation_level=None, timeout=0.1)
+    holder = sqlite3.connect(db, isolation_level=None, timeout=0.1, check_same_thread=False)
     holder.execute("BEGIN EXCLUSIVE")  # another writer holds the file for 2.5 s
     t0 = time.perf_counter()
     for n in range(1, 6):
@@ -105,12 +106,25 @@ def test_lock_during_a_session_never_blocks_and_loses_nothing(tmp_path: Path) ->
     publish_s = time.perf_counter() - t0
     time.sleep(2.5)
     holder.execute("ROLLBACK")
-    holder.close()
+    conn = store.connect(db, create=False)
+    deadline = time.monotonic() + 3.0  # the writer retries every 0.5 s
+    while conn.execute("SELECT COUNT(*) FROM reps").fetchone()[0] < 5:
+        assert time.monotonic() < deadline, "the writer did not catch up after the lock"
+        time.sleep(0.05)
+    conn.close()
+    # Locked again while the session closes: close() keeps trying until it is free.
+    sink.publish_event(_rep("s@1", 1, 6, None, 3.0, 60.0))
+    holder.execute("BEGIN EXCLUSIVE")
+    release = threading.Timer(1.5, holder.execute, ["ROLLBACK"])
+    release.start()
     sink.close()
+    release.join()
+    holder.close()
     assert publish_s < 0.05  # queued, not waiting for the lock
     assert any("locked" in w and str(db) in w for w in warnings)
     conn = store.connect(db, create=False)
-    assert conn.execute("SELECT COUNT(*) FROM reps").fetchone()[0] == 5
+    assert conn.execute("SELECT COUNT(*) FROM reps").fetchone()[0] == 6
+    assert conn.execute("SELECT end_reason FROM sessions").fetchone()[0] == "closed"
     conn.close()
 
 

@@ -18,6 +18,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -34,8 +35,10 @@ TRACE_KEEP_S = 60.0
 # Live samples are dropped while this many events wait for the writer (a locked file):
 # about half an hour of 10 Hz samples. Decided events (a few a minute) are never dropped.
 LIVE_BACKLOG_MAX = 20000
-# How long to wait before retrying a batch the database refused as locked (s).
+# How long to wait before retrying a batch the database refused as locked (s), and for
+# how long to go on retrying once the session is closed (s; close() waits 5 s).
 RETRY_S = 0.5
+CLOSE_RETRY_S = 3.5
 
 Warn = Callable[[str], None]
 _STOP = object()
@@ -107,7 +110,8 @@ class HistorySink:
     def _write_loop(self) -> None:
         stopping = False
         pending: list[Event] = []
-        while not stopping:
+        give_up = float("inf")
+        while not stopping or (pending and time.monotonic() < give_up):
             batch: list[object] = []
             # With a batch waiting for a locked database, retry it every RETRY_S.
             with contextlib.suppress(queue.Empty):
@@ -119,7 +123,8 @@ class HistorySink:
                     break
             for it in batch:
                 if it is _STOP:
-                    stopping = True
+                    # Closing on a locked file: keep trying for most of close()'s wait.
+                    stopping, give_up = True, time.monotonic() + CLOSE_RETRY_S
                 else:
                     assert isinstance(it, dict)
                     pending.append(it)
@@ -143,7 +148,7 @@ class HistorySink:
             if "locked" in str(exc) or "busy" in str(exc):
                 self._warn_once("locked", f"{self.path}: history database is locked by "
                                           "another program; will retry (measurement goes on)")
-                return [] if final else events
+                return events
             self._warn_once("error", f"{self.path}: cannot write history: {exc}")
             return []
         except sqlite3.Error as exc:
