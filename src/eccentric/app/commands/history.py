@@ -37,12 +37,14 @@ def run(args: argparse.Namespace) -> int:
     conn = connect(path, create=False)
     try:
         summaries = queries.sessions(conn, args.athlete, args.exercise)
+        known = sorted({s.athlete for s in queries.sessions(conn)}) if not summaries else []
     finally:
         conn.close()
     if not summaries:
         who = f" for athlete {args.athlete!r}" if args.athlete else ""
         raise HistoryError(f"{path}: no sessions{who}"
-                           + (f" of {args.exercise}" if args.exercise else ""))
+                           + (f" of {args.exercise}" if args.exercise else "")
+                           + (f" (athletes: {', '.join(known)})" if known else ""))
     if args.csv is not None:
         write_csv(summaries, args.csv)
         return 0
@@ -73,6 +75,7 @@ def _fmt(v: float | None, nd: int = 1, sign: bool = False) -> str:
 
 
 def print_tables(summaries: list[Any]) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -82,25 +85,31 @@ def print_tables(summaries: list[Any]) -> None:
     groups: dict[tuple[str, str], list[Any]] = {}
     for s in summaries:
         groups.setdefault((s.athlete, s.exercise), []).append(s)
+    # A narrow terminal (80 columns) gets the date only and no ROM, so the figures and
+    # the status keep their room; the session id folds.
+    wide = console.width >= 110
+    cols = ["started UTC", "session", "sets", "reps", "ecc s", "break °",
+            *(["ROM °"] if wide else []), "L/R %", "status"]
     for (athlete, exercise), items in groups.items():
-        table = Table(title=f"{athlete} — {exercise.replace('_', ' ')}", title_justify="left")
-        for col in ("started (UTC)", "session", "sets", "reps", "ecc s", "break °", "ROM °",
-                    "L/R asym %", "status"):
-            left = col in ("session", "status", "started (UTC)")
-            table.add_column(col, justify="left" if left else "right",
-                             no_wrap=col in ("session", "started (UTC)"))
+        table = Table(title=f"{athlete} — {exercise.replace('_', ' ')}", title_justify="left",
+                      box=box.SIMPLE_HEAD, pad_edge=False)
+        for col in cols:
+            table.add_column(col, justify="left" if col in ("session", "status", "started UTC")
+                             else "right", no_wrap=col != "session", overflow="fold",
+                             min_width=12 if col == "session" else None)
         for s in items:
             m = s.metrics
             asym = _fmt(m.get("asymmetry_pct"))
             if s.band is not None:
                 asym = f"[{BAND_STYLE[s.band]}]{asym} {s.band}[/]"
-            table.add_row(s.started_utc[:16].replace("T", " "), s.id, str(s.sets),
-                          str(s.reps or s.holds or s.bouts), _fmt(m.get("eccentric_s"), 2),
-                          _fmt(m.get("break_angle_deg")), _fmt(m.get("rom_deg"), 0), asym,
-                          s.status)
+            row = [s.started_utc[:16 if wide else 10].replace("T", " "), s.id, str(s.sets),
+                   str(s.reps or s.holds or s.bouts), _fmt(m.get("eccentric_s"), 2),
+                   _fmt(m.get("break_angle_deg")),
+                   *([_fmt(m.get("rom_deg"), 0)] if wide else []), asym, s.status]
+            table.add_row(*row)
         console.print(table)
         trend = Table(title=f"baseline (median of first {queries.BASELINE_SESSIONS}) and trend",
-                      title_justify="left")
+                      title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
         for col in ("metric", "sessions", "baseline", "latest", "change %", "per session"):
             trend.add_column(col, justify="left" if col == "metric" else "right")
         labels = dict(queries.METRICS)
