@@ -168,7 +168,9 @@ def balance_svg(left: float | None, right: float | None, unit: str, title: str) 
     """Left and right mean (eccentric time, or hold duration) as two horizontal bars,
     coloured by the asymmetry band."""
     if left is None or right is None:
-        return '<p class="none">one side only: no left/right balance</p>'
+        what = ("one side only" if (left is None) != (right is None)
+                else "no single-leg work (both legs, or no side given)")
+        return f'<p class="none">{what}: no left/right balance</p>'
     pct = 100.0 * abs(left - right) / max(left, right, 1e-9)
     band = asymmetry_band(pct) or "green"
     hi = _nice_max(max(left, right) * 1.1)
