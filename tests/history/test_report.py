@@ -46,3 +46,20 @@ def test_report_charts_follow_the_data(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "no session 'nope'" in missing.stderr
     bad_dir = cli("report", "latest", "--db", str(db), "--html", str(tmp_path / "no" / "r.html"))
     assert bad_dir.returncode == 1 and "cannot write the report" in bad_dir.stderr
+
+
+def test_one_leg_per_session_pairs_with_the_other_legs_session(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite"
+    _session(db, "left@r", "cy", [_rep("left@r", 1, 1, "left", 3.0, 10.0),
+                                  _rep("left@r", 1, 2, "left", 3.0, 20.0)])
+    _session(db, "right@r", "cy", [_rep("right@r", 1, 1, "right", 2.0, 10.0)])
+    _session(db, "both@r", "cy", [_rep("both@r", 1, 1, None, 2.0, 10.0)])
+    out = cli("history", "cy", "--db", str(db), "--csv", "-")
+    rows = [line.split(",") for line in out.stdout.strip().splitlines()[1:]]
+    # Right 2.0 s against left 3.0 s: 33.3 %, red, on the later (right) session only.
+    assert [(r[1], r[-2], r[-1]) for r in rows] == [
+        ("left@r", "", ""), ("right@r", "33.333", "red"), ("both@r", "", "")]
+    page = tmp_path / "r.html"
+    assert cli("report", "right@r", "--db", str(db), "--html", str(page)).returncode == 0
+    html = page.read_text(encoding="utf-8")
+    assert "asymmetry 33.3 % (red)" in html and "the other leg from session left@r" in html

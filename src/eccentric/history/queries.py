@@ -4,9 +4,10 @@ left/right asymmetry band.
 Per session: the mean eccentric time (s), break-point angle (deg, Nordic curls) and
 range of motion (deg) of its reps, and the L/R asymmetry (%) = 100·|L − R| / max(L, R)
 of the per-side mean eccentric time (hold duration for timed holds), when both sides
-were done. Baseline: the median of the athlete's first ``BASELINE_SESSIONS`` sessions of
-that exercise; trend: the least-squares slope per session over all of them, and the
-latest session's change from the baseline (%).
+were done (in the session, or one leg per session: see ``pair_sides``). Baseline: the
+median of the athlete's first ``BASELINE_SESSIONS`` sessions of that exercise; trend:
+the least-squares slope per session over all of them, and the latest session's change
+from the baseline (%).
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import json
 import sqlite3
 import statistics
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from eccentric.history.store import rows
 
 BASELINE_SESSIONS = 3
+# A one-leg session pairs with the other leg's session started at most this long before.
+PAIR_WINDOW_H = 12.0
 # Asymmetry bands (%): below GREEN_MAX green, up to AMBER_MAX amber, above red.
 GREEN_MAX_PCT = 10.0
 AMBER_MAX_PCT = 25.0
@@ -62,6 +66,10 @@ class SessionSummary:
     holds: int
     bouts: int
     metrics: dict[str, float | None] = field(default_factory=dict)
+    # Mean eccentric time (hold duration) per side, s; None for a side not done.
+    side_means: dict[str, float | None] = field(default_factory=dict)
+    # The other leg's session this one's asymmetry was measured against (see pair_sides).
+    paired_with: str | None = None
 
     @property
     def status(self) -> str:
@@ -102,7 +110,35 @@ def sessions(conn: sqlite3.Connection, athlete: str | None = None,
         params.append(exercise)
     sql = ("SELECT * FROM sessions" + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY started_utc, id")
-    return [_summary(conn, s) for s in rows(conn, sql, params)]
+    return pair_sides([_summary(conn, s) for s in rows(conn, sql, params)])
+
+
+def pair_sides(summaries: list[SessionSummary]) -> list[SessionSummary]:
+    """Single-leg work is often recorded one leg per session: a session of one side only
+    takes its asymmetry from the latest earlier session of the same athlete and exercise
+    that had only the other side, started at most ``PAIR_WINDOW_H`` before it."""
+    last_single: dict[tuple[str, str, str], SessionSummary] = {}
+    for s in summaries:
+        sides = [k for k in ("left", "right") if s.side_means.get(k) is not None]
+        if len(sides) == 1:
+            other = last_single.get((s.athlete, s.exercise, "right" if sides == ["left"]
+                                     else "left"))
+            if other is not None and _hours_between(other.started_utc, s.started_utc) \
+                    <= PAIR_WINDOW_H:
+                means = {k: v for d in (other.side_means, s.side_means)
+                         for k, v in d.items() if v is not None}
+                s.metrics["asymmetry_pct"] = asymmetry_pct(means.get("left"), means.get("right"))
+                s.paired_with = other.id
+            last_single[(s.athlete, s.exercise, sides[0])] = s
+    return summaries
+
+
+def _hours_between(a_utc: str, b_utc: str) -> float:
+    try:
+        return (datetime.fromisoformat(b_utc) - datetime.fromisoformat(a_utc)
+                ).total_seconds() / 3600.0
+    except ValueError:
+        return float("inf")
 
 
 def _summary(conn: sqlite3.Connection, s: dict[str, Any]) -> SessionSummary:
@@ -131,7 +167,7 @@ def _summary(conn: sqlite3.Connection, s: dict[str, Any]) -> SessionSummary:
         id=sid, athlete=s["athlete"], exercise=s["exercise"], started_utc=s["started_utc"],
         ended_utc=s["ended_utc"], end_reason=s["end_reason"], target_tempo=s["target_tempo"],
         sets=int(n_sets) + int(open_sets), reps=len(reps), holds=len(holds), bouts=int(n_bouts),
-        metrics=metrics)
+        metrics=metrics, side_means=per_side)
 
 
 @dataclass(frozen=True)
@@ -205,6 +241,8 @@ def session_detail(conn: sqlite3.Connection, session_id: str) -> dict[str, Any]:
         conn, "SELECT data FROM bouts WHERE session_id = ? ORDER BY set_number, start_s",
         [session_id])]
     history = sessions(conn, summary.athlete, summary.exercise)
+    # The same session as the history sees it (its asymmetry may come from a pairing).
+    summary = next((h for h in history if h.id == session_id), summary)
     return {"summary": summary, "sets": sets, "reps": reps, "holds": holds, "bouts": bouts,
             "history": history}
 

@@ -281,9 +281,15 @@ def report_html(detail: dict[str, Any]) -> str:
     else:
         left, right = _side_means(detail["holds"], "duration_s")
         unit = "s hold"
+    other = next((h for h in history if h.id == s.paired_with), None)
+    note = ""
+    if other is not None:  # one leg per session: the other leg's from its session
+        left = left if left is not None else other.side_means.get("left")
+        right = right if right is not None else other.side_means.get("right")
+        note = f"; the other leg from session {escape(other.id)}"
     parts.append("<figure>" + balance_svg(left, right, unit, "left/right balance")
-                 + "<figcaption>bands: &lt; 10 % green, 10–25 % amber, &gt; 25 % red"
-                   "</figcaption></figure>")
+                 + "<figcaption>bands: &lt; 10 % green, 10–25 % amber, &gt; 25 % red" + note
+                 + "</figcaption></figure>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
