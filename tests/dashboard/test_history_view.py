@@ -24,6 +24,8 @@ CARD = f"[data-athlete='{ATHLETE}']"
 CHART = f"{CARD} svg.history-chart"
 EARLIER = ["nordic_thigh_polar104", "nordic_thigh_witmotion", "nordic_thigh_movesense_slow"]
 TODAY = "nordic_thigh_polar52_basic"  # one set of 6 reps
+# A second athlete, one leg per session: her right-leg session pairs with the left one.
+SINGLE = ("carla", "ball_single_left_ankle_polar104", "ball_single_right_shank_witmotion")
 POINTS_JS = """svg => [...svg.querySelectorAll('circle.hist-point')].map(c =>
   c.querySelector('title').textContent)"""
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
@@ -60,6 +62,9 @@ def test_history_chart_at_desktop_and_phone_widths(browser: Any,  # noqa: F811
         assert out.returncode == 0, out.stderr
     earlier = _break_angles(db)
     assert len(earlier) == 3
+    out = cli("replay", _recording(SINGLE[1]), "--athlete", SINGLE[0], "--history", str(db),
+              "--json")
+    assert out.returncode == 0, out.stderr
 
     server = DashboardServer(DashboardConfig(mosquitto.ws_url, base=BASE, history_db=db),
                              0).start()
@@ -67,12 +72,18 @@ def test_history_chart_at_desktop_and_phone_widths(browser: Any,  # noqa: F811
     page_errors: list[str] = []
     page.on("pageerror", lambda e: page_errors.append(str(e)))
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path))
-    pub = subprocess.Popen(
-        [sys.executable, "-m", "eccentric", "replay", _recording(TODAY), "--speed", "25",
-         "--athlete", ATHLETE, "--target-tempo", "3-1-2-0", "--run-id", "today",
-         "--history", str(db), "--broker", mosquitto.url, "--mqtt-base", BASE,
-         "--mqtt-queue", str(tmp_path / "q.sqlite3"), "--mqtt-client-id", "histtest-pub"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+    def publish(recording: str, athlete: str, n: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "eccentric", "replay", _recording(recording), "--speed",
+             "25", "--athlete", athlete, "--target-tempo", "3-1-2-0", "--history", str(db),
+             "--broker", mosquitto.url, "--mqtt-base", BASE,
+             "--mqtt-queue", str(tmp_path / f"q{n}.sqlite3"),
+             "--mqtt-client-id", f"histtest-pub{n}"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+    pub = publish(TODAY, ATHLETE, 1)
+    pub2 = publish(SINGLE[2], SINGLE[0], 2)
     try:
         page.goto(server.url)
         # While today's set runs: the three earlier sessions (today's has no reps yet).
@@ -91,6 +102,24 @@ def test_history_chart_at_desktop_and_phone_widths(browser: Any,  # noqa: F811
         median = sorted(earlier)[1]
         assert line.startswith("4 sessions · baseline ") and f"{median:.1f}°" in line
         assert "Break angle per session · nordic curl" in page.inner_text(f"{CARD} .history")
+        # Carla: eccentric time (no break angle in ball curls), and the L/R band of her
+        # right-leg session against the left-leg one, as the database computes it.
+        _, err = pub2.communicate(timeout=60)
+        assert pub2.returncode == 0, err.decode(errors="replace")
+        conn = store.connect(db, create=False)
+        try:
+            latest = queries.sessions(conn, SINGLE[0])[-1]
+        finally:
+            conn.close()
+        pct, band = latest.metrics["asymmetry_pct"], latest.band
+        assert pct is not None and band is not None
+        other = f"[data-athlete='{SINGLE[0]}']"
+        page.wait_for_selector(f"{other} [data-field='history-line'] .band[data-band='{band}']",
+                               timeout=30_000)
+        assert f"L/R {pct:.1f} %" in page.inner_text(f"{other} .band")
+        assert "Eccentric time per session" in page.inner_text(f"{other} .history")
+        assert page.eval_on_selector(f"{other} svg.history-chart",
+                                     "svg => svg.dataset.points") == "2"
         for label, (w, h) in SIZES.items():
             page.set_viewport_size({"width": w, "height": h})
             page.locator(f"{CARD} .history").scroll_into_view_if_needed()
@@ -107,8 +136,9 @@ def test_history_chart_at_desktop_and_phone_widths(browser: Any,  # noqa: F811
                 (Path(target) / shot.name).write_bytes(shot.read_bytes())
         assert page_errors == []
     finally:
-        if pub.poll() is None:
-            pub.kill()
-            pub.wait()
+        for p in (pub, pub2):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         page.close()
         server.stop()
