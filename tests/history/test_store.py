@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import sqlite3
@@ -232,3 +233,31 @@ def test_dashboard_history_json(tmp_path: Path) -> None:
         Path(str(db) + suffix).unlink(missing_ok=True)
     status, body = history_json(db)
     assert status == HTTPStatus.SERVICE_UNAVAILABLE and str(db) in json.loads(body)["error"]
+
+
+def test_history_changes_nothing_a_replay_prints(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite"
+    plain = cli("replay", str(RECORDING), "--json", "--run-id", "c")
+    kept = cli("replay", str(RECORDING), "--json", "--run-id", "c", "--history", str(db))
+    assert kept.returncode == 0 and kept.stderr == ""
+    # The rep curves need angle samples: the pipeline makes them, the output hides them.
+    assert kept.stdout == plain.stdout
+    reps = [json.loads(line) for line in plain.stdout.splitlines()
+            if json.loads(line)["type"] == "rep"]
+    conn = store.connect(db, create=False)
+    try:
+        stored = {json.loads(r[0])["id"]: json.loads(r[0])
+                  for r in conn.execute("SELECT data FROM reps")}
+        curves = {r[0]: (json.loads(r[1]), json.loads(r[2]))
+                  for r in conn.execute("SELECT rep_id, t_s, angle_deg FROM rep_curves")}
+    finally:
+        conn.close()
+    assert len(reps) >= 5 and stored == {r["id"]: r for r in reps}  # each event, unchanged
+    assert set(curves) == set(stored)
+    for rep in reps:  # each curve is its own rep's stretch, at about 10 Hz
+        t, angle = curves[rep["id"]]
+        assert rep["start_s"] <= t[0] < rep["start_s"] + 0.15
+        assert rep["end_s"] - 0.15 < t[-1] <= rep["end_s"]
+        steps = [b - a for a, b in itertools.pairwise(t) if b - a < 0.2]  # not gaps
+        assert len(steps) > 20 and 0.095 < sum(steps) / len(steps) < 0.105
+        assert abs(max(angle) - min(angle) - rep["rom_deg"]) < 5.0

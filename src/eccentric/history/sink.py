@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 # Per-rep angle curves are kept at this rate (Hz): enough to draw a rep (2–8 s) smoothly.
 CURVE_HZ = 10.0
+# The live-sample rate to ask the pipeline for when nothing else does (Hz): its throttle
+# takes the first sample after each period, so twice the curve rate lets the sink keep
+# 10 Hz on its own grid whatever the sensor's rate (52 Hz data at 10 Hz gives 8.7 Hz).
+TRACE_HZ = 2 * CURVE_HZ
 # Live samples kept back for the next rep's curve (s of stream): longer than any rep.
 TRACE_KEEP_S = 60.0
 # Live samples are dropped while this many events wait for the writer (a locked file):
@@ -73,6 +77,7 @@ class HistorySink:
             raise store.HistoryError(f"{path}: cannot record the session: {exc}") from None
         self._queue: queue.Queue[object] = queue.Queue()
         self._trace: deque[tuple[float, float]] = deque()
+        self._next_trace_t = float("-inf")
         self._dropped = 0
         self._warned: set[str] = set()
         self.stored = 0
@@ -191,8 +196,13 @@ class HistorySink:
         t, angle = ev.get("t_s"), ev.get("angle_deg")
         if not isinstance(t, (int, float)) or not isinstance(angle, (int, float)):
             return
-        if self._trace and t < self._trace[-1][0] + 1.0 / CURVE_HZ - 1e-6:
-            return  # decimate to CURVE_HZ
+        if t < self._next_trace_t:
+            return  # decimated to CURVE_HZ on a fixed grid
+        step = 1.0 / CURVE_HZ
+        # On a grid of CURVE_HZ from the first sample; restarted after a gap. (A retried
+        # batch brings its samples again: they are before the grid point, skipped above.)
+        due = self._next_trace_t
+        self._next_trace_t = t + step if t >= due + step else due + step
         self._trace.append((float(t), float(angle)))
         while self._trace and self._trace[0][0] < t - TRACE_KEEP_S:
             self._trace.popleft()

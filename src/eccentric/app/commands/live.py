@@ -251,7 +251,7 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
     from eccentric.ble.link import HostClock, LinkOptions
     from eccentric.ble.scan import resolve
     from eccentric.devices import registry
-    from eccentric.history.sink import CURVE_HZ
+    from eccentric.history.sink import TRACE_HZ
     from eccentric.io.console_sink import ConsoleSink
 
     config, given = resolve_args(args)
@@ -297,7 +297,7 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
             if history is not None:
                 sinks.append(history)
                 if not live_hz:  # the history's rep curves need the angle; not shown
-                    session = replace(session, live_hz=CURVE_HZ)
+                    session = replace(session, live_hz=TRACE_HZ)
                     sinks[0] = _Tagged(out, p.athlete if len(plans) > 1 else None,
                                        hide_live=True)
             runners.append(DeviceRunner(

@@ -89,7 +89,7 @@ def _csv_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from eccentric.history.sink import CURVE_HZ
+    from eccentric.history.sink import TRACE_HZ
     from eccentric.io.console_sink import ConsoleSink  # rich
 
     path = Path(args.path)
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         if history is not None:
             sinks.append(history)
             if not live_hz:  # the history's rep curves need the angle; not shown
-                live_hz, shown = CURVE_HZ, frozenset(get_args(EventType)) - {"live"}
+                live_hz, shown = TRACE_HZ, frozenset(get_args(EventType)) - {"live"}
         sinks.insert(0, JsonLinesSink(sys.stdout, shown) if args.json else ConsoleSink())
         replay(path, args, sinks, live_hz=live_hz)
     except EccentricError as exc:
