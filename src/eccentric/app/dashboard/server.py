@@ -132,6 +132,8 @@ def history_json(db: Path | None) -> tuple[HTTPStatus, bytes]:
         return HTTPStatus.NOT_FOUND, json.dumps({"error": "no history database"}).encode()
     from eccentric.history import queries, store
 
+    if not db.exists():  # nothing recorded yet: an empty history, not an error
+        return HTTPStatus.OK, json.dumps({"athletes": {}}).encode()
     try:
         conn = store.connect(db, create=False, timeout_s=0.5)
         try:
