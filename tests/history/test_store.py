@@ -260,3 +260,23 @@ def test_history_changes_nothing_a_replay_prints(tmp_path: Path) -> None:
         steps = [b - a for a, b in itertools.pairwise(t) if b - a < 0.2]  # not gaps
         assert len(steps) > 20 and 0.095 < sum(steps) / len(steps) < 0.105
         assert abs(max(angle) - min(angle) - rep["rom_deg"]) < 5.0
+
+
+def test_corrupt_pages_in_a_good_file(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite"
+    reps = [_rep("s@1", 1, n, None, 3.0, 10.0 * n, 40.0) for n in range(1, 41)]
+    _session(db, "s@1", "ana", reps)
+    assert not Path(str(db) + "-wal").exists() or Path(str(db) + "-wal").stat().st_size == 0
+    size = db.stat().st_size
+    assert size >= 6 * 4096
+    with db.open("r+b") as f:  # the header stays, pages further in are garbage
+        f.seek(2 * 4096)
+        f.write(os.urandom(size - 3 * 4096))
+    for args in (("history",), ("report", "latest"), ("history", "--csv", "-")):
+        res = cli(*args, "--db", str(db))
+        assert res.returncode == 1, res.stdout
+        assert res.stderr.count("\n") == 1 and str(db) in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr
+    out = cli("replay", str(RECORDING), "--json", "--history", str(db))
+    assert out.returncode == 0 and "rep" in out.stdout
+    assert str(db) in out.stderr and "without history" in out.stderr

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -109,10 +110,12 @@ def connect(path: Path, *, create: bool, timeout_s: float = 1.0) -> sqlite3.Conn
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn, path)
-        # A corrupt page elsewhere in the file would otherwise surface mid-session.
-        check = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise HistoryError(f"{path}: history database is corrupt ({check})")
+        if create:
+            # A writer checks the whole file before a session (a corrupt page would
+            # otherwise surface mid-session); readers meet one through ``reading``.
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise HistoryError(f"{path}: history database is corrupt ({check})")
     except sqlite3.OperationalError as exc:
         conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
@@ -126,6 +129,24 @@ def connect(path: Path, *, create: bool, timeout_s: float = 1.0) -> sqlite3.Conn
         conn.close()
         raise
     return conn
+
+
+@contextmanager
+def reading(path: Path, timeout_s: float = 1.0) -> Iterator[sqlite3.Connection]:
+    """A connection for queries; any database error on the way is a HistoryError
+    naming the file."""
+    conn = connect(path, create=False, timeout_s=timeout_s)
+    try:
+        yield conn
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise HistoryError(f"{path}: history database is locked by another program "
+                               f"(waited {timeout_s:g} s)") from None
+        raise HistoryError(f"{path}: cannot read history database: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise HistoryError(f"{path}: history database is corrupt ({exc})") from None
+    finally:
+        conn.close()
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -31,15 +31,12 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from eccentric.history import queries
-    from eccentric.history.store import HistoryError, connect
+    from eccentric.history.store import HistoryError, reading
 
     path = db_path(args)
-    conn = connect(path, create=False)
-    try:
+    with reading(path) as conn:
         summaries = queries.sessions(conn, args.athlete, args.exercise)
         known = sorted({s.athlete for s in queries.sessions(conn)}) if not summaries else []
-    finally:
-        conn.close()
     if not summaries:
         who = f" for athlete {args.athlete!r}" if args.athlete else ""
         raise HistoryError(f"{path}: no sessions{who}"

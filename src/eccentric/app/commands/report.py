@@ -27,18 +27,15 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from eccentric.history import queries
     from eccentric.history.report import report_html
-    from eccentric.history.store import HistoryError, connect
+    from eccentric.history.store import HistoryError, reading
 
     path = db_path(args)
-    conn = connect(path, create=False)
-    try:
+    with reading(path) as conn:
         sid = queries.resolve_session(conn, args.session)
         if sid is None:
             raise HistoryError(f"{path}: no session {args.session!r} (see 'eccentric "
                                "history' for the ids)")
         detail = queries.session_detail(conn, sid)
-    finally:
-        conn.close()
     if args.html is not None:
         try:
             args.html.write_text(report_html(detail), encoding="utf-8")

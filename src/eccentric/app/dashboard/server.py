@@ -135,11 +135,8 @@ def history_json(db: Path | None) -> tuple[HTTPStatus, bytes]:
     if not db.exists():  # nothing recorded yet: an empty history, not an error
         return HTTPStatus.OK, json.dumps({"athletes": {}}).encode()
     try:
-        conn = store.connect(db, create=False, timeout_s=0.5)
-        try:
+        with store.reading(db, timeout_s=0.5) as conn:
             doc = queries.history_doc(conn)
-        finally:
-            conn.close()
     except store.HistoryError as exc:
         return HTTPStatus.SERVICE_UNAVAILABLE, json.dumps({"error": str(exc)}).encode()
     # The page knows athletes by their topic level (``Bo/Test`` publishes as ``Bo_Test``).
