@@ -79,6 +79,12 @@ def test_sigkill_mid_set_keeps_every_rep_decided_a_second_before(tmp_path: Path)
     assert values["status"] == "interrupted"
     assert int(values["reps"]) == len(stored) and values["sets"] == "1"
 
+    out = cli("history", "--db", str(db), "--sets", "--csv", "-")
+    assert out.returncode == 0, out.stderr
+    header, row = out.stdout.strip().splitlines()
+    values = dict(zip(header.split(","), row.split(","), strict=True))
+    assert (values["set"], values["status"], int(values["reps"])) == ("1", "open", len(stored))
+
     page = tmp_path / "report.html"
     out = cli("report", "latest", "--db", str(db), "--html", str(page))
     assert out.returncode == 0, out.stderr

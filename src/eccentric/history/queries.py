@@ -247,6 +247,28 @@ def session_detail(conn: sqlite3.Connection, session_id: str) -> dict[str, Any]:
             "history": history}
 
 
+def set_rows(conn: sqlite3.Connection, summaries: list[SessionSummary]) -> list[dict[str, Any]]:
+    """One row per set of ``summaries``' sessions, from its reps (so a set the session
+    stopped inside is listed too, as ``open``): side, reps, means (s, deg), reps off the
+    target tempo."""
+    out: list[dict[str, Any]] = []
+    for s in summaries:
+        closed = {int(r["number"]) for r in rows(conn, "SELECT number FROM sets "
+                                                       "WHERE session_id = ?", [s.id])}
+        for r in rows(conn, """SELECT set_number, GROUP_CONCAT(DISTINCT side) AS sides,
+                COUNT(*) AS reps, AVG(eccentric_s) AS ecc, AVG(break_angle_deg) AS brk,
+                AVG(rom_deg) AS rom, SUM(within_target_tempo = 0) AS off
+                FROM reps WHERE session_id = ? GROUP BY set_number ORDER BY set_number""",
+                      [s.id]):
+            out.append({"athlete": s.athlete, "session": s.id, "exercise": s.exercise,
+                        "set": int(r["set_number"]), "side": r["sides"], "reps": int(r["reps"]),
+                        "eccentric_s": _round(r["ecc"]), "break_angle_deg": _round(r["brk"]),
+                        "rom_deg": _round(r["rom"]),
+                        "reps_off_target": None if r["off"] is None else int(r["off"]),
+                        "status": "closed" if int(r["set_number"]) in closed else "open"})
+    return out
+
+
 def history_doc(conn: sqlite3.Connection, athlete: str | None = None,
                 limit: int = 50) -> dict[str, Any]:
     """A compact JSON-able history per athlete and exercise (the dashboard's view): the

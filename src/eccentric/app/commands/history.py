@@ -24,8 +24,10 @@ def add_parser(sub: Any) -> None:
                    help="whose history (default: every athlete)")
     p.add_argument("--exercise", default=None, help="only this exercise")
     add_db_argument(p)
+    p.add_argument("--sets", action="store_true",
+                   help="one row per set instead of per session")
     p.add_argument("--csv", default=None, metavar="FILE|-",
-                   help="write the session rows as CSV to FILE (- : standard output)")
+                   help="write the rows as CSV to FILE (- : standard output)")
     p.set_defaults(func=run)
 
 
@@ -37,22 +39,27 @@ def run(args: argparse.Namespace) -> int:
     with reading(path) as conn:
         summaries = queries.sessions(conn, args.athlete, args.exercise)
         known = sorted({s.athlete for s in queries.sessions(conn)}) if not summaries else []
+        sets = queries.set_rows(conn, summaries) if args.sets else []
     if not summaries:
         who = f" for athlete {args.athlete!r}" if args.athlete else ""
         raise HistoryError(f"{path}: no sessions{who}"
                            + (f" of {args.exercise}" if args.exercise else "")
                            + (f" (athletes: {', '.join(known)})" if known else ""))
+    if args.sets and not sets:
+        raise HistoryError(f"{path}: no reps in these sessions")
     if args.csv is not None:
-        write_csv(summaries, args.csv)
+        write_csv(sets if args.sets else [s.as_row() for s in summaries], args.csv)
         return 0
-    print_tables(summaries)
+    if args.sets:
+        print_sets(sets)
+    else:
+        print_tables(summaries)
     return 0
 
 
-def write_csv(summaries: list[Any], target: str) -> None:
+def write_csv(rows: list[dict[str, Any]], target: str) -> None:
     import csv
 
-    rows = [s.as_row() for s in summaries]
     if target == "-":
         _write(csv.DictWriter(sys.stdout, fieldnames=list(rows[0])), rows)
         return
@@ -117,3 +124,23 @@ def print_tables(summaries: list[Any]) -> None:
                           _fmt(t.latest, 2), _fmt(t.change_pct, 1, sign=True),
                           _fmt(t.slope_per_session, 2, sign=True))
         console.print(trend)
+
+
+def print_sets(rows: list[dict[str, Any]]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    cols = [("athlete", "athlete"), ("session", "session"), ("set", "set"), ("side", "side"),
+            ("reps", "reps"), ("eccentric_s", "ecc s"), ("break_angle_deg", "break °"),
+            ("rom_deg", "ROM °"), ("reps_off_target", "off target"), ("status", "status")]
+    for key, label in cols:
+        table.add_column(label, justify="right" if key in (
+            "set", "reps", "eccentric_s", "break_angle_deg", "rom_deg", "reps_off_target")
+            else "left", no_wrap=key != "session", overflow="fold")
+    for r in rows:
+        table.add_row(*("–" if r[k] is None else
+                        _fmt(r[k], 2 if k == "eccentric_s" else 1 if k != "rom_deg" else 0)
+                        if isinstance(r[k], float) else str(r[k]) for k, _ in cols))
+    Console().print(table)
