@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from eccentric.core.events import Event
     from eccentric.history.sink import HistorySink
     from eccentric.session.pipeline import PipelineConfig
+    from eccentric.session.sink import Sink
 
 DEFAULT = "default"
 
@@ -82,3 +84,19 @@ def open_history(args: argparse.Namespace, config: PipelineConfig, *, command: s
     except HistoryError as exc:
         warn(f"{exc}; going on without history")
         return None
+
+
+class WithoutLive:
+    """A sink minus the ``live`` samples: the pipeline makes them for the history's rep
+    curves only, so the terminal or JSON output stays as it was without history. Every
+    other event type (present or future) passes."""
+
+    def __init__(self, inner: Sink) -> None:
+        self.inner = inner
+
+    def publish_event(self, event: Event) -> None:
+        if event.get("type") != "live":
+            self.inner.publish_event(event)
+
+    def close(self) -> None:
+        self.inner.close()

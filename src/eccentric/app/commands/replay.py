@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
 from eccentric.app.commands.common import (
     add_csv_arguments,
@@ -14,9 +14,8 @@ from eccentric.app.commands.common import (
     ensure_run_id,
     pipeline_config,
 )
-from eccentric.app.commands.history_args import add_history_argument
+from eccentric.app.commands.history_args import WithoutLive, add_history_argument
 from eccentric.core.errors import EccentricError
-from eccentric.core.events import EventType
 from eccentric.io.jsonl_sink import JsonLinesSink
 from eccentric.mqtt.args import add_broker_arguments, open_sink_from_args
 from eccentric.session.sink import Sink
@@ -105,12 +104,12 @@ def run(args: argparse.Namespace) -> int:
             mqtt.require_connection()
             live_hz = live_hz or mqtt.config.live_hz  # gauges need the live stream
         history = _open_history(args, path)
-        shown: frozenset[str] | None = None
+        out: Sink = JsonLinesSink(sys.stdout) if args.json else ConsoleSink()
         if history is not None:
             sinks.append(history)
             if not live_hz:  # the history's rep curves need the angle; not shown
-                live_hz, shown = TRACE_HZ, frozenset(get_args(EventType)) - {"live"}
-        sinks.insert(0, JsonLinesSink(sys.stdout, shown) if args.json else ConsoleSink())
+                live_hz, out = TRACE_HZ, WithoutLive(out)
+        sinks.insert(0, out)
         replay(path, args, sinks, live_hz=live_hz)
     except EccentricError as exc:
         print(f"eccentric replay: {exc}", file=sys.stderr)
