@@ -103,6 +103,10 @@ def test_lock_during_a_session_never_blocks_and_loses_nothing(tmp_path: Path) ->
     holder.execute("BEGIN EXCLUSIVE")  # another writer holds the file for 2.5 s
     t0 = time.perf_counter()
     for n in range(1, 6):
+        for k in range(41):  # its angle samples arrive while the file is locked too
+            sink.publish_event({"type": "live", "t_s": 10.0 * n + 0.1 * k,
+                                "angle_deg": float(k), "rate_dps": 0.0, "phase": "x",
+                                "reps": n})
         sink.publish_event(_rep("s@1", 1, n, None, 3.0, 10.0 * n))
     publish_s = time.perf_counter() - t0
     time.sleep(2.5)
@@ -121,10 +125,11 @@ def test_lock_during_a_session_never_blocks_and_loses_nothing(tmp_path: Path) ->
     sink.close()
     release.join()
     holder.close()
-    assert publish_s < 0.05  # queued, not waiting for the lock
+    assert publish_s < 0.1  # 210 events queued, none waiting for the lock
     assert any("locked" in w and str(db) in w for w in warnings)
     conn = store.connect(db, create=False)
     assert conn.execute("SELECT COUNT(*) FROM reps").fetchone()[0] == 6
+    assert conn.execute("SELECT COUNT(*) FROM rep_curves").fetchone()[0] == 5
     assert conn.execute("SELECT end_reason FROM sessions").fetchone()[0] == "closed"
     conn.close()
 

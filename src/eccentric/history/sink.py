@@ -36,8 +36,8 @@ CURVE_HZ = 10.0
 TRACE_HZ = 2 * CURVE_HZ
 # Live samples kept back for the next rep's curve (s of stream): longer than any rep.
 TRACE_KEEP_S = 60.0
-# Live samples are dropped while this many events wait for the writer (a locked file):
-# about half an hour of 10 Hz samples. Decided events (a few a minute) are never dropped.
+# Live samples are dropped while this many events wait in the queue (a writer thread
+# starved of CPU; a locked file does not fill it). Decided events are never dropped.
 LIVE_BACKLOG_MAX = 20000
 # How long to wait before retrying a batch the database refused as locked (s), and for
 # how long to go on retrying once the session is closed (s; close() waits 5 s).
@@ -45,6 +45,8 @@ RETRY_S = 0.5
 CLOSE_RETRY_S = 3.5
 
 Warn = Callable[[str], None]
+# A rep's angle curve: stream times (s) and angles (deg).
+Curve = tuple[list[float], list[float]]
 _STOP = object()
 
 
@@ -114,7 +116,10 @@ class HistorySink:
 
     def _write_loop(self) -> None:
         stopping = False
-        pending: list[Event] = []
+        # Decided events waiting for the database, each rep with its curve taken when it
+        # arrived: angle samples are used at once and never wait, so a long lock costs
+        # memory only for the (few) decided events.
+        pending: list[tuple[Event, Curve | None]] = []
         give_up = float("inf")
         while not stopping or (pending and time.monotonic() < give_up):
             batch: list[object] = []
@@ -130,21 +135,24 @@ class HistorySink:
                 if it is _STOP:
                     # Closing on a locked file: keep trying for most of close()'s wait.
                     stopping, give_up = True, time.monotonic() + CLOSE_RETRY_S
-                else:
-                    assert isinstance(it, dict)
-                    pending.append(it)
+                    continue
+                assert isinstance(it, dict)
+                kind = it.get("type")
+                if kind == "live":
+                    self._keep_trace(it)
+                elif kind != "status" or it.get("event") == "end":
+                    pending.append((it, self._curve(it) if kind == "rep" else None))
             pending = self._store(pending, final=stopping)
         with contextlib.suppress(sqlite3.Error):
             self._conn.close()
 
-    def _store(self, events: list[Event], final: bool) -> list[Event]:
+    def _store(self, events: list[tuple[Event, Curve | None]], final: bool
+               ) -> list[tuple[Event, Curve | None]]:
         """Write ``events`` in one transaction; returns them when it must be retried."""
-        stored: list[Event] = []
         try:
             self._conn.execute("BEGIN IMMEDIATE")
-            for ev in events:
-                if self._write(ev):
-                    stored.append(ev)
+            for ev, curve in events:
+                self._write(ev, curve)
             if final:
                 store.end_session(self._conn, self.session_id, "closed")
             self._conn.execute("COMMIT")
@@ -160,9 +168,9 @@ class HistorySink:
             self._rollback()
             self._warn_once("error", f"{self.path}: cannot write history: {exc}")
             return []
-        self.stored += len(stored)
+        self.stored += len(events)
         if self._on_stored is not None:
-            for ev in stored:
+            for ev, _ in events:
                 self._on_stored(ev)
         return []
 
@@ -170,13 +178,10 @@ class HistorySink:
         with contextlib.suppress(sqlite3.Error):
             self._conn.execute("ROLLBACK")
 
-    def _write(self, ev: Event) -> bool:
+    def _write(self, ev: Event, curve: Curve | None) -> None:
         kind = ev.get("type")
-        if kind == "live":
-            self._keep_trace(ev)
-            return False
         if kind == "rep":
-            store.insert_rep(self._conn, self.session_id, ev, self._curve(ev))
+            store.insert_rep(self._conn, self.session_id, ev, curve)
             store.note_exercise(self._conn, self.session_id, str(ev["exercise"]))
         elif kind == "set":
             store.insert_set(self._conn, self.session_id, ev)
@@ -186,11 +191,8 @@ class HistorySink:
             store.insert_timed(self._conn, "holds", self.session_id, ev)
         elif kind == "bout":
             store.insert_timed(self._conn, "bouts", self.session_id, ev)
-        elif kind == "status" and ev.get("event") == "end":
+        elif kind == "status":
             store.end_session(self._conn, self.session_id, "end")
-        else:
-            return False
-        return True
 
     def _keep_trace(self, ev: Event) -> None:
         t, angle = ev.get("t_s"), ev.get("angle_deg")
@@ -199,15 +201,14 @@ class HistorySink:
         if t < self._next_trace_t:
             return  # decimated to CURVE_HZ on a fixed grid
         step = 1.0 / CURVE_HZ
-        # On a grid of CURVE_HZ from the first sample; restarted after a gap. (A retried
-        # batch brings its samples again: they are before the grid point, skipped above.)
+        # On a grid of CURVE_HZ from the first sample; restarted after a gap.
         due = self._next_trace_t
         self._next_trace_t = t + step if t >= due + step else due + step
         self._trace.append((float(t), float(angle)))
         while self._trace and self._trace[0][0] < t - TRACE_KEEP_S:
             self._trace.popleft()
 
-    def _curve(self, ev: Event) -> tuple[list[float], list[float]] | None:
+    def _curve(self, ev: Event) -> Curve | None:
         start, end = ev.get("start_s"), ev.get("end_s")
         if not isinstance(start, (int, float)) or not isinstance(end, (int, float)):
             return None
