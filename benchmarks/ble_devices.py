@@ -93,7 +93,9 @@ def run_once(kind: str, n: int, recording: Path, tmp: Path, mqtt: str | None
             raise RuntimeError("emulator did not start")
         args = [sys.executable, "-m", "eccentric", "live", "--exercise", "ball_leg_curl",
                 "--json", "--capture-dir", str(work / "cap"), "--scan-timeout", "20",
-                "--stats-json", str(work / "stats.json")]
+                "--stats-json", str(work / "stats.json"),
+                # Simulated athletes stay out of the user's history.
+                "--history", str(work / "history.sqlite")]
         for i, d in enumerate(devices):
             args += ["--device", f"{d['address']},athlete=a{i:02d}"]
         if mqtt:

@@ -86,6 +86,7 @@ class Run:
     recordings: dict[str, Path]
     captures: dict[str, Path]
     mqtt: Collector
+    history: Path
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
             args = ["--exercise", EXERCISE, "--json", "--run-id", RUN_ID,
                     "--capture-dir", str(tmp / "captures"),
                     "--broker", broker.url, "--mqtt-queue", str(tmp / "queue.sqlite"),
-                    "--generic-config", str(generic_toml)]
+                    "--generic-config", str(generic_toml),
+                    "--history", str(tmp / "history.sqlite")]
             for _, _, name, address, athlete, _ in DEVICES:
                 # One by name prefix, one by address, as a user would.
                 target = name.split()[0] if name.startswith("Polar") else address
@@ -126,7 +128,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
         for _, _, _, _, athlete, _ in DEVICES:
             [captures[athlete]] = sorted((tmp / "captures").glob(f"{athlete}-*.jsonl"))
         by_athlete = {d[4]: recordings[d[1]] for d in DEVICES}
-        yield Run(live, emu_events, scan, scan_all, by_athlete, captures, collector)
+        yield Run(live, emu_events, scan, scan_all, by_athlete, captures, collector,
+                  tmp / "history.sqlite")
     finally:
         collector.client.loop_stop()
         collector.client.disconnect()
@@ -221,6 +224,24 @@ def test_replaying_the_capture_yields_the_live_events(run: Run, athlete: str) ->
     again = pipeline_events(replay(run.captures[athlete], "--run-id", RUN_ID))
     assert [e["type"] for e in live].count("rep") == 2
     assert again == live
+
+
+def test_history_keeps_every_live_rep(run: Run) -> None:
+    from eccentric.history import queries, store
+
+    conn = store.connect(run.history, create=False)
+    try:
+        found = {s.athlete: s for s in queries.sessions(conn)}
+        curves = conn.execute("SELECT COUNT(*) FROM rep_curves").fetchone()[0]
+        stored = {r[0] for r in conn.execute("SELECT id FROM reps")}
+    finally:
+        conn.close()
+    assert set(found) == {d[4] for d in DEVICES}
+    live = {e["id"] for d in DEVICES for e in pipeline_events(run.live.events(), d[4])
+            if e["type"] == "rep"}
+    assert stored == live and curves == len(live) == 2 * len(DEVICES)
+    assert all(s.reps == 2 and s.status == "ended" and s.exercise == EXERCISE
+               for s in found.values())
 
 
 def test_capture_holds_every_notification(run: Run) -> None:

@@ -264,7 +264,7 @@ def test_dashboard_command_serves_until_sigint() -> None:
         assert status == 200
         assert json.loads(body) | {"version": None} == {
             "broker": "ws://127.0.0.1:9/ws", "base": "gym/eccentric", "stale_after_s": 65.0,
-            "version": None}
+            "version": None, "history": True}  # the per-user history file by default
         dash.proc.send_signal(signal.SIGINT)
         rc, out, err = dash.finish(10)
         assert rc == 0 and "stopped" in out, err

@@ -40,11 +40,16 @@ def add_parser(sub: Any) -> None:
                    help="broker account for the page (make it read-only)")
     p.add_argument("--mqtt-password-file", metavar="FILE", type=Path,
                    help="password of that account; the page receives it in clear text")
+    p.add_argument("--history", default="default", metavar="DB|off",
+                   help="athlete history shown in the page's history view (default: "
+                        "$ECCENTRIC_HISTORY or ~/.local/share/eccentric/history.sqlite; "
+                        "off: no history view)")
     add_http_arguments(p)
     p.set_defaults(func=run)
 
 
 def config_from_args(args: argparse.Namespace) -> DashboardConfig:
+    from eccentric.app.commands.history_args import history_path
     from eccentric.app.dashboard.server import DashboardConfig, DashboardError
 
     password = None
@@ -54,7 +59,8 @@ def config_from_args(args: argparse.Namespace) -> DashboardConfig:
         except OSError as exc:
             raise DashboardError(f"cannot read the password file: {exc.strerror}") from None
     return DashboardConfig(broker_url=args.broker, base=args.mqtt_base,
-                           username=args.mqtt_username, password=password)
+                           username=args.mqtt_username, password=password,
+                           history_db=history_path(getattr(args, "history", None)))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eccentric.app.commands.common import add_coach_arguments, load_plan_arg
+from eccentric.app.commands.history_args import add_history_argument, history_path
 from eccentric.app.commands.replay import parse_speed
 from eccentric.app.dashboard.launch import (
     add_http_arguments,
@@ -93,6 +94,7 @@ def add_parser(sub: Any) -> None:
                         "100 per second of wall time are sent; 0 = off)")
     p.add_argument("--quiet", action="store_true", help="do not print reps and sets")
     add_coach_arguments(p)
+    add_history_argument(p, on_by_default=False)
     add_http_arguments(p)
     p.set_defaults(func=run)
 
@@ -175,8 +177,9 @@ def run(args: argparse.Namespace) -> int:
         broker = start_broker(args)
         stack.callback(broker.stop)
         assert broker.ws_url is not None  # the demo always asks for WebSockets
-        server = start_server(DashboardConfig(broker_url=broker.ws_url, base=args.mqtt_base),
-                              args.port)
+        history = history_path(args.history)
+        server = start_server(DashboardConfig(broker_url=broker.ws_url, base=args.mqtt_base,
+                                              history_db=history), args.port)
         stack.callback(server.stop)
         printer = None if args.quiet else RepPrinter()
         for athlete, paths in cast:
@@ -189,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
                                          speed=args.speed, loops=args.loops,
                                          live_hz=args.live_hz, on_event=printer,
                                          alert_drop=args.alert_drop, plan=session_plan,
-                                         commands=SinkCommands(sink)))
+                                         commands=SinkCommands(sink), history=history))
         pace = ("as fast as possible" if args.speed is None else
                 "in real time" if args.speed == 1 else f"at {args.speed:g}x real time")
         say(f"eccentric demo: {len(players)} simulated athletes, replayed {pace}"
@@ -200,6 +203,8 @@ def run(args: argparse.Namespace) -> int:
         for note in broker.moved():
             say(f"              ({note})")
         say(f"  Terminal:   eccentric watch --broker {broker.url}")
+        if history is not None:
+            say(f"  History:    {history} (eccentric history --db {history})")
         for athlete, paths in cast:
             say(f"  {athlete.name}: {', '.join(p.name for p in paths)} "
                 f"(target tempo {athlete.target_tempo})")

@@ -35,6 +35,7 @@ from eccentric.app.commands.common import (
     load_plan_arg,
     pipeline_config,
 )
+from eccentric.app.commands.history_args import add_history_argument
 from eccentric.core.errors import EccentricError
 from eccentric.core.events import Event
 from eccentric.io.jsonl_sink import JsonLinesSink
@@ -122,6 +123,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--live-hz", type=float, default=0.0,
                    help="also emit live angle/phase events at this rate (default off)")
     add_run_id_argument(p)
+    add_history_argument(p, on_by_default=True)
     add_broker_arguments(p)
     p.set_defaults(func=run)
 
@@ -246,11 +248,13 @@ def _print_error(message: str) -> None:
 async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
     import asyncio
 
+    from eccentric.app.commands.history_args import open_history
     from eccentric.app.live_runner import DeviceRunner, default_capture_path
     from eccentric.ble.capture import CaptureWriter, capture_header
     from eccentric.ble.link import HostClock, LinkOptions
     from eccentric.ble.scan import resolve
     from eccentric.devices import registry
+    from eccentric.history.sink import TRACE_HZ
     from eccentric.io.console_sink import ConsoleSink
 
     config, given = resolve_args(args)
@@ -292,10 +296,19 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
             if mq is not None:
                 sinks.append(mq)
             live_hz = args.live_hz or (mq.config.live_hz if mq is not None else 0.0)
+            session = pipeline_config(ns, header, path, live_hz=live_hz)
+            history = open_history(args, session, command="live", sensor=d.sensor,
+                                   source=str(path))
+            if history is not None:
+                sinks.append(history)
+                if not live_hz:  # the history's rep curves need the angle; not shown
+                    session = replace(session, live_hz=TRACE_HZ)
+                    sinks[0] = _Tagged(out, p.athlete if len(plans) > 1 else None,
+                                       hide_live=True)
             runners.append(DeviceRunner(
                 device=f.device, driver=d, label=p.label, clock=clock,
                 capture=CaptureWriter(path, header),
-                pipeline_config=pipeline_config(ns, header, path, live_hz=live_hz),
+                pipeline_config=session,
                 sinks=sinks, mqtt=mq, link_options=link_opts,
                 on_event=_ble_printer(args.json, p.label)))
             print(f"eccentric live: {p.label} ({d.sensor}, {f.address}) → {path}",
@@ -341,11 +354,14 @@ async def _run_reporting(runner: DeviceRunner, stop: asyncio.Event) -> bool:
 class _Tagged:
     """The terminal sink, with the athlete named when several devices share it."""
 
-    def __init__(self, inner: Sink, athlete: str | None) -> None:
+    def __init__(self, inner: Sink, athlete: str | None, hide_live: bool = False) -> None:
         self.inner = inner
         self.athlete = athlete
+        self.hide_live = hide_live
 
     def publish_event(self, event: Event) -> None:
+        if self.hide_live and event.get("type") == "live":
+            return
         self.inner.publish_event({**event, "athlete": self.athlete} if self.athlete else event)
 
     def close(self) -> None:

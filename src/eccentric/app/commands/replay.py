@@ -15,6 +15,7 @@ from eccentric.app.commands.common import (
     ensure_run_id,
     pipeline_config,
 )
+from eccentric.app.commands.history_args import WithoutLive, add_history_argument
 from eccentric.core.errors import EccentricError
 from eccentric.io.jsonl_sink import JsonLinesSink
 from eccentric.mqtt.args import add_broker_arguments, open_sink_from_args
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from eccentric.core.chunk import ImuChunk
+    from eccentric.history.sink import HistorySink
     from eccentric.mqtt.sink import MqttSink
     from eccentric.session.drive import CommandIntake
     from eccentric.session.pipeline import Pipeline
@@ -63,6 +65,7 @@ def add_parser(sub: Any) -> None:
                         "commands with t_s, or the command events of an earlier --json "
                         "run (which this replay then reproduces)")
     add_run_id_argument(p)
+    add_history_argument(p, on_by_default=False)
     add_broker_arguments(p)  # MQTT publishing (sinks/mqtt): --broker URL|embedded, ...
     p.set_defaults(func=run)
 
@@ -107,11 +110,12 @@ def _csv_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from eccentric.history.sink import TRACE_HZ
     from eccentric.io.console_sink import ConsoleSink  # rich
 
     path = Path(args.path)
     ensure_run_id(args)
-    sinks: list[Sink] = [JsonLinesSink(sys.stdout) if args.json else ConsoleSink()]
+    sinks: list[Sink] = []
     mqtt = None
     try:
         from eccentric.app.commands.common import load_plan_arg
@@ -128,6 +132,13 @@ def run(args: argparse.Namespace) -> int:
             # A replay that could deliver nothing fails now, not after the whole file.
             mqtt.require_connection()
             live_hz = live_hz or mqtt.config.live_hz  # gauges need the live stream
+        history = _open_history(args, path)
+        out: Sink = JsonLinesSink(sys.stdout) if args.json else ConsoleSink()
+        if history is not None:
+            sinks.append(history)
+            if not live_hz:  # the history's rep curves need the angle; not shown
+                live_hz, out = TRACE_HZ, WithoutLive(out)
+        sinks.insert(0, out)
         commands = None
         if mqtt is not None:
             from eccentric.mqtt.intake import SinkCommands
@@ -147,6 +158,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"eccentric replay: {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+def _open_history(args: argparse.Namespace, path: Path) -> HistorySink | None:
+    from eccentric.app.commands.history_args import open_history
+    from eccentric.app.inputs import open_source
+
+    src = open_source(path, **_csv_options(args))
+    src.close()
+    return open_history(args, pipeline_config(args, src.header, path), command="replay",
+                        sensor=src.header.sensor, source=str(path))
 
 
 def _open_mqtt(args: argparse.Namespace, path: Path) -> MqttSink | None:

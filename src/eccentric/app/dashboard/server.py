@@ -16,13 +16,14 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from eccentric import __version__
 from eccentric.core.errors import EccentricError
 from eccentric.mqtt.config import parse_broker_url
-from eccentric.mqtt.topics import DEFAULT_BASE, sanitize_base
+from eccentric.mqtt.topics import DEFAULT_BASE, sanitize_base, sanitize_segment
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
@@ -65,6 +66,8 @@ class DashboardConfig:
     password: str | None = field(default=None, repr=False)
     # Three missed status heartbeats (30 s each) minus a little: then "stale".
     stale_after_s: float = 65.0
+    # The athlete history the page's history view reads (``/history.json``); None: no view.
+    history_db: Path | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -83,7 +86,8 @@ class DashboardConfig:
 
     def as_json(self) -> bytes:
         doc: dict[str, Any] = {"broker": self.broker_url, "base": self.base,
-                               "stale_after_s": self.stale_after_s, "version": __version__}
+                               "stale_after_s": self.stale_after_s, "version": __version__,
+                               "history": self.history_db is not None}
         if self.username:
             doc["username"] = self.username
             if self.password is not None:
@@ -120,11 +124,34 @@ def content_type(path: str) -> str:
     return CONTENT_TYPES.get(path[dot:] if dot >= 0 else "", "application/octet-stream")
 
 
+def history_json(db: Path | None) -> tuple[HTTPStatus, bytes]:
+    """The history view's data, read afresh from ``db`` per request (a few sessions per
+    athlete and day: cheap); a missing, locked or corrupt file is a JSON error, so the
+    page says why instead of failing."""
+    if db is None:
+        return HTTPStatus.NOT_FOUND, json.dumps({"error": "no history database"}).encode()
+    from eccentric.history import queries, store
+
+    if not db.exists():  # nothing recorded yet: an empty history, not an error
+        return HTTPStatus.OK, json.dumps({"athletes": {}}).encode()
+    try:
+        with store.reading(db, timeout_s=0.5) as conn:
+            doc = queries.history_doc(conn)
+    except store.HistoryError as exc:
+        return HTTPStatus.SERVICE_UNAVAILABLE, json.dumps({"error": str(exc)}).encode()
+    # The page knows athletes by their topic level (``Bo/Test`` publishes as ``Bo_Test``).
+    by_topic: dict[str, dict[str, object]] = {}
+    for name, exercises in doc["athletes"].items():
+        by_topic.setdefault(sanitize_segment(name), {}).update(exercises)
+    return HTTPStatus.OK, json.dumps({"athletes": by_topic}).encode()
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a stuck browser connection must not block shutdown
     files: dict[str, bytes]
     config_json: bytes
     allowed_hosts: frozenset[str]
+    history_db: Path | None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -152,6 +179,10 @@ class _Handler(BaseHTTPRequestHandler):
             path = "/index.html"
         if path == "/config.json":
             self._send(HTTPStatus.OK, self.server.config_json, "application/json", body)
+            return
+        if path == "/history.json":
+            status, doc = history_json(self.server.history_db)
+            self._send(status, doc, "application/json", body)
             return
         data = self.server.files.get(path)
         if data is None:
@@ -208,6 +239,7 @@ class DashboardServer:
         port = int(server.server_address[1])
         server.files = files
         server.config_json = self.config.as_json()
+        server.history_db = self.config.history_db
         server.allowed_hosts = frozenset(
             {f"{name}:{port}" for name in (HOST, "localhost", "[::1]")}
             | {HOST, "localhost"})

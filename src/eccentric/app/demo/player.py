@@ -16,9 +16,11 @@ from eccentric.session.alerts import DEFAULT_DROP_SHARE
 from eccentric.session.drive import CommandIntake, Drive, run_stream
 from eccentric.session.pipeline import Pipeline, PipelineConfig
 from eccentric.session.plan import SessionPlan
+from eccentric.session.sink import Sink
 
 if TYPE_CHECKING:
     from eccentric.app.demo.roster import DemoAthlete
+    from eccentric.history.sink import HistorySink
     from eccentric.mqtt.sink import MqttSink
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class AthletePlayer(threading.Thread):
                  alert_drop: float | None = DEFAULT_DROP_SHARE,
                  plan: SessionPlan | None = None,
                  commands: CommandIntake | None = None) -> None:
+                 history: Path | None = None) -> None:
         super().__init__(name=f"demo-{athlete.name}", daemon=True)
         self.athlete = athlete
         self.paths = paths
@@ -48,6 +51,8 @@ class AthletePlayer(threading.Thread):
         self.alert_drop = alert_drop
         self.plan = plan
         self.commands = commands  # coach commands (from the dashboard), if taken
+        # Each played recording becomes one session of this athlete's history.
+        self.history = history
         self.error: BaseException | None = None
         self.reps_published = 0
 
@@ -86,11 +91,39 @@ class AthletePlayer(threading.Thread):
         # leave in one burst, and the sink (which limits the live rate in wall-clock
         # time) would pass only the first of them.
         paced = self.speed is not None and self.live_hz > 0
-        drive = Drive(Pipeline(config), [self.sink], on_event=self._count,
-                      commands=self.commands)
-        run_stream(src.chunks, drive,
-                   speed=self.speed, piece_s=1.0 / self.live_hz if paced else 0.0,
-                   stop=self.stop)
+        sinks: list[Sink] = [self.sink]
+        history = self._open_history(config, header.sensor, path)
+        if history is not None:
+            sinks.append(history)
+        try:
+            drive = Drive(Pipeline(config), sinks, on_event=self._count,
+                          commands=self.commands)
+            run_stream(src.chunks, drive,
+                       speed=self.speed, piece_s=1.0 / self.live_hz if paced else 0.0,
+                       stop=self.stop)
+        finally:
+            if history is not None:
+                history.close()
+
+    def _open_history(self, config: PipelineConfig, sensor: str, path: Path
+                      ) -> HistorySink | None:
+        if self.history is None:
+            return None
+        from eccentric.history.sink import HistorySink
+        from eccentric.history.store import HistoryError
+
+        def warn(message: str) -> None:
+            log.warning("demo history: %s", message)
+
+        try:
+            return HistorySink(self.history, session_id=config.session_id,
+                               athlete=config.athlete, exercise=config.exercise,
+                               sensor=sensor, source=str(path),
+                               target_tempo=config.target_tempo, warn=warn)
+        except HistoryError as exc:
+            warn(f"{exc}; going on without history")
+            self.history = None  # one warning, not one per recording
+            return None
 
     def _count(self, ev: Event) -> None:
         if ev.get("type") == "rep":

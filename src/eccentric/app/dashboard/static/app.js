@@ -332,6 +332,8 @@
     renderSet(a);
     renderSides(a);
     renderMeta(a);
+    // The history view (history.js) reloads: the set is in the database by now.
+    document.dispatchEvent(new CustomEvent("eccentric:set", { detail: { athlete: a.name } }));
   }
 
   function onLive(a, msg) {
