@@ -36,7 +36,7 @@ class AthletePlayer(threading.Thread):
                  loops: int = 0, live_hz: float = 20.0, on_event: EventHook | None = None,
                  alert_drop: float | None = DEFAULT_DROP_SHARE,
                  plan: SessionPlan | None = None,
-                 commands: CommandIntake | None = None) -> None:
+                 commands: CommandIntake | None = None,
                  history: Path | None = None) -> None:
         super().__init__(name=f"demo-{athlete.name}", daemon=True)
         self.athlete = athlete
