@@ -9,7 +9,11 @@ from eccentric.core.errors import EccentricError
 from eccentric.detect.base import PhaseNames
 from eccentric.detect.bout.settings import BoutSettings
 from eccentric.detect.cycles.settings import CycleSettings
-from eccentric.detect.excursion.settings import BreakPointRule, ExcursionSettings
+from eccentric.detect.excursion.settings import (
+    BreakPointRule,
+    ExcursionSettings,
+    LeadingLegRule,
+)
 from eccentric.detect.hold.settings import HoldSettings
 from eccentric.exercises.profile import ExerciseProfile
 
@@ -148,6 +152,42 @@ SITUP = ExerciseProfile(
     ),
 )
 
+LUNGE = ExerciseProfile(
+    name="lunge",
+    description="Lunge, alternating or one side; sensor on ONE thigh (--side: which); "
+                "report the leading leg of each rep, depth and tempo, L/R in the set",
+    placements=("thigh",),
+    # Sinking into the lunge lengthens the front leg's quadriceps and glutes under load;
+    # standing back up shortens them.
+    eccentric="out",
+    phases=PhaseNames(out="eccentric", far="bottom", back="concentric"),
+    rep_fields=("depth_deg", "hold_s"),
+    detector=ExcursionSettings(
+        # The trailing thigh moves least: 10–35° of hip extension at the bottom (CMU
+        # SUB22: 19–27°), so a rep leaves the standing pose by 6° and needs 10°; the
+        # leading thigh reaches 55–95° (near horizontal) and needs 30° (LeadingLegRule).
+        onset_deg=6.0, min_rom_deg=10.0,
+        # A lunge, stepping out and back, takes 1.5–4 s (CMU SUB22: 3.4–3.8 s); a walking
+        # stride swings the thigh for ~0.5 s each way.
+        min_rep_s=1.2,
+        # The trailing thigh swings back twice (as the other leg steps out, and again
+        # as it pushes back) and comes near vertical in between, at the bottom (CMU
+        # SUB22: down to 4° of 16°): the rep is over only once within 15 % of its peak.
+        return_fraction=0.15,
+        # Beyond 130° of thigh swing the athlete is no longer standing (kneeling down,
+        # sitting).
+        max_angle_deg=130.0,
+        # A bottom pause is cued at most 1–2 s; 4 s as for the other cued holds.
+        max_still_in_rep_s=_HOLD_OK_S, held_far=True,
+        leading_leg=LeadingLegRule(),
+    ),
+    sided=True,
+    # Alternating lunges often run on without a still second between reps or before
+    # the first: the standing pose is taken from the first samples and re-learnt at
+    # every still second (standing is the pose of the whole session).
+    needs_still_start=False,
+)
+
 AUTO = ExerciseProfile(
     name="auto",
     description="Unknown movement and placement: count cycles and time them",
@@ -194,7 +234,8 @@ FOAM_ROLL = ExerciseProfile(
 
 CATALOGUE: tuple[ExerciseProfile, ...] = (
     NORDIC, NORDIC_BAND, BALL_LEG_CURL, BALL_LEG_CURL_SINGLE,
-    SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, SIDE_PLANK, FOAM_ROLL,
+    SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, LUNGE, SIDE_PLANK,
+    FOAM_ROLL,
     AUTO,
 )
 PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in CATALOGUE}
