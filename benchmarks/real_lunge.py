@@ -34,10 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from real_datasets import _cmu_rep  # noqa: E402
-
 from eccentric.core.chunk import ImuChunk, iter_chunks  # noqa: E402
 from eccentric.session.pipeline import Pipeline, PipelineConfig  # noqa: E402
+from real_datasets import _cmu_rep  # noqa: E402
 
 DEFAULT_DATASETS = ROOT.parent / "shared" / "datasets"
 SENSORS = (("LeftThigh", "left"), ("RightThigh", "right"))

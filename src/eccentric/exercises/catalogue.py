@@ -167,9 +167,10 @@ LUNGE = ExerciseProfile(
         # SUB22: 19–27°), so a rep leaves the standing pose by 6° and needs 10°; the
         # leading thigh reaches 55–95° (near horizontal) and needs 30° (LeadingLegRule).
         onset_deg=6.0, min_rom_deg=10.0,
-        # A lunge, stepping out and back, takes 1.5–4 s (CMU SUB22: 3.4–3.8 s); a walking
-        # stride swings the thigh for ~0.5 s each way.
-        min_rep_s=1.2,
+        # A lunge, stepping out, sinking, rising and stepping back, takes 1.6–4 s even
+        # when quick (CMU SUB22: 3.4–3.8 s); a walking stride swings the thigh for
+        # ~0.5 s each way, and the last one before stopping for up to ~1.2 s.
+        min_rep_s=1.5,
         # The trailing thigh swings back twice (as the other leg steps out, and again
         # as it pushes back) and comes near vertical in between, at the bottom (CMU
         # SUB22: down to 4° of 16°): the rep is over only once within 15 % of its peak.

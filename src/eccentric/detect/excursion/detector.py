@@ -52,6 +52,10 @@ def rotation_axis(gyro_dps: FloatArray, tilt_rate_dps: FloatArray, lo: int, hi: 
 # Shortest believable way out or back (s): even an explosive curl takes ~0.3 s.
 MIN_MOVE_S = 0.2
 
+# Lunges: how far before the last still sample a rep's start may be (s); the stillness
+# test flags a sample still until its window has seen the movement start.
+START_MARGIN_S = 0.5
+
 # How far before the onset trigger the start search may reach (s). The slowest leans
 # (~3 °/s) take ~3.5 s to pass a 10° onset, so 6 s keeps their true start in view.
 LOOKBACK_S = 6.0
@@ -292,8 +296,10 @@ class ExcursionDetector:
         # finished slowly): wait to be back before another rep can start.
         self._state = "idle" if self._angle[end_i] < self.settings.onset_deg else "locked"
         self._base_t = float(t[end_i])
-        excursion = self._peak_deg
         lead = p.leading_leg
+        if lead is not None:
+            base_i = self._after_last_still(base_i, trigger_i)
+        excursion = self._peak_deg
         min_rom = p.min_rom_deg
         leading: bool | None = None
         if lead is not None:
@@ -341,6 +347,17 @@ class ExcursionDetector:
             self._rep_axis = self._axis
         self._axis = None
         return [rep]
+
+    def _after_last_still(self, base_i: int, trigger_i: int) -> int:
+        """Lunges: the start search begins shortly (START_MARGIN_S) before the last still
+        sample ahead of the trigger, when there is one: the previous movement (the last
+        stride of a walk up to the spot, rejected as too quick) may end fast just before
+        the standing pause, and must not be taken for this rep's way out."""
+        still = self._still[base_i:trigger_i].nonzero()[0]
+        if still.size == 0:
+            return base_i
+        t_last = float(self._t[base_i + int(still[-1])]) - START_MARGIN_S
+        return max(base_i, int(self._t.searchsorted(t_last)))
 
     def _tilt_direction(self, start_i: int, peak_i: int) -> FloatArray | None:
         """Unit direction (sensor frame) the gravity direction moved from the rep's start

@@ -6,6 +6,7 @@ from eccentric.sim.movement import Movement
 from eccentric.sim.scripts.ball_curl import BallCurlMovement
 from eccentric.sim.scripts.foam_roll import FoamRollMovement
 from eccentric.sim.scripts.hinge import HINGES, HingeMovement
+from eccentric.sim.scripts.lunge import LungeMovement
 from eccentric.sim.scripts.nordic import NordicMovement
 from eccentric.sim.scripts.side_plank import SidePlankMovement
 
@@ -17,4 +18,5 @@ MOVEMENTS: dict[str, Movement] = {
     **{name: HingeMovement(name) for name in HINGES},
     "side_plank": SidePlankMovement(),
     "foam_roll": FoamRollMovement(),
+    "lunge": LungeMovement(),
 }
