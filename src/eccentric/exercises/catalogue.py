@@ -233,10 +233,43 @@ FOAM_ROLL = ExerciseProfile(
     set_end_rest_s=60.0,
 )
 
+LOADED_CARRY = ExerciseProfile(
+    name="loaded_carry",
+    description="Loaded carry (farmer's walk, suitcase carry): bouts of walking; sensor on "
+                "a thigh or the trunk; report duration, steps and cadence",
+    placements=("thigh", "trunk"),
+    # A bout is one carry: steps from standing to standing (turns at the end of the
+    # walkway included). The gyro alone tells it, so no still start pose is needed.
+    phases=PhaseNames(out="step", far="stand", back="step"),
+    detector=BoutSettings(
+        count_field="steps", rate_field="cadence_spm", rate_scale=60.0,
+        # The thigh swings once per stride (two steps), and the trunk turns about the
+        # vertical and rolls once per stride too (its per-step pitch is far smaller),
+        # so the principal rotation runs at the stride rate on either placement.
+        cycles_per_unit=0.5,
+        # Walking turns the thigh at ~60–150 °/s RMS and the trunk at ~10–40 °/s;
+        # standing with a load sways it by well under 2 °/s.
+        on_dps=4.0, off_dps=2.5,
+        # Covers half a stride of the slowest carry (~0.6 strides/s).
+        smooth_s=1.0,
+        # A carry ends when the athlete stands still: quiet for ~2 s beyond the activity
+        # window (a pause to re-grip without stopping lasts under a second).
+        max_pause_s=1.5,
+        # A carry is at least a few strides: shorter walking is stepping about.
+        min_bout_s=4.0, min_cycles=3,
+        # One stride of a typical carry (0.7–0.95 strides/s).
+        detrend_s=1.2,
+    ),
+    needs_still_start=False,
+    # Carries of one set are 6–40 s apart (rest, set the load down, pick it up); a new
+    # set follows a longer rest.
+    set_end_rest_s=90.0,
+)
+
 CATALOGUE: tuple[ExerciseProfile, ...] = (
     NORDIC, NORDIC_BAND, BALL_LEG_CURL, BALL_LEG_CURL_SINGLE,
     SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, LUNGE, SIDE_PLANK,
-    FOAM_ROLL,
+    FOAM_ROLL, LOADED_CARRY,
     AUTO,
 )
 PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in CATALOGUE}
