@@ -15,6 +15,7 @@ from eccentric.detect.excursion.settings import (
     LeadingLegRule,
 )
 from eccentric.detect.hold.settings import HoldSettings
+from eccentric.detect.rotation.settings import RotationSettings
 from eccentric.exercises.profile import ExerciseProfile
 
 NORDIC = ExerciseProfile(
@@ -266,10 +267,28 @@ LOADED_CARRY = ExerciseProfile(
     set_end_rest_s=90.0,
 )
 
+BAND_ROTATION = ExerciseProfile(
+    name="band_rotation",
+    description="Band (cable) trunk rotation, standing side-on to the anchor; sensor on "
+                "the trunk; report yaw ROM and the side of each rep, out/return times",
+    placements=("trunk",),
+    # Turning away from the anchor against the band shortens the obliques; letting it
+    # pull the trunk back lengthens them under load.
+    eccentric="back",
+    phases=PhaseNames(out="concentric", far="hold", back="eccentric"),
+    rep_fields=("yaw_rom_deg", "hold_s"),
+    # Yaw about the vertical: 20–60° a side (thresholds in RotationSettings); the side
+    # is the direction of the turn (left = anticlockwise seen from above).
+    detector=RotationSettings(),
+    sided=True,
+    # The tilt start pose plays no part: the heading is re-zeroed between reps.
+    needs_still_start=False,
+)
+
 CATALOGUE: tuple[ExerciseProfile, ...] = (
     NORDIC, NORDIC_BAND, BALL_LEG_CURL, BALL_LEG_CURL_SINGLE,
     SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, LUNGE, SIDE_PLANK,
-    FOAM_ROLL, LOADED_CARRY,
+    FOAM_ROLL, LOADED_CARRY, BAND_ROTATION,
     AUTO,
 )
 PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in CATALOGUE}

@@ -20,7 +20,8 @@ ONSETS = ("min_jerk", "power", "linear", "hesitant")
 # Options added after the library was made: left out of a recording's header while they
 # keep their default, so the committed files regenerate byte for byte.
 _LATER_OPTIONS = {"onset": "min_jerk", "rest_sway_dps": 0.0, "hold_variants": "normal",
-                  "bout_variants": "normal", "lunge_variants": "normal"}
+                  "bout_variants": "normal", "lunge_variants": "normal",
+                  "rotation_variants": "normal"}
 # How widely a timed-hold session (side plank) is drawn: "normal" (the ranges the hold
 # detector was tuned on) or "wide" (wider ranges, for held-out benchmarks).
 HOLD_VARIANTS = ("normal", "wide")
@@ -68,6 +69,7 @@ class SessionOptions:
     hold_variants: str = "normal"  # side plank: HOLD_VARIANTS
     bout_variants: str = "normal"  # foam rolling: BOUT_VARIANTS
     lunge_variants: str = "normal"  # lunges: LUNGE_VARIANTS
+    rotation_variants: str = "normal"  # band rotations: LUNGE_VARIANTS' values too
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str = "options") -> SessionOptions:
@@ -122,6 +124,8 @@ class SessionOptions:
             raise bad(f"bout_variants must be one of {BOUT_VARIANTS}")
         if self.lunge_variants not in LUNGE_VARIANTS:
             raise bad(f"lunge_variants must be one of {LUNGE_VARIANTS}")
+        if self.rotation_variants not in LUNGE_VARIANTS:
+            raise bad(f"rotation_variants must be one of {LUNGE_VARIANTS}")
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from eccentric.sim.movement import Movement
 from eccentric.sim.scripts.ball_curl import BallCurlMovement
+from eccentric.sim.scripts.band_rotation import BandRotationMovement
 from eccentric.sim.scripts.foam_roll import FoamRollMovement
 from eccentric.sim.scripts.hinge import HINGES, HingeMovement
 from eccentric.sim.scripts.loaded_carry import LoadedCarryMovement
@@ -21,4 +22,5 @@ MOVEMENTS: dict[str, Movement] = {
     "foam_roll": FoamRollMovement(),
     "lunge": LungeMovement(),
     "loaded_carry": LoadedCarryMovement(),
+    "band_rotation": BandRotationMovement(),
 }
