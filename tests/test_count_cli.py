@@ -112,3 +112,23 @@ def test_table_shows_holds_for_a_hold_exercise(
     assert plank[7] == f"{mean:.2f}" and plank[8] == f"{sway:.2f}"
     assert plank[9] == str(sum(h["hip_dips"] for h in holds))
     assert csv[6:] == ["–"] * 4  # not a hold exercise: no hold figures
+
+
+def test_table_shows_bouts_for_a_bout_exercise(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["simulate", "--exercise", "loaded_carry", "--placement", "thigh",
+                     "--seed", "21", "--reps", "2", "--out", "carry.jsonl.gz"]) == 0
+    capsys.readouterr()
+    assert cli.main(["count", "--json", "carry.jsonl.gz"]) == 0
+    bouts = json.loads(capsys.readouterr().out)["bouts"]
+    assert len(bouts) == 2
+    monkeypatch.setenv("COLUMNS", "200")
+    assert cli.main(["count", "carry.jsonl.gz"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "carry.jsonl.gz" in line)
+    cells = [c.strip() for c in row.split("│")[1:-1]]
+    mean = sum(b["duration_s"] for b in bouts) / len(bouts)
+    assert cells[1] == "loaded_carry" and cells[6] == "2"
+    assert cells[7] == f"{mean:.2f}" and cells[8] == str(sum(b["steps"] for b in bouts))

@@ -40,6 +40,22 @@ def session_of_id(event_id: str) -> str:
     return event_id.rsplit(":", 2)[0]
 
 
+# Lunges on one thigh: a detector knows only whether the leg wearing the sensor led the
+# rep or the other one did; the session's --side (which thigh wears it) makes that a side.
+SENSOR_LEG = "sensor_leg"
+OTHER_LEG = "other_leg"
+_OPPOSITE = {"left": "right", "right": "left"}
+
+
+def leg_side(rep_side: str | None, sensor_side: str | None) -> str | None:
+    """A rep's ``side`` as reported: ``left``/``right`` when the sensor's side is known,
+    else ``sensor_leg``/``other_leg`` as the detector said (other sides pass through)."""
+    if sensor_side not in _OPPOSITE or rep_side not in (SENSOR_LEG, OTHER_LEG):
+        return rep_side
+    assert sensor_side is not None
+    return sensor_side if rep_side == SENSOR_LEG else _OPPOSITE[sensor_side]
+
+
 def _r(x: float | None, nd: int = 3) -> float | None:
     return None if x is None else round(float(x), nd)
 

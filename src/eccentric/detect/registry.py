@@ -12,8 +12,11 @@ from eccentric.detect.excursion.detector import ExcursionDetector
 from eccentric.detect.excursion.settings import ExcursionSettings
 from eccentric.detect.hold.detector import HoldDetector
 from eccentric.detect.hold.settings import HoldSettings
+from eccentric.detect.rotation.detector import RotationDetector
+from eccentric.detect.rotation.settings import RotationSettings
 
-DetectorSettings = ExcursionSettings | CycleSettings | HoldSettings | BoutSettings
+DetectorSettings = (ExcursionSettings | CycleSettings | HoldSettings | BoutSettings
+                    | RotationSettings)
 
 
 def make_detector(settings: DetectorSettings, spec: RepSpec, rate_hz: float) -> Detector:
@@ -24,4 +27,6 @@ def make_detector(settings: DetectorSettings, spec: RepSpec, rate_hz: float) -> 
         return HoldDetector(settings, spec, rate_hz)
     if isinstance(settings, BoutSettings):
         return BoutDetector(settings, spec, rate_hz)
+    if isinstance(settings, RotationSettings):
+        return RotationDetector(settings, spec, rate_hz)
     return ExcursionDetector(settings, spec, rate_hz)

@@ -9,8 +9,13 @@ from eccentric.core.errors import EccentricError
 from eccentric.detect.base import PhaseNames
 from eccentric.detect.bout.settings import BoutSettings
 from eccentric.detect.cycles.settings import CycleSettings
-from eccentric.detect.excursion.settings import BreakPointRule, ExcursionSettings
+from eccentric.detect.excursion.settings import (
+    BreakPointRule,
+    ExcursionSettings,
+    LeadingLegRule,
+)
 from eccentric.detect.hold.settings import HoldSettings
+from eccentric.detect.rotation.settings import RotationSettings
 from eccentric.exercises.profile import ExerciseProfile
 
 NORDIC = ExerciseProfile(
@@ -148,6 +153,43 @@ SITUP = ExerciseProfile(
     ),
 )
 
+LUNGE = ExerciseProfile(
+    name="lunge",
+    description="Lunge, alternating or one side; sensor on ONE thigh (--side: which); "
+                "report the leading leg of each rep, depth and tempo, L/R in the set",
+    placements=("thigh",),
+    # Sinking into the lunge lengthens the front leg's quadriceps and glutes under load;
+    # standing back up shortens them.
+    eccentric="out",
+    phases=PhaseNames(out="eccentric", far="bottom", back="concentric"),
+    rep_fields=("depth_deg", "hold_s"),
+    detector=ExcursionSettings(
+        # The trailing thigh moves least: 10–35° of hip extension at the bottom (CMU
+        # SUB22: 19–27°), so a rep leaves the standing pose by 6° and needs 10°; the
+        # leading thigh reaches 55–95° (near horizontal) and needs 30° (LeadingLegRule).
+        onset_deg=6.0, min_rom_deg=10.0,
+        # A lunge, stepping out, sinking, rising and stepping back, takes 1.6–4 s even
+        # when quick (CMU SUB22: 3.4–3.8 s); a walking stride swings the thigh for
+        # ~0.5 s each way, and the last one before stopping for up to ~1.2 s.
+        min_rep_s=1.5,
+        # The trailing thigh swings back twice (as the other leg steps out, and again
+        # as it pushes back) and comes near vertical in between, at the bottom (CMU
+        # SUB22: down to 4° of 16°): the rep is over only once within 15 % of its peak.
+        return_fraction=0.15,
+        # Beyond 130° of thigh swing the athlete is no longer standing (kneeling down,
+        # sitting).
+        max_angle_deg=130.0,
+        # A bottom pause is cued at most 1–2 s; 4 s as for the other cued holds.
+        max_still_in_rep_s=_HOLD_OK_S, held_far=True,
+        leading_leg=LeadingLegRule(),
+    ),
+    sided=True,
+    # Alternating lunges often run on without a still second between reps or before
+    # the first: the standing pose is taken from the first samples and re-learnt at
+    # every still second (standing is the pose of the whole session).
+    needs_still_start=False,
+)
+
 AUTO = ExerciseProfile(
     name="auto",
     description="Unknown movement and placement: count cycles and time them",
@@ -192,9 +234,61 @@ FOAM_ROLL = ExerciseProfile(
     set_end_rest_s=60.0,
 )
 
+LOADED_CARRY = ExerciseProfile(
+    name="loaded_carry",
+    description="Loaded carry (farmer's walk, suitcase carry): bouts of walking; sensor on "
+                "a thigh or the trunk; report duration, steps and cadence",
+    placements=("thigh", "trunk"),
+    # A bout is one carry: steps from standing to standing (turns at the end of the
+    # walkway included). The gyro alone tells it, so no still start pose is needed.
+    phases=PhaseNames(out="step", far="stand", back="step"),
+    detector=BoutSettings(
+        count_field="steps", rate_field="cadence_spm", rate_scale=60.0,
+        # The thigh swings once per stride (two steps), and the trunk turns about the
+        # vertical and rolls once per stride too (its per-step pitch is far smaller),
+        # so the principal rotation runs at the stride rate on either placement.
+        cycles_per_unit=0.5,
+        # Walking turns the thigh at ~60–150 °/s RMS and the trunk at ~10–40 °/s;
+        # standing with a load sways it by well under 2 °/s.
+        on_dps=4.0, off_dps=2.5,
+        # Covers half a stride of the slowest carry (~0.6 strides/s).
+        smooth_s=1.0,
+        # A carry ends when the athlete stands still: quiet for ~2 s beyond the activity
+        # window (a pause to re-grip without stopping lasts under a second).
+        max_pause_s=1.5,
+        # A carry is at least a few strides: shorter walking is stepping about.
+        min_bout_s=4.0, min_cycles=3,
+        # One stride of a typical carry (0.7–0.95 strides/s).
+        detrend_s=1.2,
+    ),
+    needs_still_start=False,
+    # Carries of one set are 6–40 s apart (rest, set the load down, pick it up); a new
+    # set follows a longer rest.
+    set_end_rest_s=90.0,
+)
+
+BAND_ROTATION = ExerciseProfile(
+    name="band_rotation",
+    description="Band (cable) trunk rotation, standing side-on to the anchor; sensor on "
+                "the trunk; report yaw ROM and the side of each rep, out/return times",
+    placements=("trunk",),
+    # Turning away from the anchor against the band shortens the obliques; letting it
+    # pull the trunk back lengthens them under load.
+    eccentric="back",
+    phases=PhaseNames(out="concentric", far="hold", back="eccentric"),
+    rep_fields=("yaw_rom_deg", "hold_s"),
+    # Yaw about the vertical: 20–60° a side (thresholds in RotationSettings); the side
+    # is the direction of the turn (left = anticlockwise seen from above).
+    detector=RotationSettings(),
+    sided=True,
+    # The tilt start pose plays no part: the heading is re-zeroed between reps.
+    needs_still_start=False,
+)
+
 CATALOGUE: tuple[ExerciseProfile, ...] = (
     NORDIC, NORDIC_BAND, BALL_LEG_CURL, BALL_LEG_CURL_SINGLE,
-    SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, SIDE_PLANK, FOAM_ROLL,
+    SINGLE_LEG_DEADLIFT, SINGLE_LEG_BRIDGE, ROMAN_CHAIR_HINGE, SITUP, LUNGE, SIDE_PLANK,
+    FOAM_ROLL, LOADED_CARRY, BAND_ROTATION,
     AUTO,
 )
 PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in CATALOGUE}

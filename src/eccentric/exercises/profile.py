@@ -23,8 +23,8 @@ class ExerciseProfile:
     name: str
     description: str
     placements: tuple[str, ...]
-    # Detector kind and its tuning: ExcursionSettings, CycleSettings, HoldSettings or
-    # BoutSettings.
+    # Detector kind and its tuning: ExcursionSettings, CycleSettings, HoldSettings,
+    # BoutSettings or RotationSettings.
     detector: DetectorSettings
     phases: PhaseNames
     eccentric: Direction = "out"

@@ -34,6 +34,7 @@ from eccentric.core.events import (
 from eccentric.core.timing import Gap, TimelineGuard
 from eccentric.core.units import STANDARD_GRAVITY_MPS2
 from eccentric.detect.base import Detector, MotionFrame, NonRep
+from eccentric.detect.excursion.settings import ExcursionSettings
 from eccentric.detect.hold.settings import HoldSettings
 from eccentric.detect.registry import make_detector
 from eccentric.exercises.catalogue import get_profile
@@ -100,6 +101,11 @@ class Pipeline:
         self._last_t: float | None = None
         self._next_live_t = -np.inf
         self._after_gap = AfterGapBuffer()
+        self._pose_learnt = False  # a still start pose has been taken at least once
+        # An excursion profile that needs no still start measures from a stand-in pose
+        # until one is learnt.
+        self._stand_in_pose = (not self.profile.needs_still_start
+                               and isinstance(self.profile.detector, ExcursionSettings))
         # When a start pose was last learnt (or a rep counted from one), and whether
         # the athlete has been told that none could be learnt since.
         self._pose_ok_s: float | None = None
@@ -175,9 +181,14 @@ class Pipeline:
                 gaps = []
             lo = k + 1
             if self.detector.busy and self.calibrated:
-                events.extend(self._decided(self.detector.settle(cal.t_s, cal.still_s),
-                                            cal.t_s))
+                # The stand-in pose of an excursion profile that needs no still start
+                # (the stream's first attitude, possibly from a glitched first sample)
+                # gives way to the first pose learnt: an attempt measured from it is void.
+                stand_in = not self._pose_learnt and self._stand_in_pose
+                events.extend(self._decided(self.detector.settle(
+                    cal.t_s, np.inf if stand_in else cal.still_s), cal.t_s))
             if not self.detector.busy:
+                self._pose_learnt = True
                 self.reference = cal.reference
                 self._pose_ok_s, self._told_no_pose = cal.t_s, False
                 if self._after_gap.active and self.calibrated and moved_deg > REBASE_DEG:

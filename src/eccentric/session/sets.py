@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from eccentric.core.events import (
+    OTHER_LEG,
+    SENSOR_LEG,
     Bout,
     Event,
     Hold,
     Rep,
     bout_event,
     hold_event,
+    leg_side,
     rep_event,
     set_event,
 )
@@ -151,7 +154,11 @@ class SetTracker:
 
     def add_rep(self, rep: Rep, *, decided_s: float) -> list[Event]:
         events: list[Event] = []
-        current = self._set_for(rep.start_s, rep.side, decided_s, events)
+        # A lunge rep names the leg that led; the set keeps the sensor's side.
+        leg_relative = rep.side in (SENSOR_LEG, OTHER_LEG)
+        rep.side = leg_side(rep.side, self.side)
+        current = self._set_for(rep.start_s, self.side if leg_relative else rep.side,
+                                decided_s, events)
         pause_before = rep.start_s - current.last_end_s if current.reps else 0.0
         if self.profile.eccentric == "out":
             measured = Tempo(rep.eccentric_s, rep.far_hold_s, rep.concentric_s, pause_before)

@@ -207,3 +207,59 @@ def _phase(name: str, a: float, b: float) -> dict[str, Any]:
 def _r(x: float) -> float:
     """Times are kept to 0.1 ms: finer than any sample period, and stable in JSON."""
     return round(float(x), 4)
+
+
+def lunge_rep_label(m: Motion, i0: int, i1: int, to_file: Callable[[float], float],
+                    names: tuple[str, str, str]) -> dict[str, Any]:
+    """Label one lunge rep on the sensor's thigh, which swings either way: forward
+    (flexion, the sensor's leg leads) or back (extension, the other leg leads); the
+    larger swing says which. Start and end follow the boundary convention; the way out
+    may have a knee lift before the descent (a forward step), so the far position is
+    where the thigh is near its deepest angle. A trailing thigh swings back twice (as
+    the other leg steps out and as it pushes back) and comes near vertical at the
+    bottom in between: its swings do not mark the lunge's phases, so its label has
+    start and end only.
+    """
+    seg_angle = m.angle_deg[i0:i1]
+    sign = -1.0 if -float(seg_angle.min()) > float(seg_angle.max()) else 1.0
+    lead = sign < 0  # flexion: the thigh's pitch goes negative (knee forward)
+    w, a = sign * m.rate_dps, sign * m.angle_deg
+    t, f = m.t_s, to_file
+    a0 = float(a[i0])
+    peak_k = i0 + int(np.argmax(a[i0:i1]))
+    exc = float(a[peak_k]) - a0
+    thr_out = threshold_dps(float(np.max(w[i0:peak_k + 1])))
+    # Start: walk back from where the thigh is first 20 % out to where it was slow.
+    first_out = i0 + int(np.flatnonzero(a[i0:i1] - a0 > 0.2 * exc)[0])
+    slow = np.flatnonzero(w[i0:first_out + 1] <= thr_out)
+    start = i0 + int(slow[-1]) + 1 if len(slow) else i0
+    # End: after the last return from over half way, where the return fades near the
+    # start pose (within RETURNED_FRACTION of the excursion).
+    last_half = i0 + int(np.flatnonzero(a[i0:i1] - a0 > 0.5 * exc)[-1])
+    k_back = last_half + int(np.argmax(-w[last_half:i1]))
+    thr_back = threshold_dps(float(-w[k_back]))
+    done = np.flatnonzero((-w[k_back:i1] < thr_back)
+                          & (np.abs(a[k_back:i1] - a0) <= RETURNED_FRACTION * exc))
+    end = k_back + int(done[0]) if len(done) else i1 - 1
+    t0 = f(_crossing_s(t, w, thr_out, start))
+    t1 = f(_crossing_s(t, -w, thr_back, end))
+    label: dict[str, Any] = {"start_s": _r(t0), "end_s": _r(t1), "rom_deg": round(exc, 2),
+                             "depth_deg": round(float(a[peak_k]), 2)}
+    if not lead:
+        return label
+    near = float(a[peak_k]) - max(3.0, 0.1 * exc)
+    close = np.flatnonzero(a[i0:i1] >= near)
+    fn, ln = i0 + int(close[0]), i0 + int(close[-1])
+    below = np.flatnonzero(w[fn:ln + 1] < thr_out)
+    far0 = fn + int(below[0]) if len(below) else fn
+    still_back = np.flatnonzero(-w[far0:ln + 1] < thr_back)
+    far1 = far0 + int(still_back[-1]) + 1 if len(still_back) else ln
+    t_far0 = f(_crossing_s(t, w, thr_out, far0))
+    t_far1 = f(_crossing_s(t, -w, thr_back, far1))
+    label.update({
+        "phases": [_phase(names[0], t0, t_far0), _phase(names[1], t_far0, t_far1),
+                   _phase(names[2], t_far1, t1)],
+        "eccentric_s": _r(t_far0 - t0), "concentric_s": _r(t1 - t_far1),
+        "hold_s": _r(t_far1 - t_far0),
+    })
+    return label

@@ -20,12 +20,15 @@ ONSETS = ("min_jerk", "power", "linear", "hesitant")
 # Options added after the library was made: left out of a recording's header while they
 # keep their default, so the committed files regenerate byte for byte.
 _LATER_OPTIONS = {"onset": "min_jerk", "rest_sway_dps": 0.0, "hold_variants": "normal",
-                  "bout_variants": "normal"}
+                  "bout_variants": "normal", "lunge_variants": "normal",
+                  "rotation_variants": "normal"}
 # How widely a timed-hold session (side plank) is drawn: "normal" (the ranges the hold
 # detector was tuned on) or "wide" (wider ranges, for held-out benchmarks).
 HOLD_VARIANTS = ("normal", "wide")
 # Likewise for sessions of bouts (foam rolling).
 BOUT_VARIANTS = ("normal", "wide")
+# Likewise for lunge sessions.
+LUNGE_VARIANTS = ("normal", "wide")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class SessionOptions:
     rest_sway_dps: float = 0.0
     hold_variants: str = "normal"  # side plank: HOLD_VARIANTS
     bout_variants: str = "normal"  # foam rolling: BOUT_VARIANTS
+    lunge_variants: str = "normal"  # lunges: LUNGE_VARIANTS
+    rotation_variants: str = "normal"  # band rotations: LUNGE_VARIANTS' values too
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str = "options") -> SessionOptions:
@@ -117,6 +122,10 @@ class SessionOptions:
             raise bad(f"hold_variants must be one of {HOLD_VARIANTS}")
         if self.bout_variants not in BOUT_VARIANTS:
             raise bad(f"bout_variants must be one of {BOUT_VARIANTS}")
+        if self.lunge_variants not in LUNGE_VARIANTS:
+            raise bad(f"lunge_variants must be one of {LUNGE_VARIANTS}")
+        if self.rotation_variants not in LUNGE_VARIANTS:
+            raise bad(f"rotation_variants must be one of {LUNGE_VARIANTS}")
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

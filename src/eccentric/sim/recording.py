@@ -177,7 +177,7 @@ def _labels(script: Script, motion: Motion, exercise: str, move: Movement,
             body = move.rep_label(motion, d.i0, d.i1, to_file)
             number = f"{d.kind}_in_set"
             out.append({"label": d.kind, "set": d.set, number: d.rep_in_set, **body,
-                        **d.info, "side": label_side})
+                        **d.info, "side": d.info.get("side", label_side)})
             span = set_span.setdefault(d.set, [body["start_s"], body["end_s"]])
             span[0] = min(span[0], body["start_s"])
             span[1] = max(span[1], body["end_s"])

@@ -152,8 +152,12 @@ def run(args: argparse.Namespace) -> int:
         # Hold columns only when a timed-hold exercise was counted ("–" for the others).
         with_holds = any("holds" in r for r in results)
         hold_cols = ("holds", "mean hold s", "mean sway °", "hip dips") if with_holds else ()
+        # Bout columns likewise (foam rolling, loaded carries): bouts, mean duration, and
+        # the counted unit (strokes or steps) in all bouts.
+        with_bouts = any("bouts" in r for r in results)
+        bout_cols = ("bouts", "mean bout s", "strokes/steps") if with_bouts else ()
         table = Table("file", "exercise", "reps", "sets", "mean ecc s", "mean con s",
-                      *hold_cols)
+                      *hold_cols, *bout_cols)
         for r in results:
             row = [r["file"], r["exercise"], str(r["reps"]), str(len(r["sets"])),
                    _mean(r["rep_events"], "eccentric_s"),
@@ -164,6 +168,11 @@ def run(args: argparse.Namespace) -> int:
                          _mean(holds, "sway_deg"),
                          str(sum(int(h.get("hip_dips") or 0) for h in holds))]
                         if holds is not None else ["–"] * 4)
+            if with_bouts:
+                bouts = r.get("bouts")
+                row += ([str(len(bouts)), _mean(bouts, "duration_s"),
+                         str(sum(int(b.get("strokes") or b.get("steps") or 0) for b in bouts))]
+                        if bouts is not None else ["–"] * 3)
             table.add_row(*row)
         Console().print(table)
     return 1 if failures else 0

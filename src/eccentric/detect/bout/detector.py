@@ -217,6 +217,8 @@ class BoutDetector:
             return []
         i0, i1 = edges
         p = rates[i0:i1 + 1] @ principal_axis(rates[i0:i1 + 1])
+        if s.detrend_s is not None:
+            p = p - moving_mean(p, max(1, round(s.detrend_s / self._dt)))
         thr = max(s.lobe_fraction * float(np.percentile(np.abs(p), 75)), noise)
         cycles = cycle_count(p, thr)
         _, starts = count_lobes(p if np.sum(p > thr) >= np.sum(-p > thr) else -p, thr)

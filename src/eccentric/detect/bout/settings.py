@@ -54,6 +54,11 @@ class BoutSettings:
     # Gyro bias and noise floor: medians over this long (s; the floor at rest), over twice
     # a shift or lie-down (≤ 3 s) so those never move them.
     bias_window_s: float = 10.0
+    # Slow turns to take out of the counted rate before its lobes are counted (s; None:
+    # none): a moving mean over about one cycle is removed, which leaves a cycle's
+    # lobes but not a turn that lasts longer (a walker's 180° turn at the end of the
+    # walkway adds ~100 °/s for ~2 s about the vertical).
+    detrend_s: float | None = None
     # A bout longer than this is reported and a new one looked for (s); bounds memory.
     max_bout_s: float = 600.0
     # The bout logic runs on block means at this rate (Hz): 10× the fastest stroke.

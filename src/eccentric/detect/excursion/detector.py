@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from eccentric.attitude.fusion import GAP_RESTART_MIN_S
 from eccentric.core.chunk import FloatArray
-from eccentric.core.events import Phase, Rep
+from eccentric.core.events import OTHER_LEG, SENSOR_LEG, Phase, Rep
 from eccentric.core.timing import Gap
 from eccentric.detect.base import MotionFrame, NonRep, RepSpec
 from eccentric.detect.excursion.phases import ExcursionBoundaries, segment_excursion
@@ -52,6 +52,10 @@ def rotation_axis(gyro_dps: FloatArray, tilt_rate_dps: FloatArray, lo: int, hi: 
 # Shortest believable way out or back (s): even an explosive curl takes ~0.3 s.
 MIN_MOVE_S = 0.2
 
+# Lunges: how far before the last still sample a rep's start may be (s); the stillness
+# test flags a sample still until its window has seen the movement start.
+START_MARGIN_S = 0.5
+
 # How far before the onset trigger the start search may reach (s). The slowest leans
 # (~3 °/s) take ~3.5 s to pass a 10° onset, so 6 s keeps their true start in view.
 LOOKBACK_S = 6.0
@@ -68,6 +72,10 @@ class ExcursionDetector:
         self._rate: FloatArray = np.zeros(0)
         self._still: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self._gyro_dps: FloatArray = np.zeros((0, 3))
+        self._gravity: FloatArray = np.zeros((0, 3))
+        # Lunges: running sum of the unit tilt directions (sensor frame) of the sensor
+        # leg's forward swing, each rep's direction signed by the side it was given.
+        self._lead_dir_sum: FloatArray | None = None
         # Rotation axis of the current rep in the sensor frame (unit, outward-positive),
         # and of the last counted rep: the strap holds the sensor, so reps share it.
         self._axis: FloatArray | None = None
@@ -114,6 +122,8 @@ class ExcursionDetector:
         self._rate = np.concatenate((self._rate, frame.rate_dps))
         self._still = np.concatenate((self._still, frame.still))
         self._gyro_dps = np.concatenate((self._gyro_dps, np.degrees(frame.gyro_rads)))
+        if self.settings.leading_leg is not None:
+            self._gravity = np.concatenate((self._gravity, frame.gravity))
         out = self._scan(first_new)
         self._trim()
         return out
@@ -286,8 +296,18 @@ class ExcursionDetector:
         # finished slowly): wait to be back before another rep can start.
         self._state = "idle" if self._angle[end_i] < self.settings.onset_deg else "locked"
         self._base_t = float(t[end_i])
+        lead = p.leading_leg
+        if lead is not None:
+            base_i = self._after_last_still(base_i, trigger_i)
         excursion = self._peak_deg
-        if excursion < p.min_rom_deg:
+        min_rom = p.min_rom_deg
+        leading: bool | None = None
+        if lead is not None:
+            peak_i = self._index_of_peak(end_i)
+            leading = self._sensor_leg_leads(base_i, peak_i, excursion)
+            if leading:
+                min_rom = max(min_rom, lead.lead_min_rom_deg)
+        if excursion < min_rom:
             self._axis = None
             return [NonRep("partial", self._trigger_t, float(t[end_i]), excursion)]
         br = p.break_point
@@ -306,8 +326,8 @@ class ExcursionDetector:
         out_gap = bool(hidden) or any(
             g.end_s > float(t[base_i]) and g.start_s < float(t[b.far_start_i])
             for g in self._gaps)
-        if self._axis is not None and self._rep_axis is not None and not out_gap and \
-                float(self._axis @ self._rep_axis) < -0.5:
+        if lead is None and self._axis is not None and self._rep_axis is not None and \
+                not out_gap and float(self._axis @ self._rep_axis) < -0.5:
             # Same hinge, opposite way: sitting back on the heels tilts the thigh as far
             # as a Nordic lean does, but backwards.
             self._axis = None
@@ -320,10 +340,63 @@ class ExcursionDetector:
             self._axis = None
             return [NonRep("no_movement", float(t[b.start_i]), float(t[b.end_i]), excursion)]
         rep = self._make_rep(b)
+        if leading is not None:
+            rep.side = SENSOR_LEG if leading else OTHER_LEG
+            self._learn_direction(b.start_i, b.peak_i, leading)
         if self._axis is not None and not out_gap:
             self._rep_axis = self._axis
         self._axis = None
         return [rep]
+
+    def _after_last_still(self, base_i: int, trigger_i: int) -> int:
+        """Lunges: the start search begins shortly (START_MARGIN_S) before the last still
+        sample ahead of the trigger, when there is one: the previous movement (the last
+        stride of a walk up to the spot, rejected as too quick) may end fast just before
+        the standing pause, and must not be taken for this rep's way out."""
+        still = self._still[base_i:trigger_i].nonzero()[0]
+        if still.size == 0:
+            return base_i
+        t_last = float(self._t[base_i + int(still[-1])]) - START_MARGIN_S
+        return max(base_i, int(self._t.searchsorted(t_last)))
+
+    def _tilt_direction(self, start_i: int, peak_i: int) -> FloatArray | None:
+        """Unit direction (sensor frame) the gravity direction moved from the rep's start
+        to its deepest point, perpendicular to the start's; None if it barely moved."""
+        if not len(self._gravity):
+            return None
+        g0, g1 = self._gravity[start_i], self._gravity[peak_i]
+        d = g1 - float(g1 @ g0) * g0
+        norm = float(np.linalg.norm(d))
+        if norm < 0.05:  # under ~3° of tilt: no direction to speak of
+            return None
+        out: FloatArray = d / norm
+        return out
+
+    def _sensor_leg_leads(self, base_i: int, peak_i: int, excursion_deg: float) -> bool:
+        """Did the leg wearing the sensor lead this lunge (see LeadingLegRule)?"""
+        rule = self.settings.leading_leg
+        assert rule is not None
+        if excursion_deg >= rule.lead_sure_deg:
+            return True
+        if self._lead_dir_sum is not None:
+            # The start of the way out is not known yet: the tilt is measured from where
+            # the angle was lowest before the peak (the start pose, to within sway).
+            lo = base_i + int(self._angle[base_i:peak_i + 1].argmin())
+            d = self._tilt_direction(lo, peak_i)
+            ref_norm = float(np.linalg.norm(self._lead_dir_sum))
+            if d is not None and ref_norm > 1e-9:
+                cos = float(d @ self._lead_dir_sum) / ref_norm
+                if abs(cos) >= rule.direction_min_cos:
+                    return cos > 0
+        return excursion_deg >= rule.lead_min_deg
+
+    def _learn_direction(self, start_i: int, peak_i: int, leading: bool) -> None:
+        d = self._tilt_direction(start_i, peak_i)
+        if d is None:
+            return
+        signed = d if leading else -d
+        self._lead_dir_sum = signed if self._lead_dir_sum is None \
+            else self._lead_dir_sum + signed
 
     def _make_rep(self, b: ExcursionBoundaries) -> Rep:
         spec, names = self.spec, self.spec.phases
@@ -338,6 +411,8 @@ class ExcursionDetector:
             "hold_s": far_s,
             "bottom_angle_deg": float(np.max(angle[b.far_start_i:b.far_end_i + 1])),
             "peak_lowering_dps": b.out_peak_dps,
+            # Lunge depth: the thigh's deepest angle from standing.
+            "depth_deg": float(angle[b.peak_i]),
         }
         phases = [Phase(names.out, t0, t_far0)]
         if self.settings.break_point is not None and names.fall is not None:
@@ -397,5 +472,7 @@ class ExcursionDetector:
             self._rate = self._rate[k:]
             self._still = self._still[k:]
             self._gyro_dps = self._gyro_dps[k:]
+            if len(self._gravity):
+                self._gravity = self._gravity[k:]
         if self._gaps and len(self._t):
             self._gaps = [g for g in self._gaps if g.end_s >= self._t[0]]

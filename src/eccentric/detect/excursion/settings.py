@@ -27,6 +27,31 @@ class BreakPointRule:
 
 
 @dataclass(frozen=True)
+class LeadingLegRule:
+    """Lunges on one thigh sensor: which leg led the rep.
+
+    When the sensor's leg leads, its thigh swings forward to near horizontal at the
+    bottom (hip flexion ~60–95°); when the other leg leads, the sensor's thigh stays
+    behind, extended by only ~10–35° with the knee dropped. So the depth tells the side
+    at first; once a rep has been sided, the direction the thigh tilted (the gravity
+    direction's shift in the sensor frame, which the strap keeps fixed) tells it for
+    later reps, and is kept as a running mean. Angles in degrees.
+    """
+
+    # At least this deep is the sensor's leg leading, whatever the direction says: no
+    # trailing thigh extends this far (CMU SUB22: 19–27°; hip extension at the bottom of
+    # a lunge is 10–30° in gait-lab studies of the lunge).
+    lead_sure_deg: float = 50.0
+    # Without a known direction: this deep or deeper is the sensor's leg leading.
+    lead_min_deg: float = 40.0
+    # The tilt direction decides only when it points clearly one way (|cos| at least).
+    direction_min_cos: float = 0.5
+    # A rep of the sensor's leg shallower than this is a partial lunge (the trailing
+    # thigh's reps count from the profile's min_rom_deg).
+    lead_min_rom_deg: float = 30.0
+
+
+@dataclass(frozen=True)
 class ExcursionSettings:
     """What the excursion detector needs to decide and segment a rep."""
 
@@ -59,3 +84,6 @@ class ExcursionSettings:
     held_far: bool = False
     # The Nordic break point, for exercises that have one.
     break_point: BreakPointRule | None = None
+    # Lunges: the thigh goes out either way (sensor leg leading or trailing); both are
+    # reps, and each rep says which leg led.
+    leading_leg: LeadingLegRule | None = None

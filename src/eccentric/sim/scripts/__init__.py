@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from eccentric.sim.movement import Movement
 from eccentric.sim.scripts.ball_curl import BallCurlMovement
+from eccentric.sim.scripts.band_rotation import BandRotationMovement
 from eccentric.sim.scripts.foam_roll import FoamRollMovement
 from eccentric.sim.scripts.hinge import HINGES, HingeMovement
+from eccentric.sim.scripts.loaded_carry import LoadedCarryMovement
+from eccentric.sim.scripts.lunge import LungeMovement
 from eccentric.sim.scripts.nordic import NordicMovement
 from eccentric.sim.scripts.side_plank import SidePlankMovement
 
@@ -17,4 +20,7 @@ MOVEMENTS: dict[str, Movement] = {
     **{name: HingeMovement(name) for name in HINGES},
     "side_plank": SidePlankMovement(),
     "foam_roll": FoamRollMovement(),
+    "lunge": LungeMovement(),
+    "loaded_carry": LoadedCarryMovement(),
+    "band_rotation": BandRotationMovement(),
 }

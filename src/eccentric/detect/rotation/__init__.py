@@ -1,0 +1,1 @@
+"""Rotation about the vertical axis (heading turns of the trunk): band rotations."""
