@@ -30,7 +30,7 @@ from eccentric.core.chunk import ImuChunk
 from eccentric.core.events import Event, ble_event
 from eccentric.devices.base import Driver
 from eccentric.session.drive import Drive
-from eccentric.session.pipeline import Pipeline, PipelineConfig
+from eccentric.session.pipeline import PipelineConfig, make_pipeline
 from eccentric.session.sink import Sink
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class DeviceRunner:
         self.assembler = Assembler(driver)
         self.batcher = ChunkBatcher()
         # "ble" link events go to the hook only: sinks carry the pipeline's events.
-        self.drive = Drive(Pipeline(pipeline_config), sinks, on_event=on_event)
+        self.drive = Drive(make_pipeline(pipeline_config), sinks, on_event=on_event)
         self.latency = Latency()  # notification arrival → the rep event it completed
         self.lag = Latency()  # notification arrival → handled by the consumer
         self.link = DeviceLink(device, driver, self.queue, clock, label=label,

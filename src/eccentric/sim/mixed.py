@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -194,16 +195,14 @@ def simulate_mixed(seed: int, sensor: str = "movesense", placement: str | None =
         if i > 0:
             acts = draw_rest(rng)
             rest_seed = int(rng.integers(0, 2**31))
-            rest = _placed(pieces, rng, rate_hz, lambda t0, s=rest_seed, a=acts: simulate(
-                "rest", s, sensor, placement,
-                SessionOptions(sets=1, reps=1, side=side, t0_s=t0),
-                hardware_seed=hardware_seed, movement=RestMovement(placement, a)))
+            rest = _placed(pieces, rng, rate_hz, partial(
+                _rest_piece, rest_seed, sensor, placement, side, hardware_seed, acts))
             pieces.append(rest.chunk)
             rest_acts = [{"activity": a, "duration_s": round(d, 2)} for a, d in acts]
         opts = _piece_options(ex, rng, side)
         piece_seed = int(rng.integers(0, 2**31))
-        piece = _placed(pieces, rng, rate_hz, lambda t0, s=piece_seed, e=ex, o=opts: simulate(
-            e, s, sensor, placement, replace(o, t0_s=t0), hardware_seed=hardware_seed))
+        piece = _placed(pieces, rng, rate_hz, partial(
+            _exercise_piece, ex, piece_seed, sensor, placement, opts, hardware_seed))
         pieces.append(piece.chunk)
         if header is None:
             header = piece.header
@@ -238,6 +237,20 @@ def simulate_mixed(seed: int, sensor: str = "movesense", placement: str | None =
                      notes="SIMULATED mixed session (eccentric.simulator): "
                            f"{', '.join(exercises)} with rests; labels are exact ground truth.")
     return MixedSession(SimulatedRecording(header, chunk, labels), exercises, placement)
+
+
+def _rest_piece(seed: int, sensor: str, placement: str, side: str, hardware_seed: int,
+                acts: tuple[tuple[str, float], ...], t0_s: float) -> SimulatedRecording:
+    return simulate("rest", seed, sensor, placement,
+                    SessionOptions(sets=1, reps=1, side=side, t0_s=t0_s),
+                    hardware_seed=hardware_seed, movement=RestMovement(placement, acts))
+
+
+def _exercise_piece(exercise: str, seed: int, sensor: str, placement: str,
+                    opts: SessionOptions, hardware_seed: int, t0_s: float
+                    ) -> SimulatedRecording:
+    return simulate(exercise, seed, sensor, placement, replace(opts, t0_s=t0_s),
+                    hardware_seed=hardware_seed)
 
 
 def _piece_options(exercise: str, rng: np.random.Generator, side: str) -> SessionOptions:

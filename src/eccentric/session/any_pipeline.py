@@ -1,0 +1,295 @@
+"""``--exercise any``: a session of several exercises with rests between them.
+
+Every candidate exercise's detector runs on the stream at once (one ``Pipeline`` each:
+cheap, as the pipeline is vectorised), so none misses the first reps of a set. Their
+decided movements are held back until a set is recognised; then the chosen
+candidate's movements since the set began go to a set tracker, numbered across the
+session, and the others are dropped. A set closes when the athlete walks, leaves the
+start pose for good, or (fallback) after a long time without a movement; then a
+``rest`` runs until the next set starts. Memory is bounded: pending movements are
+kept for at most ``PENDING_S`` and the posture log for ``recognition.LOG_S``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from eccentric.core.chunk import ImuChunk
+from eccentric.core.events import Bout, Event, Hold, Rep, end_event, rest_event
+from eccentric.core.timing import TimelineGuard
+from eccentric.detect.base import NonRep
+from eccentric.detect.bout.settings import BoutSettings
+from eccentric.detect.hold.settings import HoldSettings
+from eccentric.exercises.catalogue import get_profile
+from eccentric.session.pipeline import Pipeline, PipelineConfig
+from eccentric.session.recognition import (
+    MIN_CONFIDENCE,
+    PRIORS,
+    PostureLog,
+    angle_deg,
+    nordic_variant,
+    pose_log_likelihood,
+    softmax_confidence,
+)
+from eccentric.session.sets import SetTracker
+
+Movement = Rep | Hold | Bout
+PENDING_S = 90.0  # movements awaiting a decision are forgotten after this (s)
+# Leaving the exercise: the posture stays this far from the set's start pose ...
+LEAVE_DEG = 40.0
+# ... for this long, with no movement under way (s).
+LEAVE_S = 1.5
+WALK_CLOSE_S = 1.0  # walking for this long after the last movement closes the set (s)
+FALLBACK_S = 30.0  # no movement for this long closes a set whatever the posture (s)
+REST_TICK_S = 1.0  # rest events while a rest runs: at most 1 Hz of stream time
+# Reps (excursion exercises) needed before a set is recognised; one hold or bout will do.
+MIN_REPS = 2
+# Weight of the evidence "this detector found that many movements" (log units each).
+COUNT_WEIGHT = 0.7
+
+
+@dataclass
+class _Decided:
+    out: Movement
+    decided_s: float
+
+
+class _Candidate(Pipeline):
+    """A pipeline whose decided movements are collected, not numbered into sets."""
+
+    def __init__(self, config: PipelineConfig) -> None:
+        super().__init__(config)
+        self.decided: list[_Decided] = []
+
+    def _decided(self, outputs: Sequence[Rep | NonRep | Hold | Bout], t_s: float
+                 ) -> list[Event]:
+        for out in outputs:
+            if isinstance(out, (Rep, Hold, Bout)):
+                self.decided.append(_Decided(out, out.decided_s if out.decided_s is not None
+                                             else t_s))
+        return []
+
+
+class AnyPipeline:
+    """Same interface as ``Pipeline``: ``process(chunk)`` then ``finish()``."""
+
+    def __init__(self, config: PipelineConfig, rest_target_s: float | None = None) -> None:
+        self.config = config
+        self.rest_target_s = rest_target_s
+        self.candidates = {name: _Candidate(replace(config, exercise=name, live_hz=0.0,
+                                                    target_tempo=None))
+                           for name in PRIORS}
+        self.posture = PostureLog()
+        self.pending: dict[str, list[_Decided]] = {n: [] for n in PRIORS}
+        self.active: str | None = None  # candidate whose set is open
+        self.tracker: SetTracker | None = None
+        self.total_reps = 0
+        self.sets_closed = 0
+        self.last_move_end_s = 0.0
+        self.set_start_dir: np.ndarray | None = None
+        self._away_since_s: float | None = None
+        self.rest_start_s: float | None = None
+        self._next_rest_tick_s = 0.0
+        self._last_t: float | None = None
+        self.exercise_of_set: list[tuple[int, str, float]] = []
+
+    @property
+    def reps(self) -> int:
+        return self.total_reps
+
+    @property
+    def timeline(self) -> TimelineGuard:
+        """Sample timing as every candidate saw it (they all see the same stream)."""
+        return next(iter(self.candidates.values())).timeline
+
+    def set_rest_target(self, seconds: float | None) -> None:
+        """The rest target (s) from here on (a plan may change it between sets)."""
+        self.rest_target_s = seconds
+
+    def process(self, chunk: ImuChunk) -> list[Event]:
+        events: list[Event] = []
+        first = True
+        for cand in self.candidates.values():
+            evs = cand.process(chunk)
+            if first:  # gaps: every candidate sees the same; report them once
+                events.extend(e for e in evs if e.get("type") == "status"
+                              and e.get("event") == "gap")
+                first = False
+        if len(chunk) == 0:
+            return events
+        self.posture.add(chunk)
+        t_end = float(chunk.t_s[-1])
+        self._last_t = t_end
+        events.extend(self._collect(t_end))
+        events.extend(self._maybe_close(t_end))
+        events.extend(self._rest_ticks(t_end))
+        return events
+
+    # ------------------------------------------------------------------ decisions
+
+    def _collect(self, t_end: float) -> list[Event]:
+        events: list[Event] = []
+        for name, cand in self.candidates.items():
+            for d in cand.decided:
+                if self.posture.walked_between(d.out.start_s + 0.5, d.out.end_s - 0.5):
+                    continue  # a movement while walking is no exercise
+                self.pending[name].append(d)
+            cand.decided.clear()
+            self.pending[name] = [d for d in self.pending[name]
+                                  if d.out.end_s > t_end - PENDING_S]
+        if self.active is not None:
+            mine = self.pending[self.active]
+            self.pending = {n: [] for n in PRIORS}
+            for d in mine:
+                events.extend(self._to_set(d))
+            return events
+        chosen, conf = self._recognise()
+        if chosen is not None:
+            events.extend(self._open(chosen, conf))
+        return events
+
+    def _ready(self, name: str) -> bool:
+        kind = get_profile(name).detector
+        need = 1 if isinstance(kind, (HoldSettings, BoutSettings)) else MIN_REPS
+        return len(self.pending[name]) >= need
+
+    def _recognise(self) -> tuple[str | None, float]:
+        """The exercise of the set under way and the confidence, once the likeliest
+        exercise has shown enough movements; (None, 0) until then."""
+        if not any(self._ready(n) for n in PRIORS):
+            return None, 0.0
+        scores: dict[str, float] = {}
+        for name, moves in self.pending.items():
+            if not moves:
+                scores[name] = -50.0
+                continue
+            start = moves[0].out.start_s
+            tilt = self.posture.tilt_from_upright_deg(start - 0.3)
+            roms = [m.out.rom_deg for m in moves if isinstance(m.out, Rep)]
+            rom = float(np.median(roms)) if roms else None
+            ready = 0.0 if self._ready(name) else -3.0
+            scores[name] = (pose_log_likelihood(name, tilt, rom) + ready
+                            + COUNT_WEIGHT * min(len(moves), 4))
+        best, conf = softmax_confidence(scores)  # best: str
+        if not self._ready(best):
+            return None, 0.0  # the likeliest exercise has not shown enough yet
+        return best, conf
+
+    def _open(self, name: str, confidence: float) -> list[Event]:
+        events: list[Event] = []
+        moves_of = name  # the candidate whose movements make the set
+        moves = sorted(self.pending[name], key=lambda d: d.out.start_s)
+        self.pending = {n: [] for n in PRIORS}
+        first_start = moves[0].out.start_s
+        if self.rest_start_s is not None:
+            events.append(rest_event(session=self.config.session_id, state="end",
+                                     start_s=self.rest_start_s, t_s=first_start,
+                                     target_s=self.rest_target_s,
+                                     after_set=self.sets_closed or None))
+            self.rest_start_s = None
+        if name == "nordic_curl":  # same detector: the break share tells the variant
+            reps = [d.out for d in moves if isinstance(d.out, Rep)]
+            name = nordic_variant(sum(r.measures.get("break_angle_deg") is not None
+                                      for r in reps) / len(reps) if reps else None)
+        profile = get_profile(name)
+        tracker = SetTracker(profile, session_id=self.config.session_id,
+                             target_tempo=self.config.target_tempo or profile.target_tempo,
+                             side=self.config.side, target_hold=self.config.target_hold,
+                             target_bout=self.config.target_bout)
+        tracker.sets_closed = self.sets_closed
+        tracker.total_reps = self.total_reps
+        shown = name if confidence >= MIN_CONFIDENCE else "unknown"
+        tracker.exercise_name = shown
+        tracker.exercise_confidence = confidence
+        self.tracker, self.active = tracker, moves_of
+        self.set_start_dir = self.posture.direction_at(first_start - 0.3)
+        self._away_since_s = None
+        for d in moves:
+            events.extend(self._to_set(d))
+        self.exercise_of_set.append((self.sets_closed + 1, shown, confidence))
+        return events
+
+    def _to_set(self, d: _Decided) -> list[Event]:
+        assert self.tracker is not None
+        out = d.out
+        out.exercise = self.tracker.exercise_name
+        self.last_move_end_s = max(self.last_move_end_s, out.end_s)
+        if isinstance(out, Hold):
+            return self.tracker.add_hold(out, decided_s=d.decided_s)
+        if isinstance(out, Bout):
+            return self.tracker.add_bout(out, decided_s=d.decided_s)
+        evs = self.tracker.add_rep(out, decided_s=d.decided_s)
+        self.total_reps = self.tracker.total_reps
+        return evs
+
+    def _maybe_close(self, t_end: float) -> list[Event]:
+        if self.active is None or self.tracker is None:
+            return []
+        cand = self.candidates[self.active]
+        since = t_end - self.last_move_end_s
+        why: float | None = None
+        p = self.posture
+        if (p.walking and p.walk_since_s is not None and p.walk_since_s > self.last_move_end_s
+                and t_end - p.walk_since_s >= WALK_CLOSE_S):
+            why = t_end
+        here = p.direction_at(t_end)
+        if here is not None and self.set_start_dir is not None and not cand.detector.busy:
+            if angle_deg(here, self.set_start_dir) > LEAVE_DEG:
+                if self._away_since_s is None:
+                    self._away_since_s = t_end
+                elif t_end - self._away_since_s >= LEAVE_S and self._away_since_s > \
+                        self.last_move_end_s:
+                    why = t_end
+            else:
+                self._away_since_s = None
+        if since > FALLBACK_S:
+            why = self.last_move_end_s + FALLBACK_S
+        if why is None:
+            return []
+        return self._close(why)
+
+    def _close(self, decided_s: float) -> list[Event]:
+        assert self.tracker is not None
+        events = self.tracker.close(decided_s)
+        for ev in events:
+            ev["decided_s"] = round(decided_s, 3)
+        self.sets_closed = self.tracker.sets_closed
+        self.total_reps = self.tracker.total_reps
+        self.tracker, self.active = None, None
+        # Whatever the other detectors saw during the set is not a new set.
+        for cand in self.candidates.values():
+            cand.decided.clear()
+        self.pending = {n: [] for n in PRIORS}
+        self.rest_start_s = self.last_move_end_s
+        self._next_rest_tick_s = decided_s + REST_TICK_S
+        events.append(rest_event(session=self.config.session_id, state="start",
+                                 start_s=self.rest_start_s, t_s=decided_s,
+                                 target_s=self.rest_target_s, after_set=self.sets_closed))
+        return events
+
+    def _rest_ticks(self, t_end: float) -> list[Event]:
+        if self.rest_start_s is None:
+            return []
+        out: list[Event] = []
+        while self._next_rest_tick_s <= t_end:
+            out.append(rest_event(session=self.config.session_id, state="running",
+                                  start_s=self.rest_start_s, t_s=self._next_rest_tick_s,
+                                  target_s=self.rest_target_s, after_set=self.sets_closed))
+            self._next_rest_tick_s += REST_TICK_S
+        return out[-1:]  # a slow chunk still sends one, the newest
+
+    def finish(self) -> list[Event]:
+        t_end = self._last_t if self._last_t is not None else 0.0
+        for cand in self.candidates.values():
+            cand.finish()  # decided movements land in cand.decided
+        events = self._collect(t_end)
+        if self.tracker is not None:
+            events.extend(self.tracker.close(t_end))
+            self.sets_closed = self.tracker.sets_closed
+            self.tracker, self.active = None, None
+        first = next(iter(self.candidates.values()))
+        events.append(end_event(t_end, first.timeline.stats.as_dict()))
+        return events
