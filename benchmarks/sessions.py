@@ -51,6 +51,7 @@ def run_session(seed: int) -> dict[str, Any]:
 def score(runs: list[dict[str, Any]]) -> dict[str, Any]:
     n_sets = correct = family = bound_ok = matched = exact = rest_reps = 0
     latency: list[float] = []
+    after_out: list[float] = []
     confusion: Counter[tuple[str, str]] = Counter()
     for r in runs:
         truth = [lab for lab in r["labels"] if lab["label"] == "set"]
@@ -77,6 +78,7 @@ def score(runs: list[dict[str, Any]]) -> dict[str, Any]:
             n = d.get("holds", d.get("bouts", d["reps"]))
             exact += n == true_n
             latency.append(d["decided_s"] - t["end_s"])
+            after_out.append(d["decided_s"] - t["piece_end_s"])
         for m in moves:
             mid = 0.5 * (m["start_s"] + m["end_s"])
             rest_reps += any(rs["start_s"] < mid < rs["end_s"] for rs in rests)
@@ -88,7 +90,12 @@ def score(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "family_pct": pct(family), "boundary_pct": pct(bound_ok), "exact_pct": pct(exact),
             "rest_reps": rest_reps,
             "latency_median_s": statistics.median(latency) if latency else None,
-            "latency_max_s": max(latency) if latency else None, "confusion": confusion}
+            "latency_max_s": max(latency) if latency else None,
+            "after_out_median_s": statistics.median(after_out) if after_out else None,
+            "after_out_max_s": max(after_out) if after_out else None,
+            "after_out_within_3s_pct": 100.0 * sum(x <= BOUNDARY_S for x in after_out)
+            / len(after_out) if after_out else None,
+            "confusion": confusion}
 
 
 def report(name: str, res: dict[str, Any]) -> None:
@@ -100,6 +107,9 @@ def report(name: str, res: dict[str, Any]) -> None:
     if res["latency_median_s"] is not None:
         print(f"  set closed after its last rep: median {res['latency_median_s']:.1f} s, "
               f"max {res['latency_max_s']:.1f} s")
+        print(f"  set closed after the exercise's lead-out ended (athlete out of the pose): "
+              f"median {res['after_out_median_s']:.1f} s, max {res['after_out_max_s']:.1f} s, "
+              f"within {BOUNDARY_S:g} s {res['after_out_within_3s_pct']:.1f} %")
     wrong = {k: v for k, v in res["confusion"].items() if k[0] != k[1]}
     if wrong:
         print("  confusions (true -> reported: sets): " + ", ".join(

@@ -43,12 +43,17 @@ LEAVE_DEG = 40.0
 # ... for this long, with no movement under way (s).
 LEAVE_S = 1.5
 WALK_CLOSE_S = 1.0  # walking for this long after the last movement closes the set (s)
-FALLBACK_S = 30.0  # no movement for this long closes a set whatever the posture (s)
+# No movement for this long (or the profile's set-ending rest, if longer: foam-rolling
+# spots are up to a minute apart) closes a set whatever the posture (s).
+FALLBACK_S = 30.0
 REST_TICK_S = 1.0  # rest events while a rest runs: at most 1 Hz of stream time
 # Reps (excursion exercises) needed before a set is recognised; one hold or bout will do.
 MIN_REPS = 2
 # Weight of the evidence "this detector found that many movements" (log units each).
 COUNT_WEIGHT = 0.7
+# A set's start pose (and swing) must be at least this likely under the recognised
+# exercise's prior (log units; −4.5 ≈ 3 SD of tilt away), else it is no set at all.
+MIN_POSE_LOGLIK = -4.5
 
 
 @dataclass
@@ -95,6 +100,7 @@ class AnyPipeline:
         self._next_rest_tick_s = 0.0
         self._last_t: float | None = None
         self.exercise_of_set: list[tuple[int, str, float]] = []
+        self.last_scores: dict[str, float | None] = {}  # of the last recognition (debugging)
 
     @property
     def reps(self) -> int:
@@ -162,6 +168,7 @@ class AnyPipeline:
         if not any(self._ready(n) for n in PRIORS):
             return None, 0.0
         scores: dict[str, float] = {}
+        pose_scores: dict[str, float] = {}
         for name, moves in self.pending.items():
             if not moves:
                 scores[name] = -50.0
@@ -171,12 +178,25 @@ class AnyPipeline:
             roms = [m.out.rom_deg for m in moves if isinstance(m.out, Rep)]
             rom = float(np.median(roms)) if roms else None
             ready = 0.0 if self._ready(name) else -3.0
-            scores[name] = (pose_log_likelihood(name, tilt, rom) + ready
+            pose_scores[name] = pose_log_likelihood(name, tilt, rom)
+            scores[name] = (pose_scores[name] + ready
                             + COUNT_WEIGHT * min(len(moves), 4))
         best, conf = softmax_confidence(scores)  # best: str
+        if pose_scores.get(best, -np.inf) < MIN_POSE_LOGLIK:
+            # Nothing in the catalogue starts from this pose: a movement in a rest
+            # (a hold-like stillness while sitting, lying down and sitting up).
+            self._drop_oldest(best)
+            return None, 0.0
+        self.last_scores = {**scores, "_tilt": self.posture.tilt_from_upright_deg(
+            self.pending[best][0].out.start_s - 0.3) if self.pending[best] else -1.0}
         if not self._ready(best):
             return None, 0.0  # the likeliest exercise has not shown enough yet
         return best, conf
+
+    def _drop_oldest(self, name: str) -> None:
+        """Forget ``name``'s oldest pending movement (it started no set)."""
+        if self.pending[name]:
+            self.pending[name].pop(0)
 
     def _open(self, name: str, confidence: float) -> list[Event]:
         events: list[Event] = []
@@ -245,8 +265,9 @@ class AnyPipeline:
                     why = t_end
             else:
                 self._away_since_s = None
-        if since > FALLBACK_S:
-            why = self.last_move_end_s + FALLBACK_S
+        fallback = max(FALLBACK_S, get_profile(self.active).set_end_rest_s)
+        if since > fallback and not cand.detector.busy:
+            why = self.last_move_end_s + fallback
         if why is None:
             return []
         return self._close(why)

@@ -25,7 +25,13 @@ LOG_S = 180.0  # how far back the posture log reaches (s): bounded memory
 WALK_WINDOW_S = 3.0
 WALK_GYRO_RMS_DPS = 30.0  # in nearly every block of the window (a stride never stops)
 WALK_BLOCK_FRACTION = 0.85
-WALK_ACC_SD_MPS2 = 0.8
+WALK_ACC_SD_MPS2 = 0.5
+# Before any upright direction is known, the walk must last this much longer (s): a
+# shift between two foam-rolling spots is as brisk, but short.
+WALK_FIRST_EXTRA_S = 2.5
+# Once an upright direction is known, a walk keeps the segment within this of it (deg):
+# foam-rolling strokes move as briskly, but lying on the roller.
+WALK_UPRIGHT_DEG = 40.0
 MIN_CONFIDENCE = 0.5
 
 
@@ -90,6 +96,7 @@ class PostureLog:
         self.walk_since_s: float | None = None
         self.last_walk_s: float | None = None
         self.walks: deque[tuple[float, float]] = deque(maxlen=64)
+        self._brisk_since_s: float | None = None
 
     def add(self, chunk: ImuChunk) -> None:
         if len(chunk) == 0:
@@ -134,14 +141,22 @@ class PostureLog:
         moving = float(np.mean([b.gyro_rms_dps > WALK_GYRO_RMS_DPS for b in recent]))
         acc_sd = float(np.median([b.acc_sd_mps2 for b in recent]))
         walking = moving >= WALK_BLOCK_FRACTION and acc_sd > WALK_ACC_SD_MPS2
+        if not walking:
+            self._brisk_since_s = None
+        elif self._brisk_since_s is None:
+            self._brisk_since_s = t_s
+        mean = _unit(np.mean([b.acc_dir for b in recent], axis=0))
+        if walking and self.upright is not None:
+            walking = angle_deg(mean, self.upright) < WALK_UPRIGHT_DEG
+        elif walking and self._brisk_since_s is not None:
+            walking = t_s - self._brisk_since_s >= WALK_FIRST_EXTRA_S
         if walking:
             if not self.walking:
                 self.walk_since_s = t_s - WALK_WINDOW_S
             self.last_walk_s = t_s
-            mean = np.mean([b.acc_dir for b in recent], axis=0)
-            up = mean / max(float(np.linalg.norm(mean)), 1e-9)
             # The mean over strides is the segment's upright direction.
-            self.upright = up if self.upright is None else _unit(0.8 * self.upright + 0.2 * up)
+            self.upright = (mean if self.upright is None
+                            else _unit(0.8 * self.upright + 0.2 * mean))
         elif self.walking and self.walk_since_s is not None:
             self.walks.append((self.walk_since_s, t_s))
         self.walking = walking

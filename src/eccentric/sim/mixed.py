@@ -216,6 +216,9 @@ def simulate_mixed(seed: int, sensor: str = "movesense", placement: str | None =
                 lab["exercise"] = ex
             if lab["label"] == "set" and first_set is None:
                 first_set = lab
+                # When the exercise's storyboard ended: the athlete has got out of the
+                # pose (lead-out done) by then.
+                lab["piece_end_s"] = round(float(piece.chunk.t_s[-1]), 4)
             labels.append(lab)
         assert first_set is not None, f"{ex}: the piece has no set"
         if prev_set_end is not None:
