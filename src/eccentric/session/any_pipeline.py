@@ -30,6 +30,7 @@ from eccentric.session.recognition import (
     PRIORS,
     PostureLog,
     angle_deg,
+    ball_variant,
     nordic_variant,
     pose_log_likelihood,
     softmax_confidence,
@@ -51,6 +52,7 @@ REST_TICK_S = 1.0  # rest events while a rest runs: at most 1 Hz of stream time
 MIN_REPS = 2
 # Weight of the evidence "this detector found that many movements" (log units each).
 COUNT_WEIGHT = 0.7
+MAX_SET_MOVES = 200  # movements of one set kept for telling variants apart (bounded)
 # A set's start pose (and swing) must be at least this likely under the recognised
 # exercise's prior (log units; −4.5 ≈ 3 SD of tilt away), else it is no set at all.
 MIN_POSE_LOGLIK = -4.5
@@ -78,6 +80,10 @@ class _Candidate(Pipeline):
         return []
 
 
+def _has_break(out: Movement) -> bool:
+    return isinstance(out, Rep) and out.measures.get("break_angle_deg") is not None
+
+
 class AnyPipeline:
     """Same interface as ``Pipeline``: ``process(chunk)`` then ``finish()``."""
 
@@ -100,6 +106,9 @@ class AnyPipeline:
         self._next_rest_tick_s = 0.0
         self._last_t: float | None = None
         self.exercise_of_set: list[tuple[int, str, float]] = []
+        # The open set's movements (start, end, whether a break was found; bounded).
+        self._set_moves: list[tuple[float, float, bool]] = []
+        self.set_first_start_s = 0.0
         self.last_scores: dict[str, float | None] = {}  # of the last recognition (debugging)
 
     @property
@@ -210,10 +219,9 @@ class AnyPipeline:
                                      target_s=self.rest_target_s,
                                      after_set=self.sets_closed or None))
             self.rest_start_s = None
-        if name == "nordic_curl":  # same detector: the break share tells the variant
-            reps = [d.out for d in moves if isinstance(d.out, Rep)]
-            name = nordic_variant(sum(r.measures.get("break_angle_deg") is not None
-                                      for r in reps) / len(reps) if reps else None)
+        self._set_moves = [(d.out.start_s, d.out.end_s, _has_break(d.out)) for d in moves]
+        self.set_first_start_s = first_start
+        name = self._variant(name, first_start)
         profile = get_profile(name)
         tracker = SetTracker(profile, session_id=self.config.session_id,
                              target_tempo=self.config.target_tempo or profile.target_tempo,
@@ -228,13 +236,28 @@ class AnyPipeline:
         self.set_start_dir = self.posture.direction_at(first_start - 0.3)
         self._away_since_s = None
         for d in moves:
-            events.extend(self._to_set(d))
+            events.extend(self._to_set(d, record=False))
         self.exercise_of_set.append((self.sets_closed + 1, shown, confidence))
         return events
 
-    def _to_set(self, d: _Decided) -> list[Event]:
+    def _variant(self, name: str, t0_s: float) -> str:
+        """Exercises that share a detector told apart by the set so far (its reps'
+        breaks, its pauses' wobble)."""
+        if name == "nordic_curl":
+            breaks = [b for _, _, b in self._set_moves]
+            return nordic_variant(sum(breaks) / len(breaks) if breaks else None)
+        if name == "ball_leg_curl":
+            spans = [(a - 0.3, b + 0.3) for a, b, _ in self._set_moves]
+            pauses = [blk.gyro_rms_dps for blk in self.posture.blocks
+                      if blk.t_s > t0_s and not any(a < blk.t_s < b for a, b in spans)]
+            return ball_variant(pauses) or name
+        return name
+
+    def _to_set(self, d: _Decided, record: bool = True) -> list[Event]:
         assert self.tracker is not None
         out = d.out
+        if record and len(self._set_moves) < MAX_SET_MOVES:
+            self._set_moves.append((out.start_s, out.end_s, _has_break(out)))
         out.exercise = self.tracker.exercise_name
         self.last_move_end_s = max(self.last_move_end_s, out.end_s)
         if isinstance(out, Hold):
@@ -273,7 +296,8 @@ class AnyPipeline:
         return self._close(why)
 
     def _close(self, decided_s: float) -> list[Event]:
-        assert self.tracker is not None
+        assert self.tracker is not None and self.active is not None
+        self._refine()
         events = self.tracker.close(decided_s)
         for ev in events:
             ev["decided_s"] = round(decided_s, 3)
@@ -290,6 +314,14 @@ class AnyPipeline:
                                  start_s=self.rest_start_s, t_s=decided_s,
                                  target_s=self.rest_target_s, after_set=self.sets_closed))
         return events
+
+    def _refine(self) -> None:
+        """The set's exercise again from the whole set (the set event carries it; the
+        reps already sent keep the name known when they were)."""
+        assert self.tracker is not None and self.active is not None
+        if self.tracker.exercise_name == "unknown":
+            return
+        self.tracker.exercise_name = self._variant(self.active, self.set_first_start_s)
 
     def _rest_ticks(self, t_end: float) -> list[Event]:
         if self.rest_start_s is None:
@@ -308,6 +340,7 @@ class AnyPipeline:
             cand.finish()  # decided movements land in cand.decided
         events = self._collect(t_end)
         if self.tracker is not None:
+            self._refine()
             events.extend(self.tracker.close(t_end))
             self.sets_closed = self.tracker.sets_closed
             self.tracker, self.active = None, None

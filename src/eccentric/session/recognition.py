@@ -64,6 +64,23 @@ PRIORS: dict[str, Prior] = {
 BAND_BREAK_SHARE = 0.95
 
 
+# A single-leg ball curl wobbles in the pauses between reps (one leg balances the ball):
+# median gyro RMS of the pause blocks above this (°/s) says single-leg (tuning draw:
+# two legs 2.0–2.7, one leg 3.3–4.1).
+SINGLE_LEG_PAUSE_DPS = 3.0
+MIN_PAUSE_BLOCKS = 3
+
+
+def ball_variant(pause_gyro_dps: list[float]) -> str | None:
+    """``ball_leg_curl`` or ``ball_leg_curl_single`` from the pauses' gyro RMS (°/s);
+    None with too few pause blocks to tell."""
+    if len(pause_gyro_dps) < MIN_PAUSE_BLOCKS:
+        return None
+    if float(np.median(pause_gyro_dps)) > SINGLE_LEG_PAUSE_DPS:
+        return "ball_leg_curl_single"
+    return "ball_leg_curl"
+
+
 def nordic_variant(break_share: float | None) -> str:
     """``nordic_curl`` or ``nordic_curl_band`` from the share of reps with a break."""
     if break_share is not None and break_share < BAND_BREAK_SHARE:
