@@ -186,9 +186,8 @@ class AnyPipeline:
             tilt = self.posture.tilt_from_upright_deg(start - 0.3)
             roms = [m.out.rom_deg for m in moves if isinstance(m.out, Rep)]
             rom = float(np.median(roms)) if roms else None
-            ready = 0.0 if self._ready(name) else -3.0
             pose_scores[name] = pose_log_likelihood(name, tilt, rom)
-            scores[name] = (pose_scores[name] + ready
+            scores[name] = (pose_scores[name]
                             + COUNT_WEIGHT * min(len(moves), 4))
         best, conf = softmax_confidence(scores)  # best: str
         if pose_scores.get(best, -np.inf) < MIN_POSE_LOGLIK:
