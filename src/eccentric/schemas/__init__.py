@@ -17,6 +17,7 @@ SCHEMA_FILES = (
     "hold.schema.json",
     "bout.schema.json",
     "set.schema.json",
+    "rest.schema.json",
     "live.schema.json",
     "recent.schema.json",
     "status.schema.json",

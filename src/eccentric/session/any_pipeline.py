@@ -31,6 +31,7 @@ from eccentric.session.recognition import (
     PostureLog,
     angle_deg,
     ball_variant,
+    chunk_slice,
     nordic_variant,
     pose_log_likelihood,
     softmax_confidence,
@@ -47,6 +48,7 @@ WALK_CLOSE_S = 1.0  # walking for this long after the last movement closes the s
 # No movement for this long (or the profile's set-ending rest, if longer: foam-rolling
 # spots are up to a minute apart) closes a set whatever the posture (s).
 FALLBACK_S = 30.0
+STEP_S = 1.0  # longest piece of stream judged at once (s)
 REST_TICK_S = 1.0  # rest events while a rest runs: at most 1 Hz of stream time
 # Reps (excursion exercises) needed before a set is recognised; one hold or bout will do.
 MIN_REPS = 2
@@ -125,6 +127,21 @@ class AnyPipeline:
         self.rest_target_s = seconds
 
     def process(self, chunk: ImuChunk) -> list[Event]:
+        """Events of ``chunk``, judged in pieces of at most STEP_S so that when a set
+        closes hardly depends on how the stream was cut into chunks."""
+        events: list[Event] = []
+        if len(chunk) == 0:
+            return self._process(chunk)
+        t = chunk.t_s
+        edges = np.searchsorted(t, np.arange(float(t[0]) + STEP_S, float(t[-1]), STEP_S))
+        lo = 0
+        for hi in [*edges.tolist(), len(chunk)]:
+            if hi > lo:
+                events.extend(self._process(chunk_slice(chunk, lo, hi)))
+                lo = hi
+        return events
+
+    def _process(self, chunk: ImuChunk) -> list[Event]:
         events: list[Event] = []
         first = True
         for cand in self.candidates.values():
@@ -303,10 +320,13 @@ class AnyPipeline:
         self.sets_closed = self.tracker.sets_closed
         self.total_reps = self.tracker.total_reps
         self.tracker, self.active = None, None
-        # Whatever the other detectors saw during the set is not a new set.
+        # What the other detectors saw during the set is not a new set; what started
+        # after its last movement may be.
+        end = self.last_move_end_s
         for cand in self.candidates.values():
-            cand.decided.clear()
-        self.pending = {n: [] for n in PRIORS}
+            cand.decided = [d for d in cand.decided if d.out.start_s > end]
+        self.pending = {n: [d for d in ds if d.out.start_s > end]
+                        for n, ds in self.pending.items()}
         self.rest_start_s = self.last_move_end_s
         self._next_rest_tick_s = decided_s + REST_TICK_S
         events.append(rest_event(session=self.config.session_id, state="start",
