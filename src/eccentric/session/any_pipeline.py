@@ -44,7 +44,7 @@ PENDING_S = 90.0  # movements awaiting a decision are forgotten after this (s)
 LEAVE_DEG = 40.0
 # ... for this long, with no movement under way (s).
 LEAVE_S = 1.5
-WALK_CLOSE_S = 1.0  # walking for this long after the last movement closes the set (s)
+WALK_CLOSE_S = 0.0  # walking (over a 3 s window) after the last movement closes the set (s)
 # No movement for this long (or the profile's set-ending rest, if longer: foam-rolling
 # spots are up to a minute apart) closes a set whatever the posture (s).
 FALLBACK_S = 30.0
