@@ -102,6 +102,7 @@ class AnyPipeline:
         self.total_reps = 0
         self.sets_closed = 0
         self.last_move_end_s = 0.0
+        self.closed_end_s = -np.inf  # last movement of the last closed set (s)
         self.set_start_dir: np.ndarray | None = None
         self._away_since_s: float | None = None
         self.rest_start_s: float | None = None
@@ -165,10 +166,16 @@ class AnyPipeline:
     def _collect(self, t_end: float) -> list[Event]:
         events: list[Event] = []
         for name, cand in self.candidates.items():
+            gap_s = get_profile(name).set_end_rest_s
             for d in cand.decided:
                 if self.posture.walked_between(d.out.start_s + 0.5, d.out.end_s - 0.5):
                     continue  # a movement while walking is no exercise
-                self.pending[name].append(d)
+                if self.active is None and d.out.start_s < self.closed_end_s:
+                    continue  # began inside the set that closed: not a new set's
+                kept = self.pending[name]
+                if kept and d.out.start_s - max(k.out.end_s for k in kept) > gap_s:
+                    kept.clear()  # too long after the others to share a set with them
+                kept.append(d)
             cand.decided.clear()
             self.pending[name] = [d for d in self.pending[name]
                                   if d.out.end_s > t_end - PENDING_S]
@@ -328,6 +335,7 @@ class AnyPipeline:
         self.pending = {n: [d for d in ds if d.out.start_s > end]
                         for n, ds in self.pending.items()}
         self.rest_start_s = self.last_move_end_s
+        self.closed_end_s = self.last_move_end_s
         self._next_rest_tick_s = decided_s + REST_TICK_S
         events.append(rest_event(session=self.config.session_id, state="start",
                                  start_s=self.rest_start_s, t_s=decided_s,
