@@ -62,7 +62,8 @@ class DeviceRunner:
     def __init__(self, *, device: BLEDevice, driver: Driver, label: str, clock: HostClock,
                  capture: CaptureWriter, pipeline_config: PipelineConfig, sinks: list[Sink],
                  mqtt: MqttSink | None = None, link_options: LinkOptions | None = None,
-                 on_event: Callable[[Event], None] | None = None) -> None:
+                 on_event: Callable[[Event], None] | None = None,
+                 rest_target_s: float | None = None) -> None:
         self.label = label
         self.driver = driver
         self.clock = clock
@@ -73,7 +74,7 @@ class DeviceRunner:
         self.assembler = Assembler(driver)
         self.batcher = ChunkBatcher()
         # "ble" link events go to the hook only: sinks carry the pipeline's events.
-        self.drive = Drive(make_pipeline(pipeline_config), sinks, on_event=on_event)
+        self.drive = Drive(make_pipeline(pipeline_config, rest_target_s), sinks, on_event=on_event)
         self.latency = Latency()  # notification arrival → the rep event it completed
         self.lag = Latency()  # notification arrival → handled by the consumer
         self.link = DeviceLink(device, driver, self.queue, clock, label=label,
