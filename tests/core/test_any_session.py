@@ -128,3 +128,18 @@ def test_count_any_on_a_mixed_recording(tmp_path: Path,
     assert result["exercise"] == "any"
     assert [s["exercise"] for s in result["sets"]] == mixed.exercises
     assert len(result["rests"]) == len(mixed.exercises) - 1
+
+
+def test_live_samples_follow_the_open_set() -> None:
+    mixed = simulate_mixed(SEED)
+    rec = mixed.recording
+    pipe = AnyPipeline(PipelineConfig(exercise="any", rate_hz=rec.header.rate_hz,
+                                      live_hz=2.0))
+    events: list[dict[str, Any]] = []
+    for chunk in iter_chunks(rec.chunk, 1.0):
+        events.extend(pipe.process(chunk))
+    live = [e for e in events if e["type"] == "live"]
+    duration = float(rec.chunk.t_s[-1] - rec.chunk.t_s[0])
+    assert 1.5 * duration < len(live) <= 2.0 * duration + 2  # throttled to 2 Hz
+    reps = [e["reps"] for e in live]
+    assert reps == sorted(reps) and reps[-1] == pipe.reps  # the session's count

@@ -92,9 +92,12 @@ class AnyPipeline:
     def __init__(self, config: PipelineConfig, rest_target_s: float | None = None) -> None:
         self.config = config
         self.rest_target_s = rest_target_s
-        self.candidates = {name: _Candidate(replace(config, exercise=name, live_hz=0.0,
+        self.candidates = {name: _Candidate(replace(config, exercise=name,
                                                     target_tempo=None))
                            for name in PRIORS}
+        # Whose live samples (angle from its start pose, its phase) the gauges get: the
+        # open set's candidate, else the last set's (at first, the first candidate).
+        self._live_from = next(iter(PRIORS))
         self.posture = PostureLog()
         self.pending: dict[str, list[_Decided]] = {n: [] for n in PRIORS}
         self.active: str | None = None  # candidate whose set is open
@@ -145,12 +148,18 @@ class AnyPipeline:
     def _process(self, chunk: ImuChunk) -> list[Event]:
         events: list[Event] = []
         first = True
-        for cand in self.candidates.values():
+        live_from = self.active or self._live_from
+        for name, cand in self.candidates.items():
             evs = cand.process(chunk)
             if first:  # gaps: every candidate sees the same; report them once
                 events.extend(e for e in evs if e.get("type") == "status"
                               and e.get("event") == "gap")
                 first = False
+            if name == live_from:
+                for e in evs:
+                    if e.get("type") == "live":
+                        e["reps"] = self.total_reps  # the session's, not the candidate's
+                        events.append(e)
         if len(chunk) == 0:
             return events
         self.posture.add(chunk)
@@ -256,6 +265,7 @@ class AnyPipeline:
         tracker.exercise_name = shown
         tracker.exercise_confidence = confidence
         self.tracker, self.active = tracker, moves_of
+        self._live_from = moves_of
         self.set_start_dir = self.posture.direction_at(first_start - 0.3)
         self._away_since_s = None
         for d in moves:
