@@ -299,7 +299,7 @@ class AnyPipeline:
         tracker.sets_closed = self.sets_closed
         tracker.total_reps = self.total_reps
         shown = name if confidence >= MIN_CONFIDENCE else "unknown"
-        tracker.exercise_name = shown
+        tracker.recognised_name = shown
         tracker.exercise_confidence = confidence
         self.tracker, self.active = tracker, moves_of
         self._live_from = moves_of
@@ -395,7 +395,7 @@ class AnyPipeline:
         assert self.tracker is not None and self.active is not None
         if self.tracker.exercise_name == "unknown":
             return
-        self.tracker.exercise_name = self._variant(self.active, self.set_first_start_s)
+        self.tracker.recognised_name = self._variant(self.active, self.set_first_start_s)
 
     def _rest_ticks(self, t_end: float) -> list[Event]:
         if self.rest_start_s is None:

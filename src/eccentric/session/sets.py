@@ -98,9 +98,10 @@ class SetTracker:
         # Reps (holds, for timed-hold exercises) per side over the whole session: the
         # set summary compares the sides once both have been seen.
         self.side_counts: dict[str, int] = {}
-        # Set by a recognising pipeline (--exercise any): how sure it is of the exercise.
+        # Set by a recognising pipeline (--exercise any): the name it gives the set's
+        # exercise (a variant, or ``unknown``) and how sure it is of it.
         self.exercise_confidence: float | None = None
-        self.exercise_name: str = profile.name
+        self.recognised_name: str | None = None
 
     def _set_for(self, start_s: float, side: str | None, decided_s: float,
                  events: list[Event]) -> _OpenSet:
@@ -234,6 +235,11 @@ class SetTracker:
         """Hold and bout duration targets ("LO-HI" seconds) from now on."""
         self.target_hold = parse_range_s(hold) if hold else None
         self.target_bout = parse_range_s(bout, "--target-bout") if bout else None
+
+    @property
+    def exercise_name(self) -> str:
+        """The set's exercise: as recognised, else the profile's (a coach may switch it)."""
+        return self.recognised_name if self.recognised_name is not None else self.profile.name
 
     def _close_open(self, decided_s: float | None = None) -> Event:
         cur = self._open
