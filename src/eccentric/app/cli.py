@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "eccentric.app.commands.dashboard",
     "eccentric.app.commands.scan",
     "eccentric.app.commands.live",
+    "eccentric.app.commands.gateway",
+    "eccentric.app.commands.worker",
 )
 
 
