@@ -28,7 +28,7 @@ from eccentric.cluster.subjects import (
     SENT_HEADER,
     chunk_msg_id,
     imu_subject,
-    token,
+    stream_id,
 )
 from eccentric.core.chunk import ImuChunk, iter_chunks
 from eccentric.mqtt.payloads import encode, imu_payload
@@ -93,8 +93,7 @@ class Gateway:
         self._producing = True
 
     def start_stream(self, stream: AthleteStream) -> None:
-        # Stable per athlete stream, never per worker: the run id of its event ids.
-        stream.stream_id = f"{token(stream.athlete)}-{self.run_id}"[:32]
+        stream.stream_id = stream_id(stream.athlete, self.run_id)
 
     def add_chunk(self, stream: AthleteStream, chunk: ImuChunk) -> None:
         """Spool one chunk of ``stream`` (gap flag from the sample times)."""

@@ -60,6 +60,12 @@ def lease_key(partition: int) -> str:
     return f"p{partition}"
 
 
+def stream_id(athlete: str, run_id: str) -> str:
+    """An athlete stream's id: stable for the stream, never per worker, so it can be the
+    run id of the stream's event ids (``<session>@<stream id>:<set>:<rep>``)."""
+    return f"{token(athlete)}-{token(run_id)}"[:32]
+
+
 def chunk_msg_id(stream_id: str, seq: int) -> str:
     """JetStream de-duplicates a gateway's re-sends by this id."""
     return f"{stream_id}:{seq}"

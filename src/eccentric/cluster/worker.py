@@ -18,6 +18,7 @@ duplicates downstream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -135,10 +136,8 @@ class Worker:
                 except Exception as exc:  # a node away: the next tick tries again
                     log.info("worker %s: lease round failed (%s)", self.worker_id, exc)
                 first = False
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), HEARTBEAT_S)
-                except TimeoutError:
-                    pass
         finally:
             await self._release_all()
             await self.nc.drain()
@@ -147,14 +146,10 @@ class Worker:
         """A clean stop hands partitions over at once instead of after the lease TTL."""
         for p in list(self.owned):
             state = await self._drop(p)
-            try:
+            with contextlib.suppress(Exception):
                 await self.leases.delete(lease_key(p), last=state.revision)
-            except Exception:
-                pass
-        try:
+        with contextlib.suppress(Exception):
             await self.members.delete(self.worker_id)
-        except Exception:
-            pass
 
     # --- leases -----------------------------------------------------------------------
 
@@ -215,14 +210,18 @@ class Worker:
                                             deliver_policy=DeliverPolicy.ALL,
                                             pending_msgs_limit=1_000_000,
                                             pending_bytes_limit=1 << 30)
+        try:
+            info = await state.sub.consumer_info()
+        except Exception:
+            return  # the first message will tell
+        if info.num_pending == 0 and not info.delivered.stream_seq and not state.caught_up:
+            await self._caught_up(p, state)  # nothing to replay
 
     async def _drop(self, p: int) -> PartitionState:
         state = self.owned.pop(p)
         if state.sub is not None:
-            try:
+            with contextlib.suppress(Exception):
                 await state.sub.unsubscribe()
-            except Exception:
-                pass
         for sid in state.streams:
             self.athletes.pop(sid, None)
         log.info("worker %s: released partition %d", self.worker_id, p)
@@ -243,14 +242,16 @@ class Worker:
             await self._chunk(p, state, msg.data, sent_s)
         if not state.caught_up:
             state.replayed += 1
-            pending = getattr(getattr(msg, "metadata", None), "num_pending", 0)
-            if pending == 0:
-                state.caught_up = True
-                notice = {"worker": self.worker_id, "partition": p,
-                          "taken_s": state.taken_wall_s, "caught_up_s": time.time(),
-                          "replayed": state.replayed, "athletes": sorted(
-                              self.athletes[s].athlete for s in state.streams)}
-                await self.nc.publish(RESUMED_SUBJECT, json.dumps(notice).encode())
+            if getattr(getattr(msg, "metadata", None), "num_pending", 0) == 0:
+                await self._caught_up(p, state)
+
+    async def _caught_up(self, p: int, state: PartitionState) -> None:
+        """Announce that ``p`` is live on this worker (tests and operators watch it)."""
+        state.caught_up = True
+        notice = {"worker": self.worker_id, "partition": p, "taken_s": state.taken_wall_s,
+                  "caught_up_s": time.time(), "replayed": state.replayed,
+                  "athletes": sorted(self.athletes[s].athlete for s in state.streams)}
+        await self.nc.publish(RESUMED_SUBJECT, json.dumps(notice).encode())
 
     async def _chunk(self, p: int, state: PartitionState, data: bytes, sent_s: float) -> None:
         try:
@@ -279,16 +280,10 @@ class Worker:
     def _new_athlete(self, p: int, payload: dict[str, Any],
                      stream: dict[str, Any]) -> AthleteState:
         name = str(payload.get("athlete", "athlete"))
-        sid = str(stream["id"])
-        config = PipelineConfig(
-            exercise=str(stream.get("exercise") or "auto"),
-            rate_hz=float(stream.get("rate_hz") or 100.0), athlete=name,
-            session_id=run_session_id(str(stream.get("session") or "session"), sid),
-            side=stream.get("side"), target_tempo=stream.get("target_tempo"),
-            live_hz=self.live_hz)
         buffer = EventBuffer()
+        config = stream_config(name, stream, self.live_hz)
         return AthleteState(athlete=name, sensor=str(payload.get("sensor", "sensor")),
-                            stream_id=sid, partition=p,
+                            stream_id=str(stream["id"]), partition=p,
                             drive=Drive(Pipeline(config), [buffer]), buffer=buffer)
 
     # --- events -----------------------------------------------------------------------
@@ -324,6 +319,17 @@ class Worker:
             self.duplicates += 1
         else:
             self.published += 1
+
+
+def stream_config(athlete: str, stream: dict[str, Any], live_hz: float = 0.0) -> PipelineConfig:
+    """The pipeline settings of an athlete stream (its ``stream`` descriptor): the same
+    on every worker, so every worker derives the same event ids."""
+    sid = str(stream["id"])
+    return PipelineConfig(
+        exercise=str(stream.get("exercise") or "auto"),
+        rate_hz=float(stream.get("rate_hz") or 100.0), athlete=athlete,
+        session_id=run_session_id(str(stream.get("session") or "session"), sid),
+        side=stream.get("side"), target_tempo=stream.get("target_tempo"), live_hz=live_hz)
 
 
 def _float(text: Any) -> float:

@@ -10,8 +10,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from eccentric.core.chunk import ImuChunk
 from eccentric.core.errors import DeliveryError
 from eccentric.core.events import Event

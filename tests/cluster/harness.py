@@ -1,0 +1,161 @@
+"""Real processes for the cluster tests: nats-server nodes, workers, a gateway, and a
+subscriber that records what reaches the re-published event subjects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eccentric.cluster.gateway import recording_stream
+from eccentric.cluster.subjects import RESUMED_SUBJECT, stream_id
+from eccentric.cluster.worker import stream_config
+from eccentric.session.pipeline import run
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDINGS = ROOT / "recordings"
+SRC = ROOT / "src"
+
+
+def eccentric(*args: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    return subprocess.Popen([sys.executable, "-m", "eccentric", "-v", *args], env=env,
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def start_workers(urls: list[str], n: int, tmp: Path) -> dict[str, subprocess.Popen[bytes]]:
+    joined = ",".join(urls)
+    return {f"w{i}": eccentric("worker", "--nats", joined, "--id", f"w{i}",
+                               log=tmp / f"w{i}.log") for i in range(n)}
+
+
+def start_gateway(urls: list[str], recordings: list[str], tmp: Path, *, athletes: int,
+                  speed: float, run_id: str) -> subprocess.Popen[bytes]:
+    paths = [str(RECORDINGS / f"{r}.jsonl.gz") for r in recordings]
+    return eccentric("gateway", "--nats", ",".join(urls), "--spool", str(tmp / "gw.spool"),
+                     "--replay", *paths, "--athletes", str(athletes), "--speed", str(speed),
+                     "--run-id", run_id, log=tmp / "gateway.log")
+
+
+def stop(procs: Iterable[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def reference_reps(recordings: list[str], athletes: int, run_id: str) -> dict[str, str]:
+    """rep id -> athlete, from one uninterrupted offline run of every athlete stream
+    (the same chunks the gateway sends): what the cluster must publish, exactly once."""
+    out: dict[str, str] = {}
+    for i in range(athletes):
+        name = f"a{i + 1:03d}"
+        stream = recording_stream(RECORDINGS / f"{recordings[i % len(recordings)]}.jsonl.gz",
+                                  name)
+        stream.stream_id = stream_id(name, run_id)
+        for ev in run(stream.chunks, stream_config(name, stream.descriptor())):
+            if ev["type"] == "rep":
+                out[ev["id"]] = name
+    return out
+
+
+@dataclass
+class Received:
+    subject: str
+    payload: dict[str, Any]
+    wall_s: float
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Collector:
+    """Subscribes (core NATS, any node) to rep and set subjects and worker notices, in a
+    thread of its own."""
+
+    def __init__(self, urls: list[str], subjects: tuple[str, ...] = (
+            "eccentric.*.rep", "eccentric.*.set", RESUMED_SUBJECT)) -> None:
+        self.urls = urls
+        self.subjects = subjects
+        self.got: list[Received] = []
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    def start(self) -> Collector:
+        self._thread.start()
+        assert self._ready.wait(20), "collector did not connect"
+        return self
+
+    async def _main(self) -> None:
+        import nats
+
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        nc = await nats.connect(servers=self.urls, max_reconnect_attempts=-1,
+                                reconnect_time_wait=0.2)
+
+        async def cb(msg: Any) -> None:
+            self.got.append(Received(msg.subject, json.loads(msg.data), time.time(),
+                                     dict(msg.headers or {})))
+
+        for s in self.subjects:
+            await nc.subscribe(s, cb=cb)
+        await nc.flush()
+        self._ready.set()
+        await self._stop.wait()
+        await nc.close()
+
+    def close(self) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    def reps(self) -> list[Received]:
+        return [r for r in self.got if r.subject.endswith(".rep")]
+
+    def resumed(self) -> list[dict[str, Any]]:
+        return [r.payload for r in self.got if r.subject == RESUMED_SUBJECT]
+
+
+async def leases(urls: list[str]) -> dict[int, str]:
+    """partition -> worker id, as the lease bucket says now."""
+    import nats
+
+    from eccentric.cluster.subjects import LEASE_BUCKET
+
+    nc = await nats.connect(servers=urls)
+    try:
+        try:
+            kv = await nc.jetstream().key_value(LEASE_BUCKET)
+            keys = await kv.keys()
+        except Exception:  # no bucket yet, or no lease in it
+            return {}
+        out = {}
+        for k in keys:
+            entry = await kv.get(k)
+            out[int(k[1:])] = (entry.value or b"").decode()
+        return out
+    finally:
+        await nc.close()
+
+
+def wait_for(predicate: Any, timeout_s: float, what: str, every_s: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(every_s)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")

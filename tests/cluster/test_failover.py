@@ -1,0 +1,75 @@
+"""kill -9 a worker mid-set: its athletes resume on the others within 5 s, and every rep
+of the uninterrupted run reaches subscribers exactly once (real nats-server cluster,
+real worker and gateway processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import signal
+import time
+from pathlib import Path
+
+from eccentric.cluster.nats_cluster import LocalCluster
+from tests.cluster.harness import (
+    Collector,
+    leases,
+    reference_reps,
+    start_gateway,
+    start_workers,
+    stop,
+    wait_for,
+)
+
+RECORDINGS = ["nordic_thigh_polar104", "ball_double_shank_movesense_fast",
+              "nordic_thigh_witmotion"]
+ATHLETES = 6
+SPEED = 5.0  # ~60-75 s sessions in ~15 s
+
+
+def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
+        cluster: LocalCluster, tmp_path: Path) -> None:
+    run_id = "kill9"
+    expected = reference_reps(RECORDINGS, ATHLETES, run_id)
+    assert len(expected) >= 3 * ATHLETES  # the streams do have reps to lose
+    workers = start_workers(cluster.urls, 3, tmp_path)
+    collector = Collector(cluster.urls).start()
+    gateway = None
+    try:
+        wait_for(lambda: set(asyncio.run(leases(cluster.urls)).values()) == set(workers),
+                 20, "all three workers to hold partitions")
+        gateway = start_gateway(cluster.urls, RECORDINGS, tmp_path, athletes=ATHLETES,
+                                speed=SPEED, run_id=run_id)
+        # Mid-set: reps have been published, most of the session is still to come.
+        wait_for(lambda: len(collector.reps()) >= ATHLETES, 30, "the first reps")
+        owners = asyncio.run(leases(cluster.urls))
+        victim = collections.Counter(owners.values()).most_common(1)[0][0]
+        lost = {p for p, w in owners.items() if w == victim}
+        workers[victim].send_signal(signal.SIGKILL)
+        killed_s = time.time()
+        workers[victim].wait()
+        assert gateway.wait(60) == 0
+        wait_for(lambda: {r.payload["id"] for r in collector.reps()} >= set(expected), 20,
+                 "every expected rep")
+        time.sleep(1.0)  # late duplicates, if any, would arrive now
+
+        taken = {n["partition"]: n for n in collector.resumed()
+                 if n["partition"] in lost and n["taken_s"] > killed_s}
+        assert set(taken) == lost, f"partitions of {victim} not taken over: {lost - set(taken)}"
+        assert all(n["worker"] != victim for n in taken.values())
+        moved = [a for n in taken.values() for a in n["athletes"]]
+        assert moved, "the killed worker had no athlete streams"
+        for n in taken.values():
+            assert n["caught_up_s"] - killed_s < 5.0, n
+
+        ids = [r.payload["id"] for r in collector.reps()]
+        counts = collections.Counter(ids)
+        assert not [i for i, c in counts.items() if c > 1], "duplicates downstream"
+        assert set(ids) == set(expected)
+        # Reps of a moved athlete came from both sides of the kill.
+        moved_reps = [r for r in collector.reps() if r.payload["athlete"] in moved]
+        assert any(r.wall_s < killed_s for r in moved_reps)
+        assert any(r.wall_s > killed_s for r in moved_reps)
+    finally:
+        collector.close()
+        stop([*(workers.values()), *([gateway] if gateway else [])])
