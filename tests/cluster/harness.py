@@ -159,3 +159,110 @@ def wait_for(predicate: Any, timeout_s: float, what: str, every_s: float = 0.1) 
             return
         time.sleep(every_s)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+class CuttableProxy:
+    """A TCP relay from a free loopback port to ``target_port`` that can be cut (every
+    connection closed, new ones refused) and restored: a gateway losing its network."""
+
+    def __init__(self, target_port: int) -> None:
+        from eccentric.cluster.nats_cluster import free_port
+
+        self.port = free_port()
+        self.target_port = target_port
+        self.cut_now = False
+        self._conns: set[asyncio.StreamWriter] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> CuttableProxy:
+        self._thread.start()
+        assert self._ready.wait(5)
+        return self
+
+    def _run(self) -> None:
+        loop = self._loop = asyncio.new_event_loop()
+        server = loop.run_until_complete(
+            asyncio.start_server(self._client, "127.0.0.1", self.port))
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            server.close()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.cut_now:
+            writer.close()
+            return
+        try:
+            up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+        self._conns.update((writer, up_w))
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    if self.cut_now:
+                        break
+                    dst.write(data)
+                    await dst.drain()
+            except (OSError, asyncio.CancelledError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pump(reader, up_w), pump(up_r, writer))
+        self._conns.difference_update((writer, up_w))
+
+    def cut(self) -> None:
+        def close_all() -> None:
+            self.cut_now = True
+            for w in list(self._conns):
+                w.transport.abort()
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(close_all)
+
+    def restore(self) -> None:
+        self.cut_now = False
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+async def stream_seqs(urls: list[str]) -> dict[str, list[int]]:
+    """athlete -> the ``seq`` of its chunks in the order the IMU stream stored them."""
+    import nats
+    from nats.js.api import DeliverPolicy
+
+    nc = await nats.connect(servers=urls)
+    out: dict[str, list[int]] = {}
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info("IMU")
+        total = info.state.messages
+        sub = await js.subscribe("imu.>", ordered_consumer=True,
+                                 deliver_policy=DeliverPolicy.ALL)
+        for _ in range(total):
+            msg = await sub.next_msg(timeout=10)
+            if msg.data:
+                payload = json.loads(msg.data)
+                out.setdefault(payload["athlete"], []).append(int(payload["seq"]))
+        await sub.unsubscribe()
+    finally:
+        await nc.close()
+    return out
+
+
+def expected_chunks(recordings: list[str], athletes: int) -> dict[str, int]:
+    return {f"a{i + 1:03d}": sum(1 for _ in recording_stream(
+        RECORDINGS / f"{recordings[i % len(recordings)]}.jsonl.gz", "x").chunks)
+        for i in range(athletes)}

@@ -77,6 +77,9 @@ class Node:
             f"  name: {CLUSTER_NAME}",
             f"  listen: 127.0.0.1:{self.route_port}",
             f"  routes: [{route_urls}]",
+            # Clients use the URLs they were given (a proxy in the tests, a load
+            # balancer in a gym), not the nodes' own addresses.
+            "  no_advertise: true",
             "}",
             "mqtt {",
             f"  listen: 127.0.0.1:{self.mqtt_port}",
