@@ -145,7 +145,10 @@ async def leases(urls: list[str]) -> dict[int, str]:
             return {}
         out = {}
         for k in keys:
-            entry = await kv.get(k)
+            try:
+                entry = await kv.get(k)
+            except Exception:  # released or expired since the listing
+                continue
             out[int(k[1:])] = (entry.value or b"").decode()
         return out
     finally:
@@ -238,15 +241,25 @@ class CuttableProxy:
         self._thread.join(5)
 
 
-async def stream_seqs(urls: list[str]) -> dict[str, list[int]]:
-    """athlete -> the ``seq`` of its chunks in the order the IMU stream stored them."""
+async def stream_seqs(urls: list[str], attempts: int = 5) -> dict[str, list[int]]:
+    """athlete -> the ``seq`` of its chunks in the order the IMU stream stored them
+    (retried: a cluster that just lost a node may take a few seconds to answer)."""
+    for _ in range(attempts - 1):
+        try:
+            return await _stream_seqs(urls)
+        except Exception:
+            await asyncio.sleep(1.0)
+    return await _stream_seqs(urls)
+
+
+async def _stream_seqs(urls: list[str]) -> dict[str, list[int]]:
     import nats
     from nats.js.api import DeliverPolicy
 
     nc = await nats.connect(servers=urls)
     out: dict[str, list[int]] = {}
     try:
-        js = nc.jetstream()
+        js = nc.jetstream(timeout=10)
         info = await js.stream_info("IMU")
         total = info.state.messages
         sub = await js.subscribe("imu.>", ordered_consumer=True,

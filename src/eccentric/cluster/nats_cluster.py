@@ -1,8 +1,8 @@
 """Local nats-server nodes for scripts and tests: a JetStream cluster on loopback.
 
-Each node gets its own store directory, client port, route port and MQTT port (MQTT
-clients such as dashboards keep speaking MQTT to the cluster). Ports default to free
-ones picked by the OS.
+Each node gets its own store directory, client port, route port, MQTT port and
+WebSocket port (MQTT clients, the browser dashboard among them, keep speaking MQTT to
+the cluster). Ports default to free ones picked by the OS.
 """
 
 from __future__ import annotations
@@ -54,11 +54,17 @@ class Node:
     port: int = field(default_factory=free_port)
     route_port: int = field(default_factory=free_port)
     mqtt_port: int = field(default_factory=free_port)
+    ws_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """MQTT over WebSocket, as a browser dashboard connects."""
+        return f"ws://127.0.0.1:{self.ws_port}/mqtt"
 
     def config(self, routes: list[int]) -> str:
         store = self.workdir / "store"
@@ -83,6 +89,11 @@ class Node:
             "}",
             "mqtt {",
             f"  listen: 127.0.0.1:{self.mqtt_port}",
+            "}",
+            # MQTT over WebSocket (path /mqtt): the browser dashboard's way in.
+            "websocket {",
+            f"  listen: 127.0.0.1:{self.ws_port}",
+            "  no_tls: true",
             "}",
             "",
         ])

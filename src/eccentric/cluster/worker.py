@@ -128,19 +128,34 @@ class Worker:
         await ensure_streams(self.js, replicas=self.replicas, base=self.base)
         self.leases = await self.js.key_value(LEASE_BUCKET)
         self.members = await self.js.key_value(MEMBER_BUCKET)
-        first = True
+        # Renewing runs on its own, so a slow claim (creating consumers on a loaded
+        # machine) never lets this worker's leases expire.
+        renew = asyncio.create_task(self._every(stop, self._renew))
+        await self._announce(stop)  # first, so every worker's share counts this one
+        claim = asyncio.create_task(self._every(stop, self._claim))
         try:
-            while not stop.is_set():
-                try:
-                    await self._tick(claim=not first)
-                except Exception as exc:  # a node away: the next tick tries again
-                    log.info("worker %s: lease round failed (%s)", self.worker_id, exc)
-                first = False
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), HEARTBEAT_S)
+            await stop.wait()
         finally:
+            await asyncio.gather(renew, claim, return_exceptions=True)
             await self._release_all()
             await self.nc.drain()
+
+    async def _announce(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.members.put(self.worker_id, b"0")
+                return
+            except Exception:  # a bucket just created may need a moment to answer
+                await asyncio.sleep(0.2)
+
+    async def _every(self, stop: asyncio.Event, job: Any) -> None:
+        while not stop.is_set():
+            try:
+                await job()
+            except Exception as exc:  # a node away: the next round tries again
+                log.info("worker %s: lease round failed (%s)", self.worker_id, exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEARTBEAT_S)
 
     async def _release_all(self) -> None:
         """A clean stop hands partitions over at once instead of after the lease TTL."""
@@ -153,20 +168,32 @@ class Worker:
 
     # --- leases -----------------------------------------------------------------------
 
-    async def _tick(self, *, claim: bool) -> None:
+    async def _renew(self) -> None:
+        await self.members.put(self.worker_id, str(len(self.owned)).encode())
+        await asyncio.gather(*(self._renew_one(p, st) for p, st in list(self.owned.items())))
+
+    async def _renew_one(self, p: int, state: PartitionState) -> None:
+        key = lease_key(p)
+        try:
+            state.revision = await self.leases.update(key, self._me(), last=state.revision)
+            return
+        except Exception as exc:
+            failure = type(exc).__name__
+        # A renewal whose reply was lost (a node going away) may still have been stored.
+        with contextlib.suppress(Exception):
+            entry = await self.leases.get(key)
+            if entry.value == self._me() and entry.revision is not None:
+                state.revision = entry.revision
+                return
+        if self.owned.get(p) is state:
+            log.warning("worker %s: lost partition %d (%s)", self.worker_id, p, failure)
+            await self._drop(p)
+
+    async def _claim(self) -> None:
+        """Take free partitions up to a fair share of the live workers; hand one back
+        per round while holding more (a worker joined)."""
         from nats.js.errors import NoKeysError
 
-        await self.members.put(self.worker_id, str(len(self.owned)).encode())
-        for p, state in list(self.owned.items()):
-            try:
-                state.revision = await self.leases.update(lease_key(p), self._me(),
-                                                          last=state.revision)
-            except Exception as exc:
-                log.warning("worker %s: lost partition %d (%s)", self.worker_id, p,
-                            type(exc).__name__)
-                await self._drop(p)
-        if not claim:
-            return  # the first round only announces this worker, so the share is right
         try:
             alive = len(await self.members.keys())
         except NoKeysError:
@@ -219,6 +246,7 @@ class Worker:
 
     async def _drop(self, p: int) -> PartitionState:
         state = self.owned.pop(p)
+        state.caught_up = True  # no notice for a partition given up
         if state.sub is not None:
             with contextlib.suppress(Exception):
                 await state.sub.unsubscribe()
@@ -240,6 +268,8 @@ class Worker:
                 await self._emit(athlete, athlete.drive.finish(), sent_s)
         else:
             await self._chunk(p, state, msg.data, sent_s)
+            # A replay is thousands of queued chunks: let lease renewals in between.
+            await asyncio.sleep(0)
         if not state.caught_up:
             state.replayed += 1
             if getattr(getattr(msg, "metadata", None), "num_pending", 0) == 0:
