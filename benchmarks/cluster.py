@@ -18,9 +18,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from eccentric.cluster.gateway import recording_stream  # noqa: E402
 from eccentric.cluster.nats_cluster import LocalCluster  # noqa: E402
-from eccentric.cluster.subjects import LEASE_BUCKET, SENT_HEADER, stream_id  # noqa: E402
+from eccentric.cluster.subjects import (  # noqa: E402
+    DEFAULT_PARTITIONS,
+    LEASE_BUCKET,
+    SENT_HEADER,
+    stream_id,
+)
 from eccentric.cluster.worker import stream_config  # noqa: E402
 from eccentric.session.pipeline import run  # noqa: E402
 
@@ -54,14 +61,21 @@ def pct(values: list[float], q: float) -> float:
 
 
 def reference(athletes: int, run_id: str) -> set[str]:
+    """Rep ids of an offline run of every athlete stream. The events of a stream do not
+    depend on the athlete's name except through the stream id inside the event ids, so
+    each recording is run once and its ids re-labelled per athlete."""
+    per_recording: dict[str, list[str]] = {}
+    for rec in RECORDINGS[:athletes]:
+        s = recording_stream(ROOT / "recordings" / f"{rec}.jsonl.gz", "ref")
+        s.stream_id = stream_id("ref", run_id)
+        per_recording[rec] = [ev["id"] for ev in run(s.chunks,
+                                                      stream_config("ref", s.descriptor()))
+                              if ev["type"] == "rep"]
     ids: set[str] = set()
     for i in range(athletes):
         name = f"a{i + 1:03d}"
-        s = recording_stream(ROOT / "recordings" / f"{RECORDINGS[i % len(RECORDINGS)]}.jsonl.gz",
-                             name)
-        s.stream_id = stream_id(name, run_id)
-        ids.update(ev["id"] for ev in run(s.chunks, stream_config(name, s.descriptor()))
-                   if ev["type"] == "rep")
+        ids.update(x.replace(f"@{stream_id('ref', run_id)}:", f"@{stream_id(name, run_id)}:")
+                   for x in per_recording[RECORDINGS[i % len(RECORDINGS)]])
     return ids
 
 
@@ -71,7 +85,8 @@ def eccentric(*args: str, log: Path) -> subprocess.Popen[bytes]:
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
-async def wait_leases(urls: list[str], workers: int, timeout_s: float = 30.0) -> None:
+async def wait_leases(urls: list[str], workers: int, partitions: int = DEFAULT_PARTITIONS,
+                      timeout_s: float = 60.0) -> None:
     import nats
 
     nc = await nats.connect(servers=urls)
@@ -80,8 +95,10 @@ async def wait_leases(urls: list[str], workers: int, timeout_s: float = 30.0) ->
         while time.monotonic() < deadline:
             try:
                 kv = await nc.jetstream().key_value(LEASE_BUCKET)
-                owners = {(await kv.get(k)).value for k in await kv.keys()}
-                if len(owners) == workers:
+                held = collections.Counter([(await kv.get(k)).value for k in await kv.keys()])
+                # Balanced: every worker holds its share and every partition is held.
+                if (len(held) == workers and sum(held.values()) == partitions
+                        and max(held.values()) - min(held.values()) <= 1):
                     return
             except Exception:
                 pass
@@ -91,25 +108,34 @@ async def wait_leases(urls: list[str], workers: int, timeout_s: float = 30.0) ->
         await nc.close()
 
 
+Reps = list[tuple[str, float, float]]  # id, latency s, received s after the start
+
+
 async def measure(urls: list[str], gateway: subprocess.Popen[bytes],
-                  pids: dict[str, int]) -> tuple[list[tuple[str, float]], dict[str, float], float]:
+                  pids: dict[str, int]) -> tuple[Reps, dict[str, float], float]:
     import nats
 
     nc = await nats.connect(servers=urls)
-    got: list[tuple[str, float]] = []
+    got: list[tuple[str, float, float]] = []
+    t0 = time.time()
 
     async def on_rep(msg: object) -> None:
         now = time.time()
         sent = float((msg.headers or {}).get(SENT_HEADER, "nan"))  # type: ignore[attr-defined]
-        got.append((json.loads(msg.data)["id"], now - sent))  # type: ignore[attr-defined]
+        got.append((json.loads(msg.data)["id"], now - sent,  # type: ignore[attr-defined]
+                    now - t0))
 
     await nc.subscribe("eccentric.*.rep", cb=on_rep)
     cpu0 = {k: cpu_s(p) for k, p in pids.items()}
+    last = dict(cpu0)
     wall0 = time.monotonic()
     while gateway.poll() is None:
+        for k, p in pids.items():
+            with contextlib.suppress(OSError):  # the gateway ends between two samples
+                last[k] = cpu_s(p)
         await asyncio.sleep(0.2)
     wall = time.monotonic() - wall0
-    cpu = {k: cpu_s(p) - cpu0[k] for k, p in pids.items()}
+    cpu = {k: last[k] - cpu0[k] for k in pids}
     await asyncio.sleep(3.0)  # the last reps
     await nc.close()
     return got, cpu, wall
@@ -120,6 +146,7 @@ def main() -> None:
     ap.add_argument("--athletes", type=int, default=60)
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--keep", type=Path, default=None, help="copy logs and stores here")
     args = ap.parse_args()
     run_id = "bench"
     print(f"reference: offline run of {args.athletes} athlete streams ...", file=sys.stderr)
@@ -128,7 +155,7 @@ def main() -> None:
         d = Path(tmp)
         cluster = LocalCluster(d / "nats").start()
         urls = ",".join(cluster.urls)
-        workers = {f"w{i}": eccentric("worker", "--nats", urls, "--id", f"w{i}",
+        workers = {f"w{i}": eccentric("-v", "worker", "--nats", urls, "--id", f"w{i}",
                                       log=d / f"w{i}.log") for i in range(args.workers)}
         gateway = None
         try:
@@ -141,6 +168,9 @@ def main() -> None:
             pids = {**{k: w.pid for k, w in workers.items()}, "gateway": gateway.pid,
                     **{n.name: n.proc.pid for n in cluster.nodes if n.proc}}
             got, cpu, wall = asyncio.run(measure(cluster.urls, gateway, pids))
+            # Taken over while the athletes streamed (not the hand-overs at shutdown).
+            handovers = sum(log.read_text().count("took partition")
+                            for log in d.glob("w*.log"))
         finally:
             for w in workers.values():
                 w.terminate()
@@ -149,8 +179,13 @@ def main() -> None:
             if gateway is not None and gateway.poll() is None:
                 gateway.kill()
             cluster.stop()
-    counts = collections.Counter(i for i, _ in got)
-    lat = [x for _, x in got if math.isfinite(x)]
+        if args.keep is not None:
+            shutil.copytree(d, args.keep, dirs_exist_ok=True)
+    counts = collections.Counter(i for i, _, _ in got)
+    lat = [x for _, x, _ in got if math.isfinite(x)]
+    windows = collections.defaultdict(list)
+    for _, x, at in got:
+        windows[int(at // 10) * 10].append(x)
     worker_cores = sum(v for k, v in cpu.items() if k.startswith("w")) / wall
     per_core = args.athletes / worker_cores if worker_cores > 0 else float("nan")
     holds = (set(counts) == expected and max(counts.values(), default=0) == 1
@@ -170,6 +205,9 @@ def main() -> None:
         "worker_cores_total": round(worker_cores, 3),
         "athletes_per_worker_core": round(per_core, 1),
         "sizing_100_athletes_worker_cores_at_60pct": round(cores_100, 1),
+        "partition_takes": handovers,
+        "latency_p99_ms_per_10s": {k: round(1000 * pct(v, 0.99)) for k, v in
+                                   sorted(windows.items())},
         "holds": holds,
     }
     if args.json:
@@ -188,6 +226,8 @@ def main() -> None:
     print(f"  sizing for 100 athletes: {100 / per_core:.1f} worker cores at 100 %, "
           f"{cores_100:.1f} at 60 % busy -> {math.ceil(cores_100 / 2)} two-core worker "
           f"machines (+1 to survive losing one)")
+    print(f"  p99 per 10 s of the run (ms): {result['latency_p99_ms_per_10s']}; "
+          f"partition takes (workers' logs): {handovers}")
     print(f"  holds (all reps once, p99 < {HOLD_P99_S * 1000:.0f} ms): "
           f"{'yes' if holds else 'NO'}")
 

@@ -16,7 +16,7 @@ import heapq
 import logging
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,11 +181,16 @@ class Gateway:
     async def run_replay(self, streams: list[AthleteStream], *, speed: float = 1.0,
                          stop: asyncio.Event | None = None) -> None:
         """Connect, replay ``streams`` and drain the spool; returns once all is sent."""
+        await self.run_source(self.replay(streams, speed=speed, stop=stop))
+
+    async def run_source(self, source: Coroutine[Any, Any, None]) -> None:
+        """Connect, run ``source`` (which spools chunks) while draining the spool;
+        returns once the source ended and everything spooled was acknowledged."""
         nc = await connect(self.servers, "eccentric-gateway")
         done = asyncio.Event()
         sender = asyncio.create_task(self.send(nc, done))
         try:
-            await self.replay(streams, speed=speed, stop=stop)
+            await source
         finally:
             done.set()
             await sender

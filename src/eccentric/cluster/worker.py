@@ -56,6 +56,12 @@ from eccentric.session.pipeline import Pipeline, PipelineConfig
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 0.5
+# Hand a partition back only after holding more than the fair share for this long (s),
+# and never one taken less than HOLD_S ago: a member entry renewed late on a loaded
+# machine must not make partitions (and their replays) bounce between workers.
+REBALANCE_AFTER_S = 3.0
+HOLD_S = 5.0
+STARTUP_WAIT_S = 1.5
 # Live gauge events of chunks older than this are a replay's: not worth showing (s).
 LIVE_FRESH_S = 2.0
 PUBLISH_RETRY_S = 0.2
@@ -93,6 +99,7 @@ class AthleteState:
 class PartitionState:
     revision: int
     taken_wall_s: float
+    taken_mono_s: float = field(default_factory=time.monotonic)
     sub: Any = None
     caught_up: bool = False
     replayed: int = 0
@@ -119,6 +126,7 @@ class Worker:
         self.bad_chunks = 0
         self.nc: Any = None
         self.js: Any = None
+        self._over_share_since: float | None = None
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -132,6 +140,10 @@ class Worker:
         # machine) never lets this worker's leases expire.
         renew = asyncio.create_task(self._every(stop, self._renew))
         await self._announce(stop)  # first, so every worker's share counts this one
+        # Workers started together then see each other before claiming, and each takes
+        # its share at once instead of one taking all and handing most back.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), STARTUP_WAIT_S)
         claim = asyncio.create_task(self._every(stop, self._claim))
         try:
             await stop.wait()
@@ -199,10 +211,17 @@ class Worker:
         except NoKeysError:
             alive = 1
         share = math.ceil(self.partitions / max(alive, 1))
-        if len(self.owned) > share:
-            p = max(self.owned)
-            state = await self._drop(p)
-            await self.leases.delete(lease_key(p), last=state.revision)
+        now = time.monotonic()
+        if len(self.owned) <= share:
+            self._over_share_since = None
+        elif self._over_share_since is None:
+            self._over_share_since = now
+        elif now - self._over_share_since >= REBALANCE_AFTER_S:
+            settled = [p for p, st in self.owned.items() if now - st.taken_mono_s >= HOLD_S]
+            if settled:
+                p = max(settled)
+                state = await self._drop(p)
+                await self.leases.delete(lease_key(p), last=state.revision)
             return
         start = partition_of(self.worker_id, self.partitions)
         for i in range(self.partitions):
