@@ -78,4 +78,5 @@ def test_event_ids_depend_on_the_stream_not_on_the_process() -> None:
         ids.append([event_msg_id("anna", s.stream_id, ev)
                     for ev in run(s.chunks, stream_config("anna", s.descriptor()))])
     assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0])
+    assert not any(i.endswith(":None") for i in ids[0])
     assert any(i.startswith("nordic_thigh_polar104@anna-r1:1:") for i in ids[0])

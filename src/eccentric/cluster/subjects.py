@@ -77,4 +77,5 @@ def event_msg_id(athlete: str, stream_id: str, event: dict[str, object]) -> str:
     eid = event.get("id")
     if isinstance(eid, str):
         return eid
-    return f"{token(athlete)}:{stream_id}:{event.get('type')}:{event.get('t_s')}"
+    at = next((event[k] for k in ("decided_s", "t_s", "end_s", "start_s") if k in event), None)
+    return f"{token(athlete)}:{stream_id}:{event.get('type')}:{at}"
