@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from eccentric.cluster.nats_cluster import LocalCluster
+from eccentric.schemas import validator
 from tests.cluster.harness import (
     Collector,
     leases,
@@ -20,6 +21,7 @@ from tests.cluster.harness import (
     stop,
     wait_for,
 )
+from tests.mqtt.subscriber import Collector as MqttCollector
 
 RECORDINGS = ["nordic_thigh_polar104", "ball_double_shank_movesense_fast",
               "nordic_thigh_witmotion"]
@@ -34,6 +36,9 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
     assert len(expected) >= 3 * ATHLETES  # the streams do have reps to lose
     workers = start_workers(cluster.urls, 3, tmp_path)
     collector = Collector(cluster.urls).start()
+    # A dashboard's view: MQTT to the cluster's own listener, on another node.
+    mqtt = MqttCollector(cluster.nodes[1].mqtt_port, "eccentric/+/rep",
+                         client_id="dashboard-view")
     gateway = None
     try:
         wait_for(lambda: set(asyncio.run(leases(cluster.urls)).values()) == set(workers),
@@ -66,10 +71,21 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
         counts = collections.Counter(ids)
         assert not [i for i, c in counts.items() if c > 1], "duplicates downstream"
         assert set(ids) == set(expected)
+        # The MQTT subscriber saw the same: each rep once, in the shape of live's reps.
+        wait_for(lambda: len(mqtt.messages) >= len(expected), 10, "the reps over MQTT")
+        time.sleep(0.5)
+        over_mqtt = collections.Counter(m.json()["id"] for m in mqtt.messages)
+        assert set(over_mqtt) == set(expected) and max(over_mqtt.values()) == 1
+        assert {m.topic for m in mqtt.messages} == {f"eccentric/{a}/rep"
+                                                    for a in set(expected.values())}
+        for m in mqtt.messages[:5]:
+            validator("rep.schema.json").validate(m.json())
         # Reps of a moved athlete came from both sides of the kill.
         moved_reps = [r for r in collector.reps() if r.payload["athlete"] in moved]
         assert any(r.wall_s < killed_s for r in moved_reps)
         assert any(r.wall_s > killed_s for r in moved_reps)
     finally:
+        mqtt.client.loop_stop()
+        mqtt.client.disconnect()
         collector.close()
         stop([*(workers.values()), *([gateway] if gateway else [])])
