@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from eccentric.cluster.nats_cluster import LocalCluster
+from eccentric.schemas import validator
 from tests.ble.emulated import REPO, Device, emulated, make_recording, playback_done, replay
 from tests.cluster.harness import Collector, leases, start_workers, stop, stream_seqs, wait_for
 
@@ -25,7 +26,7 @@ def test_ble_gateway_streams_a_set_that_a_worker_counts(cluster: LocalCluster,
                                                         tmp_path: Path) -> None:
     recording, _ = make_recording(tmp_path, "movesense")
     workers = start_workers(cluster.urls, 1, tmp_path)
-    collector = Collector(cluster.urls).start()
+    collector = Collector(cluster.urls, ("eccentric.*.rep", "eccentric.*.status")).start()
     try:
         wait_for(lambda: set(asyncio.run(leases(cluster.urls)).values()) == {"w0"}, 20,
                  "the worker to hold partitions")
@@ -55,6 +56,12 @@ def test_ble_gateway_streams_a_set_that_a_worker_counts(cluster: LocalCluster,
             assert (g["set"], g["rep_in_set"]) == (want["set"], want["rep_in_set"])
             for key in ("start_s", "end_s", "eccentric_s", "concentric_s"):
                 assert g[key] == pytest.approx(want[key], abs=0.021), key
+        # The worker's status messages while the set streamed: live's shape.
+        status = [r.payload for r in collector.got if r.subject == "eccentric.cy.status"]
+        assert status and all(s["sensor_connected"] for s in status)
+        for s in status:
+            validator("status.schema.json").validate(s)
+        assert status[-1]["exercise"] == EXERCISE and status[-1]["sample_rate_hz"] > 0
         seqs = asyncio.run(stream_seqs(cluster.urls))["cy"]
         assert seqs == list(range(len(seqs))) and len(seqs) > 10
     finally:

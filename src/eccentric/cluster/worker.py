@@ -49,7 +49,7 @@ from eccentric.cluster.subjects import (
 )
 from eccentric.core.errors import InputFormatError
 from eccentric.core.events import Event, run_session_id
-from eccentric.mqtt.payloads import encode, imu_chunk, wrap_event
+from eccentric.mqtt.payloads import encode, envelope, imu_chunk, wrap_event
 from eccentric.session.drive import Drive
 from eccentric.session.pipeline import Pipeline, PipelineConfig
 
@@ -64,6 +64,7 @@ HOLD_S = 5.0
 STARTUP_WAIT_S = 1.5
 # Live gauge events of chunks older than this are a replay's: not worth showing (s).
 LIVE_FRESH_S = 2.0
+STATUS_EVERY_S = 1.0
 PUBLISH_RETRY_S = 0.2
 
 
@@ -93,6 +94,11 @@ class AthleteState:
     drive: Drive
     buffer: EventBuffer
     last_seq: int = -1
+    # For the status message: samples since the last one, and the newest chunk's
+    # stream time and gateway time (Unix s).
+    samples: int = 0
+    last_t_s: float | None = None
+    last_sent_s: float = 0.0
 
 
 @dataclass
@@ -145,10 +151,11 @@ class Worker:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), STARTUP_WAIT_S)
         claim = asyncio.create_task(self._every(stop, self._claim))
+        status = asyncio.create_task(self._every(stop, self._status, STATUS_EVERY_S))
         try:
             await stop.wait()
         finally:
-            await asyncio.gather(renew, claim, return_exceptions=True)
+            await asyncio.gather(renew, claim, status, return_exceptions=True)
             await self._release_all()
             await self.nc.drain()
 
@@ -160,14 +167,32 @@ class Worker:
             except Exception:  # a bucket just created may need a moment to answer
                 await asyncio.sleep(0.2)
 
-    async def _every(self, stop: asyncio.Event, job: Any) -> None:
+    async def _every(self, stop: asyncio.Event, job: Any, every_s: float = HEARTBEAT_S) -> None:
         while not stop.is_set():
             try:
                 await job()
             except Exception as exc:  # a node away: the next round tries again
-                log.info("worker %s: lease round failed (%s)", self.worker_id, exc)
+                log.info("worker %s: %s failed (%s)", self.worker_id, job.__name__, exc)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), HEARTBEAT_S)
+                await asyncio.wait_for(stop.wait(), every_s)
+
+    async def _status(self) -> None:
+        """The status message of ``live`` for each athlete streaming now (not retained:
+        core NATS cannot retain; the next one follows within STATUS_EVERY_S)."""
+        now = time.time()
+        for a in list(self.athletes.values()):
+            age_s = now - a.last_sent_s
+            if a.last_t_s is None or age_s > LIVE_FRESH_S + STATUS_EVERY_S:
+                continue  # replaying, or the stream went quiet
+            payload = envelope("status", athlete=a.athlete, sensor=a.sensor, t_s=a.last_t_s)
+            payload.update({
+                "online": True, "sensor_connected": True,
+                "sample_rate_hz": round(a.samples / STATUS_EVERY_S, 1),
+                "packet_loss_pct": None, "battery_pct": None, "stale": age_s > LIVE_FRESH_S,
+                "queued_messages": 0, "dropped_messages": 0,
+                "exercise": a.drive.pipeline.profile.name, "reps": a.drive.pipeline.reps})
+            a.samples = 0
+            await self.nc.publish(f"{self.base}.{token(a.athlete)}.status", encode(payload))
 
     async def _release_all(self) -> None:
         """A clean stop hands partitions over at once instead of after the lease TTL."""
@@ -323,6 +348,8 @@ class Worker:
             return  # a re-sent chunk JetStream kept (outside its de-duplication window)
         athlete.last_seq = seq
         self.chunks += 1
+        athlete.samples += len(chunk)
+        athlete.last_t_s, athlete.last_sent_s = float(chunk.t_s[-1]), sent_s
         athlete.drive.feed(chunk)
         await self._emit(athlete, athlete.buffer.take(), sent_s)
 
