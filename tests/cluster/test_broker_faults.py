@@ -114,3 +114,26 @@ def test_gateway_cut_from_the_broker_for_30_s_delivers_everything_in_order(
         proxy.close()
         collector.close()
         stop([*(workers.values()), *([gateway] if gateway else [])])
+
+
+def test_a_gateway_started_while_the_broker_is_away_spools_and_delivers_in_order(
+        cluster: LocalCluster, tmp_path: Path) -> None:
+    proxy = CuttableProxy(cluster.nodes[0].port).start()
+    proxy.cut()
+    recordings = ["nordic_thigh_polar104"]
+    chunks = expected_chunks(recordings, 2)
+    gateway = start_gateway([proxy.url], recordings, tmp_path, athletes=2, speed=10.0,
+                            run_id="late")
+    try:
+        time.sleep(4.0)
+        assert gateway.poll() is None  # still producing into the spool
+        with sqlite3.connect(tmp_path / "gw.spool") as db:
+            assert db.execute("SELECT COUNT(*) FROM spool").fetchone()[0] > 50
+        proxy.restore()
+        assert gateway.wait(60) == 0
+        seqs = asyncio.run(stream_seqs(cluster.urls))
+        for athlete, n in chunks.items():
+            assert seqs[athlete] == list(range(n)), athlete
+    finally:
+        stop([gateway])
+        proxy.close()

@@ -64,8 +64,9 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
         assert all(n["worker"] != victim for n in taken.values())
         moved = [a for n in taken.values() for a in n["athletes"]]
         assert moved, "the killed worker had no athlete streams"
-        for n in taken.values():
-            assert n["caught_up_s"] - killed_s < 5.0, n
+        resumed_s = {p: round(n["caught_up_s"] - killed_s, 2) for p, n in taken.items()}
+        print(f"kill -9 {victim}: partitions resumed after (s) {resumed_s}")
+        assert max(resumed_s.values()) < 5.0, resumed_s
 
         ids = [r.payload["id"] for r in collector.reps()]
         counts = collections.Counter(ids)

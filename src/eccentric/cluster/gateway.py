@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import math
 import secrets
 import time
 from collections.abc import Coroutine, Iterator
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from eccentric.cluster.spool import Spool
+from eccentric.cluster.streams import ensure_streams
 from eccentric.cluster.subjects import (
     DEFAULT_PARTITIONS,
     END_HEADER,
@@ -82,8 +84,10 @@ class Gateway:
     """Spools athlete chunks and drains the spool to the cluster."""
 
     def __init__(self, servers: list[str], spool_path: Path, *,
-                 partitions: int = DEFAULT_PARTITIONS, run_id: str | None = None) -> None:
+                 partitions: int = DEFAULT_PARTITIONS, run_id: str | None = None,
+                 replicas: int = 3) -> None:
         self.servers = servers
+        self.replicas = replicas
         self.spool = Spool(spool_path)
         self.partitions = partitions
         self.run_id = run_id or secrets.token_hex(3)
@@ -184,18 +188,36 @@ class Gateway:
         await self.run_source(self.replay(streams, speed=speed, stop=stop))
 
     async def run_source(self, source: Coroutine[Any, Any, None]) -> None:
-        """Connect, run ``source`` (which spools chunks) while draining the spool;
-        returns once the source ended and everything spooled was acknowledged."""
-        nc = await connect(self.servers, "eccentric-gateway")
+        """Run ``source`` (which spools chunks) while connecting and draining the spool;
+        returns once the source ended and everything spooled was acknowledged. The
+        source starts at once: a broker away at start-up only delays the sending."""
         done = asyncio.Event()
-        sender = asyncio.create_task(self.send(nc, done))
+        sender = asyncio.create_task(self._connect_and_send(done))
         try:
             await source
         finally:
             done.set()
             await sender
-            await nc.drain()
             self.spool.close()
+
+    async def _connect_and_send(self, done: asyncio.Event) -> None:
+        warned = False
+        while True:
+            try:
+                nc = await connect(self.servers, "eccentric-gateway")
+                break
+            except Exception as exc:  # no node reachable yet: keep spooling, retry
+                (log.debug if warned else log.warning)(
+                    "gateway: cluster not reachable (%s); spooling to %s and retrying",
+                    exc, self.spool.path)
+                warned = True
+                await asyncio.sleep(1.0)
+        try:
+            # A gateway may come up before any worker: the streams must exist to store.
+            await ensure_streams(nc.jetstream(), replicas=self.replicas, timeout_s=math.inf)
+            await self.send(nc, done)
+        finally:
+            await nc.drain()
 
 
 async def connect(servers: list[str], name: str) -> Any:

@@ -61,6 +61,8 @@ def add_parser(sub: Any) -> None:
                    help="athlete streams (default: one per recording)")
     p.add_argument("--speed", type=float, default=1.0, metavar="X",
                    help="pace as a factor of real time (default 1)")
+    p.add_argument("--replicas", type=int, default=3, metavar="R",
+                   help="stream replicas when this gateway creates the streams (default 3)")
     p.add_argument("--run-id", default=None, metavar="ID",
                    help="this gateway run's id, part of every stream id (default fresh)")
     p.set_defaults(func=run)
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.speed > 0:
         raise EccentricError("--speed must be positive")
     gateway = Gateway(args.nats, args.spool, partitions=args.partitions or DEFAULT_PARTITIONS,
-                      run_id=args.run_id)
+                      run_id=args.run_id, replicas=args.replicas)
 
     async def main() -> int:
         stop = asyncio.Event()
