@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 CHUNK_S = 0.1
 SEND_BATCH = 256
 ACK_TIMEOUT_S = 2.0
+STOP_DRAIN_S = 5.0
 
 
 @dataclass
@@ -185,19 +186,29 @@ class Gateway:
     async def run_replay(self, streams: list[AthleteStream], *, speed: float = 1.0,
                          stop: asyncio.Event | None = None) -> None:
         """Connect, replay ``streams`` and drain the spool; returns once all is sent."""
-        await self.run_source(self.replay(streams, speed=speed, stop=stop))
+        await self.run_source(self.replay(streams, speed=speed, stop=stop), stop=stop)
 
-    async def run_source(self, source: Coroutine[Any, Any, None]) -> None:
+    async def run_source(self, source: Coroutine[Any, Any, None],
+                         stop: asyncio.Event | None = None) -> None:
         """Run ``source`` (which spools chunks) while connecting and draining the spool;
         returns once the source ended and everything spooled was acknowledged. The
-        source starts at once: a broker away at start-up only delays the sending."""
+        source starts at once: a broker away at start-up only delays the sending. When
+        ``stop`` ended the source, the drain gets STOP_DRAIN_S; what is left stays in
+        the spool file for the next run."""
         done = asyncio.Event()
         sender = asyncio.create_task(self._connect_and_send(done))
         try:
             await source
         finally:
             done.set()
-            await sender
+            if stop is not None and stop.is_set():
+                try:
+                    await asyncio.wait_for(sender, STOP_DRAIN_S)
+                except TimeoutError:
+                    log.warning("gateway: %d chunks not sent yet; kept in %s for the next run",
+                                len(self.spool), self.spool.path)
+            else:
+                await sender
             self.spool.close()
 
     async def _connect_and_send(self, done: asyncio.Event) -> None:

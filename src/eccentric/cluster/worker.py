@@ -137,7 +137,17 @@ class Worker:
     # --- life cycle -------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.nc = await connect(self.servers, f"eccentric-worker-{self.worker_id}")
+        # The client retries until a node answers (the cluster may come up after its
+        # workers); Ctrl-C meanwhile ends the wait.
+        connecting = asyncio.ensure_future(
+            connect(self.servers, f"eccentric-worker-{self.worker_id}"))
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not connecting.done():
+            connecting.cancel()
+            return
+        stopping.cancel()
+        self.nc = connecting.result()
         self.js = self.nc.jetstream()
         await ensure_streams(self.js, replicas=self.replicas, base=self.base)
         self.leases = await self.js.key_value(LEASE_BUCKET)

@@ -27,6 +27,16 @@ def nats_servers(text: str) -> list[str]:
     return urls
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, not {value}")
+    return value
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "gateway", help="publish athlete IMU streams to the NATS cluster (docs/scale.md)",
@@ -38,7 +48,7 @@ def add_parser(sub: Any) -> None:
                    help=f"cluster nodes (default {DEFAULT_NATS})")
     p.add_argument("--spool", type=Path, default=Path("eccentric-gateway.spool"),
                    metavar="FILE", help="on-disk spool (SQLite; default ./%(default)s)")
-    p.add_argument("--partitions", type=int, default=None, metavar="P",
+    p.add_argument("--partitions", type=positive_int, default=None, metavar="P",
                    help="athlete partitions; must match the workers' (default 12)")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--device", dest="devices", action="append", type=DeviceArg.parse,
@@ -57,11 +67,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--duration", type=float, default=None, metavar="S",
                    help="BLE: stop by itself after S seconds (default: until Ctrl-C)")
     add_exercise_arguments(p, default="auto")
-    p.add_argument("--athletes", type=int, default=None, metavar="N",
+    p.add_argument("--athletes", type=positive_int, default=None, metavar="N",
                    help="athlete streams (default: one per recording)")
     p.add_argument("--speed", type=float, default=1.0, metavar="X",
                    help="pace as a factor of real time (default 1)")
-    p.add_argument("--replicas", type=int, default=3, metavar="R",
+    p.add_argument("--replicas", type=positive_int, default=3, metavar="R",
                    help="stream replicas when this gateway creates the streams (default 3)")
     p.add_argument("--run-id", default=None, metavar="ID",
                    help="this gateway run's id, part of every stream id (default fresh)")
@@ -131,5 +141,5 @@ async def _ble(args: argparse.Namespace, gateway: Gateway, stop: asyncio.Event) 
     async def stream_all() -> None:
         await asyncio.gather(*(s.run(stop) for s in sources))
 
-    await gateway.run_source(stream_all())
+    await gateway.run_source(stream_all(), stop=stop)
     return len(sources)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from eccentric.app.commands.gateway import DEFAULT_NATS, nats_servers
+from eccentric.app.commands.gateway import DEFAULT_NATS, nats_servers, positive_int
 
 
 def add_parser(sub: Any) -> None:
@@ -18,9 +18,9 @@ def add_parser(sub: Any) -> None:
                    help=f"cluster nodes (default {DEFAULT_NATS})")
     p.add_argument("--id", default=None, metavar="NAME",
                    help="worker name (default <host>-<pid>)")
-    p.add_argument("--partitions", type=int, default=None, metavar="P",
+    p.add_argument("--partitions", type=positive_int, default=None, metavar="P",
                    help="athlete partitions; must match the gateways' (default 12)")
-    p.add_argument("--replicas", type=int, default=3, metavar="R",
+    p.add_argument("--replicas", type=positive_int, default=3, metavar="R",
                    help="stream replicas when this worker creates them (default 3)")
     p.add_argument("--live-hz", type=float, default=5.0, metavar="HZ",
                    help="live gauge events per athlete (default 5; 0 = off)")
