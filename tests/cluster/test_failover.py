@@ -65,7 +65,9 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
         moved = [a for n in taken.values() for a in n["athletes"]]
         assert moved, "the killed worker had no athlete streams"
         resumed_s = {p: round(n["caught_up_s"] - killed_s, 2) for p, n in taken.items()}
-        print(f"kill -9 {victim}: partitions resumed after (s) {resumed_s}")
+        taken_after = {p: round(n["taken_s"] - killed_s, 2) for p, n in taken.items()}
+        print(f"kill -9 {victim}: partitions taken after (s) {taken_after}, "
+              f"caught up after {resumed_s}")
         assert max(resumed_s.values()) < 5.0, resumed_s
 
         ids = [r.payload["id"] for r in collector.reps()]

@@ -258,13 +258,19 @@ class Worker:
                 state = await self._drop(p)
                 await self.leases.delete(lease_key(p), last=state.revision)
             return
+        if len(self.owned) >= share:
+            return
+        try:
+            held = set(await self.leases.keys())
+        except NoKeysError:
+            held = set()
         start = partition_of(self.worker_id, self.partitions)
         for i in range(self.partitions):
             if len(self.owned) >= share:
                 break
             p = (start + i) % self.partitions
-            if p in self.owned:
-                continue
+            if p in self.owned or lease_key(p) in held:
+                continue  # one listing instead of a failing create per held lease
             try:
                 revision = await self.leases.create(lease_key(p), self._me())
             except Exception:
