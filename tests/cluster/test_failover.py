@@ -9,6 +9,9 @@ import collections
 import signal
 import time
 from pathlib import Path
+from typing import Any
+
+import nats
 
 from eccentric.cluster.nats_cluster import LocalCluster
 from eccentric.schemas import validator
@@ -22,6 +25,22 @@ from tests.cluster.harness import (
     wait_for,
 )
 from tests.mqtt.subscriber import Collector as MqttCollector
+
+PROBE_TOPIC = "eccentric/probe/ready"
+
+
+def mqtt_probe(urls: list[str], mqtt: MqttCollector) -> bool:
+    """Publish a probe on the NATS subject of PROBE_TOPIC; True once MQTT got one."""
+    async def publish() -> None:
+        nc = await nats.connect(servers=urls)
+        await nc.publish(PROBE_TOPIC.replace("/", "."), b'{"type":"rep","id":"probe"}')
+        await nc.flush()
+        await nc.close()
+
+    asyncio.run(publish())
+    time.sleep(0.3)
+    return any(m.topic == PROBE_TOPIC for m in mqtt.messages)
+
 
 RECORDINGS = ["nordic_thigh_polar104", "ball_double_shank_movesense_fast",
               "nordic_thigh_witmotion"]
@@ -37,12 +56,16 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
     workers = start_workers(cluster.urls, 3, tmp_path)
     collector = Collector(cluster.urls).start()
     # A dashboard's view: MQTT to the cluster's own listener, on another node.
-    mqtt = MqttCollector(cluster.nodes[1].mqtt_port, "eccentric/+/rep",
+    mqtt = MqttCollector(cluster.nodes[1].mqtt_port, "eccentric/#",
                          client_id="dashboard-view")
     gateway = None
     try:
         wait_for(lambda: set(asyncio.run(leases(cluster.urls)).values()) == set(workers),
                  20, "all three workers to hold partitions")
+        # The cluster sets up an MQTT session's subscription asynchronously: wait until
+        # a probe published on NATS reaches the MQTT subscriber.
+        wait_for(lambda: mqtt_probe(cluster.urls, mqtt), 30, "the MQTT subscription",
+                 every_s=0.5)
         gateway = start_gateway(cluster.urls, RECORDINGS, tmp_path, athletes=ATHLETES,
                                 speed=SPEED, run_id=run_id)
         # Mid-set: reps have been published, most of the session is still to come.
@@ -75,13 +98,16 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
         assert not [i for i, c in counts.items() if c > 1], "duplicates downstream"
         assert set(ids) == set(expected)
         # The MQTT subscriber saw the same: each rep once, in the shape of live's reps.
-        wait_for(lambda: len(mqtt.messages) >= len(expected), 10, "the reps over MQTT")
+        def mqtt_reps() -> list[Any]:
+            return [m for m in mqtt.messages if m.topic.endswith("/rep")]
+
+        wait_for(lambda: len(mqtt_reps()) >= len(expected), 10, "the reps over MQTT")
         time.sleep(0.5)
-        over_mqtt = collections.Counter(m.json()["id"] for m in mqtt.messages)
+        over_mqtt = collections.Counter(m.json()["id"] for m in mqtt_reps())
         assert set(over_mqtt) == set(expected) and max(over_mqtt.values()) == 1
-        assert {m.topic for m in mqtt.messages} == {f"eccentric/{a}/rep"
-                                                    for a in set(expected.values())}
-        for m in mqtt.messages[:5]:
+        assert {m.topic for m in mqtt_reps()} == {f"eccentric/{a}/rep"
+                                                  for a in set(expected.values())}
+        for m in mqtt_reps()[:5]:
             validator("rep.schema.json").validate(m.json())
         # Reps of a moved athlete came from both sides of the kill.
         moved_reps = [r for r in collector.reps() if r.payload["athlete"] in moved]
