@@ -14,6 +14,7 @@ from typing import Any
 import nats
 
 from eccentric.cluster.nats_cluster import LocalCluster
+from eccentric.cluster.subjects import DEFAULT_PARTITIONS, partition_of
 from eccentric.schemas import validator
 from tests.cluster.harness import (
     Collector,
@@ -71,7 +72,10 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
         # Mid-set: reps have been published, most of the session is still to come.
         wait_for(lambda: len(collector.reps()) >= ATHLETES, 30, "the first reps")
         owners = asyncio.run(leases(cluster.urls))
-        victim = collections.Counter(owners.values()).most_common(1)[0][0]
+        # Mid-set for the victim too: a worker running an athlete who already has reps.
+        started = {r.payload["athlete"] for r in collector.reps()}
+        victim = collections.Counter(owners[partition_of(a, DEFAULT_PARTITIONS)]
+                                     for a in started).most_common(1)[0][0]
         lost = {p for p, w in owners.items() if w == victim}
         workers[victim].send_signal(signal.SIGKILL)
         killed_s = time.time()
@@ -111,8 +115,8 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
             validator("rep.schema.json").validate(m.json())
         # Reps of a moved athlete came from both sides of the kill.
         moved_reps = [r for r in collector.reps() if r.payload["athlete"] in moved]
-        assert any(r.wall_s < killed_s for r in moved_reps)
-        assert any(r.wall_s > killed_s for r in moved_reps)
+        assert any(r.wall_s < killed_s for r in moved_reps), "no moved rep before the kill"
+        assert any(r.wall_s > killed_s for r in moved_reps), "no moved rep after the kill"
     finally:
         mqtt.client.loop_stop()
         mqtt.client.disconnect()

@@ -21,7 +21,7 @@ IMU_DEDUPE_S = 600.0
 EVENT_DEDUPE_S = 4 * 3600.0
 IMU_MAX_AGE_S = 12 * 3600.0
 # A lease or a member entry not renewed for this long expires (s): failover time.
-LEASE_TTL_S = 2.0
+LEASE_TTL_S = 3.0
 
 
 async def ensure_streams(js: Any, *, replicas: int = 3, base: str = DEFAULT_BASE,
