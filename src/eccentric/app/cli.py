@@ -27,6 +27,8 @@ COMMAND_MODULES = (
     "eccentric.app.commands.live",
     "eccentric.app.commands.history",
     "eccentric.app.commands.report",
+    "eccentric.app.commands.gateway",
+    "eccentric.app.commands.worker",
 )
 
 

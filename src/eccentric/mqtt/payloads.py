@@ -14,6 +14,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
+from eccentric.core.chunk import ImuChunk
+from eccentric.core.errors import InputFormatError
 from eccentric.core.events import SCHEMA_VERSION, Event
 
 Payload = dict[str, Any]
@@ -64,6 +68,40 @@ def envelope(kind: str, *, athlete: str, sensor: str, t_s: float | None = None,
     if t_s is not None:
         payload["t_s"] = round(t_s, 3)
     return payload
+
+
+def imu_payload(chunk: ImuChunk, *, athlete: str, sensor: str, clock: Clock = utc_now,
+                seq: int | None = None, gap: bool | None = None,
+                stream: dict[str, Any] | None = None) -> Payload:
+    """The ``imu`` message of one batch of samples (SI units). A gateway adds ``seq``
+    (per athlete stream, from 0, no holes), ``gap`` (samples are missing right before
+    this batch) and ``stream`` (who and what: the worker's pipeline settings)."""
+    payload = envelope("imu", athlete=athlete, sensor=sensor, t_s=float(chunk.t_s[0]),
+                       clock=clock)
+    payload["samples_t_s"] = np.round(chunk.t_s, 6).tolist()
+    payload["acc_mps2"] = np.round(chunk.acc_mps2, 4).tolist()
+    payload["gyro_rads"] = np.round(chunk.gyro_rads, 5).tolist()
+    if seq is not None:
+        payload["seq"] = seq
+    if gap is not None:
+        payload["gap"] = gap
+    if stream is not None:
+        payload["stream"] = stream
+    return payload
+
+
+def imu_chunk(payload: Any, source: str = "imu message") -> ImuChunk:
+    """The samples of an ``imu`` message; a malformed one is an :class:`InputFormatError`
+    naming ``source``."""
+    if not isinstance(payload, dict) or payload.get("type") != "imu":
+        raise InputFormatError(f"{source}: not an imu message")
+    try:
+        return ImuChunk.from_arrays(payload["samples_t_s"], payload["acc_mps2"],
+                                    payload["gyro_rads"], source=source)
+    except KeyError as exc:
+        raise InputFormatError(f"{source}: missing field {exc.args[0]!r}") from None
+    except (TypeError, ValueError) as exc:
+        raise InputFormatError(f"{source}: bad samples ({exc})") from None
 
 
 def _finite(value: Any) -> Any:

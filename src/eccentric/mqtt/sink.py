@@ -10,8 +10,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from eccentric.core.chunk import ImuChunk
 from eccentric.core.errors import DeliveryError
 from eccentric.core.events import Event
@@ -19,7 +17,15 @@ from eccentric.mqtt.client import Will
 from eccentric.mqtt.commands import Command, CommandError, parse_command, result_payload
 from eccentric.mqtt.config import BrokerAddress, MqttConfig
 from eccentric.mqtt.discovery import discovery_messages
-from eccentric.mqtt.payloads import Clock, Payload, encode, envelope, utc_now, wrap_event
+from eccentric.mqtt.payloads import (
+    Clock,
+    Payload,
+    encode,
+    envelope,
+    imu_payload,
+    utc_now,
+    wrap_event,
+)
 from eccentric.mqtt.publisher import OutMessage, Publisher
 from eccentric.mqtt.queue import DiskQueue, default_queue_path
 from eccentric.mqtt.topics import Topics, sanitize_segment
@@ -206,11 +212,8 @@ class MqttSink:
         topic = self.topics.imu(self.sensor)
         for start in range(0, len(chunk), IMU_BATCH_SAMPLES):
             part = chunk.slice(start, start + IMU_BATCH_SAMPLES)
-            payload = envelope("imu", athlete=self.athlete, sensor=self.sensor,
-                               t_s=float(part.t_s[0]), clock=self.clock)
-            payload["samples_t_s"] = np.round(part.t_s, 6).tolist()
-            payload["acc_mps2"] = np.round(part.acc_mps2, 4).tolist()
-            payload["gyro_rads"] = np.round(part.gyro_rads, 5).tolist()
+            payload = imu_payload(part, athlete=self.athlete, sensor=self.sensor,
+                                  clock=self.clock)
             self.publisher.put_volatile(OutMessage(topic, encode(payload)))
 
     # --- status ----------------------------------------------------------------------
