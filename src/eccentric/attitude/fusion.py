@@ -78,6 +78,7 @@ class AttitudeFilter:
 
     def __init__(self, rate_hz: float, settings: FusionSettings | None = None) -> None:
         s = settings or FusionSettings()
+        self.settings = s
         self.rate_hz = rate_hz
         self._nominal_dt = 1.0 / rate_hz
         self._ahrs = imufusion.Ahrs()
