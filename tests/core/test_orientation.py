@@ -47,7 +47,7 @@ def test_chunk_helpers() -> None:
 def test_swaying_profiles_keep_the_attitude_on_gravity_despite_a_gyro_offset() -> None:
     """A stance that sways (never still, so the offset is never learnt) between quick
     reps, with a 2 °/s gyro offset: at the default 10° rejection the accelerometer is
-    shut out once the error passes 10° and the attitude runs away; the lunge profile's
+    shut out once the error passes 10° and the attitude runs away; the bridge profile's
     looser rejection keeps it within a few degrees."""
     rate = 100
     parts = [np.zeros(200)]
@@ -64,12 +64,12 @@ def test_swaying_profiles_keep_the_attitude_on_gravity_despite_a_gyro_offset() -
         est = tilt_from_reference_deg(g, np.array([0.0, 0.0, 1.0]))
         return float(np.mean(np.abs(est - np.abs(truth))[-100:]))
 
-    assert end_error_deg(get_profile("lunge").attitude) < 5.0
+    assert end_error_deg(get_profile("single_leg_bridge").attitude) < 5.0
     assert end_error_deg(FusionSettings()) > 15.0
 
 
 def test_the_pipeline_runs_the_profiles_attitude_settings() -> None:
-    for name in ("nordic_curl", "lunge", "band_rotation"):
+    for name in ("nordic_curl", "single_leg_bridge", "band_rotation"):
         pipeline = Pipeline(PipelineConfig(exercise=name, rate_hz=100.0))
         assert pipeline.attitude.settings == get_profile(name).attitude
-    assert get_profile("lunge").attitude != get_profile("nordic_curl").attitude
+    assert get_profile("single_leg_bridge").attitude != get_profile("nordic_curl").attitude
