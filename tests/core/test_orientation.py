@@ -2,8 +2,11 @@ import numpy as np
 import pytest
 
 from eccentric.attitude.fusion import AttitudeFilter
+from eccentric.attitude.settings import FusionSettings
 from eccentric.attitude.tilt import tilt_from_reference_deg
 from eccentric.core.chunk import ImuChunk, concat
+from eccentric.exercises.catalogue import get_profile
+from eccentric.session.pipeline import Pipeline, PipelineConfig
 from tests.synthetic import imu_from_angle, min_jerk, rotation
 
 
@@ -39,3 +42,34 @@ def test_gap_does_not_leave_the_filter_on_a_wrong_period(rate: int) -> None:
 def test_chunk_helpers() -> None:
     c = ImuChunk.from_arrays(np.arange(4.0), np.zeros((4, 3)), np.zeros((4, 3)))
     assert len(concat([c.slice(0, 2), c.slice(2)])) == 4
+
+
+def test_swaying_profiles_keep_the_attitude_on_gravity_despite_a_gyro_offset() -> None:
+    """A stance that sways (never still, so the offset is never learnt) between quick
+    reps, with a 2 °/s gyro offset: at the default 10° rejection the accelerometer is
+    shut out once the error passes 10° and the attitude runs away; the bridge profile's
+    looser rejection keeps it within a few degrees."""
+    rate = 100
+    parts = [np.zeros(200)]
+    for _ in range(10):
+        parts += [60 * min_jerk(60), 60 * (1 - min_jerk(60)), np.zeros(60)]
+    ang = np.concatenate([*parts, np.zeros(300)])
+    t = np.arange(len(ang)) / rate
+    truth = ang + 2.0 * np.sin(2 * np.pi * 0.7 * t)  # 8.8 °/s peak sway
+    clean = imu_from_angle(t, truth, noise=1.0)
+    chunk = ImuChunk.from_arrays(t, clean.acc_mps2, clean.gyro_rads + np.radians([2.0, 0, 0]))
+
+    def end_error_deg(settings: FusionSettings) -> float:
+        g, _, _ = AttitudeFilter(rate, settings).process(chunk)
+        est = tilt_from_reference_deg(g, np.array([0.0, 0.0, 1.0]))
+        return float(np.mean(np.abs(est - np.abs(truth))[-100:]))
+
+    assert end_error_deg(get_profile("single_leg_bridge").attitude) < 5.0
+    assert end_error_deg(FusionSettings()) > 15.0
+
+
+def test_the_pipeline_runs_the_profiles_attitude_settings() -> None:
+    for name in ("nordic_curl", "single_leg_bridge", "band_rotation"):
+        pipeline = Pipeline(PipelineConfig(exercise=name, rate_hz=100.0))
+        assert pipeline.attitude.settings == get_profile(name).attitude
+    assert get_profile("single_leg_bridge").attitude != get_profile("nordic_curl").attitude

@@ -8,13 +8,13 @@ used, so no magnetometer is needed and yaw drift is harmless.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import imufusion
 import numpy as np
 import numpy.typing as npt
 
+from eccentric.attitude.settings import FusionSettings
 from eccentric.attitude.stillness import StillDetector, equal_runs
 from eccentric.attitude.vectors import cross_rows, row_norms
 from eccentric.core.chunk import FloatArray, ImuChunk
@@ -73,35 +73,12 @@ RESYNC_S = 1.0
 RESYNC_DEG = 0.5
 
 
-@dataclass(frozen=True)
-class FusionSettings:
-    """Filter settings; defaults follow the Fusion README's recommendations.
-
-    gain 0.5 and a 10° acceleration-rejection threshold are the README's suggestions
-    for most applications; the reference notes (rep_counting_anchors.md §7) measured
-    ~0.8° RMSE with them on a synthetic Nordic trajectory. Gyro-bias estimation needs
-    still periods (below ``bias_stationary_threshold_dps`` for ``bias_stationary_period_s``),
-    which the still time before every set provides.
-    """
-
-    gain: float = 0.5
-    acceleration_rejection_deg: float = 10.0
-    # Fusion recovers from rejecting the accelerometer after this long. The README's 5 s
-    # lets attitude error from a fast lead-in movement linger for seconds; the longest
-    # high-acceleration stretch in our exercises (Nordic fall and catch) is under 1 s.
-    rejection_timeout_s: float = 1.5
-    gyro_range_dps: float = 2000.0
-    # Fusion's default 3 °/s never fires on a sensor whose zero-rate offset is larger
-    # than that (±5 °/s is a common MEMS specification); 6 °/s still excludes movement.
-    bias_stationary_threshold_dps: float = 6.0
-    bias_stationary_period_s: float = 1.0
-
-
 class AttitudeFilter:
     """Feed chunks in order; returns gravity direction and corrected gyro per sample."""
 
     def __init__(self, rate_hz: float, settings: FusionSettings | None = None) -> None:
         s = settings or FusionSettings()
+        self.settings = s
         self.rate_hz = rate_hz
         self._nominal_dt = 1.0 / rate_hz
         self._ahrs = imufusion.Ahrs()

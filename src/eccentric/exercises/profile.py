@@ -8,9 +8,10 @@ is framed (still start pose, rest that closes it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from eccentric.attitude.settings import FusionSettings
 from eccentric.detect.base import Direction, PhaseNames, RepSpec
 
 if TYPE_CHECKING:  # the registry imports every detector (scipy, imufusion); the catalogue
@@ -40,6 +41,8 @@ class ExerciseProfile:
     set_end_rest_s: float = 15.0
     target_tempo: str | None = None
     sided: bool = False
+    # The attitude filter's settings (gravity direction for the segment angle).
+    attitude: FusionSettings = field(default_factory=FusionSettings)
 
     @property
     def rep_spec(self) -> RepSpec:

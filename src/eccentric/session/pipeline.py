@@ -89,7 +89,7 @@ class Pipeline:
         self.detector: Detector = make_detector(self.profile.detector, self.profile.rep_spec,
                                                  config.rate_hz)
         self.timeline = TimelineGuard(config.rate_hz)
-        self.attitude = AttitudeFilter(config.rate_hz)
+        self.attitude = AttitudeFilter(config.rate_hz, self.profile.attitude)
         self.calibrator = StillCalibrator(self.profile.calibration_still_s)
         self.sway_calibrator = SwayCalibrator()
         self.sets = SetTracker(self.profile, session_id=config.session_id,
