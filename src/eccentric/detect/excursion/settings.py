@@ -81,6 +81,8 @@ class SwingRule:
     # The rest level: this percentile of the tilt over the window (short pauses between
     # long reps leave the segment at rest for a fifth of the time or less).
     rest_percentile: float = 3.0
+    # ...followed at most this fast (°/s): a tenth of the boundary threshold's pace.
+    level_dps: float = 0.3
     # The first samples' mean specific force is the reference direction (s).
     ref_s: float = 1.0
     # Which way is "out": the side (from the reference) that reaches ``sign_ratio``

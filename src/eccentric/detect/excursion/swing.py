@@ -91,6 +91,9 @@ class SwingRemover:
         self._axis: FloatArray | None = None
         self._sign = 0.0  # which way of tilt is "out" (0: not yet known)
         self._block_end: float | None = None
+        self._level: float | None = None
+        # (t, angle, rate) the last block computed beyond what it handed on.
+        self._prev: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
     def update(self, frame: MotionFrame) -> MotionFrame | None:
         if not len(frame):
@@ -136,19 +139,46 @@ class SwingRemover:
         tilt, _ = swing_free_tilt(t, acc, g, self._ref, axis, rule, self.dt_s)
         self._update_sign(tilt)
         s = self._sign or 1.0
-        level = float(np.percentile(s * tilt, rule.rest_percentile))
+        target = float(np.percentile(s * tilt, rule.rest_percentile))
+        # The rest level creeps (slower than any tilt): a posture or a window edge that
+        # moves the percentile at once must not move the angle at once.
+        step = rule.level_dps * rule.block_s
+        level = target if self._level is None else \
+            self._level + float(np.clip(target - self._level, -step, step))
+        self._level = level
         sel = np.flatnonzero((t > self._done_t) & (t <= upto_t))
         if sel.size == 0:
             return None
         a, b = int(sel[0]), int(sel[-1]) + 1
-        angle = s * tilt[a:b] - level
-        rate = s * np.gradient(tilt, t)[a:b]
+        angle_all = s * tilt - level
+        rate_all = s * np.gradient(tilt, t)
+        angle, rate = self._blend(t[a:b], angle_all[a:b], rate_all[a:b])
+        self._prev = (t[b:], angle_all[b:], rate_all[b:])
         t1 = float(t[b - 1])
         gaps = [gp for gp in self._gaps if self._done_t < gp.end_s <= t1]
         out = MotionFrame(t[a:b], acc[a:b], np.radians(g[a:b]), self._gravity[lo + a:lo + b],
                           self._still[lo + a:lo + b], angle, rate, gaps)
         self._done_t = t1
         return out
+
+    def _blend(self, t: FloatArray, angle: FloatArray, rate: FloatArray
+               ) -> tuple[FloatArray, FloatArray]:
+        """Fade from what the previous block computed for these samples to this block's
+        values: each refit (k, rest level) shifts the tilt a little, and a step in the
+        angle would look like a knock, not a tilt."""
+        if self._prev is None:
+            return angle, rate
+        pt, pa, pr = self._prev
+        n = min(len(pt), len(t))
+        if n == 0 or not np.array_equal(pt[:n], t[:n]):
+            return angle, rate
+        w = np.zeros(len(t))
+        w[:n] = np.linspace(1.0, 0.0, n + 1)[:n] if n > 1 else 1.0
+        diff = np.zeros(len(t))
+        diff[:n] = pa[:n] - angle[:n]
+        dw = np.gradient(w, t) if len(t) > 1 else np.zeros(len(t))
+        return angle + w * diff, rate + w * (np.pad(pr[:n], (0, len(t) - n)) - rate) \
+            * (np.arange(len(t)) < n) + dw * diff
 
     def _update_sign(self, tilt: FloatArray) -> None:
         """Tilts go one way from the reference (the body line at the start: knees up,
