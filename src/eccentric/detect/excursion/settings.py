@@ -78,9 +78,11 @@ class SwingRule:
     lag_s: float = 1.8
     # ...and are recomputed once this much more has arrived (s).
     block_s: float = 0.5
-    # The rest level: this percentile of the tilt over the window (short pauses between
-    # long reps leave the segment at rest for a fifth of the time or less).
+    # The rest level: the median of the tilt within ``rest_band_deg`` of this percentile
+    # over the window (short pauses between long reps leave the segment at rest for a
+    # fifth of the time or less; the band spans the rest noise, ±1–2°).
     rest_percentile: float = 3.0
+    rest_band_deg: float = 4.0
     # ...followed at most this fast (°/s): a tenth of the boundary threshold's pace.
     level_dps: float = 0.3
     # The first samples' mean specific force is the reference direction (s).

@@ -139,7 +139,10 @@ class SwingRemover:
         tilt, _ = swing_free_tilt(t, acc, g, self._ref, axis, rule, self.dt_s)
         self._update_sign(tilt)
         s = self._sign or 1.0
-        target = float(np.percentile(s * tilt, rule.rest_percentile))
+        x = s * tilt
+        low = float(np.percentile(x, rule.rest_percentile))
+        # The rest cluster's middle: its lower tail is ``low``, its spread the noise.
+        target = float(np.median(x[x <= low + rule.rest_band_deg]))
         # The rest level creeps (slower than any tilt): a posture or a window edge that
         # moves the percentile at once must not move the angle at once.
         step = rule.level_dps * rule.block_s

@@ -139,7 +139,7 @@ class _Session:
         tr, rng = self.tr, self.rng
         if kind in ("aborted", "partial"):
             # Under the profile's 6° minimum: a twitch of the hips, not a tilt.
-            depth = rad(_u(rng, 1.0, 2.0) if kind == "aborted" else _u(rng, 2.5, 4.0))
+            depth = rad(_u(rng, 1.0, 1.5) if kind == "aborted" else _u(rng, 1.5, 3.0))
             prog = hinge_partial(1.0, _u(rng, 0.5, 1.0), _u(rng, 0.0, 0.4), _u(rng, 0.6, 1.2),
                                  tr.dt_s)
             return tr.append({"tilt": depth * prog})
