@@ -208,6 +208,10 @@ HANGING_PELVIC_TILT = ExerciseProfile(
         onset_deg=4.0, min_rom_deg=6.0,
         # Slow by cue: even a quick tilt takes ~1.5 s out and back.
         min_rep_s=1.0, max_angle_deg=70.0,
+        # What the swing leaves in the tilt rate at rest is 1.5–5 °/s RMS: a 4 °/s
+        # boundary floor (not 3) keeps it from moving the ends (tuning draw: 147 → 138
+        # ms boundary MAE).
+        boundary_min_dps=4.0,
         # Hanging is never still (the swing): a top hold is timed, not a new pose.
         max_still_in_rep_s=_HOLD_OK_S, held_far=True,
         swing=SwingRule(),
