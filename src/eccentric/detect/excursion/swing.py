@@ -7,9 +7,9 @@ mostly does not see the swing: on a pendulum the specific force stays near the l
 to the grip, turning only by a share (1 − ρ) of φ, where ρ = r·ω²/g depends on the
 sensor's distance r from the bar and the swing frequency ω. So the accelerometer's
 angle is α = τ + (1 − ρ)φ, and D = θ − α = ρφ is the swing alone, the tilt gone. The
-tilt follows as τ = α + k·D (its fast part from the gyro), with k = −(1 − ρ)/ρ fitted by least squares (the tilt is
-unrelated to the swing) over the last ``window_s`` of samples where the segment is not
-tilting. Angles in degrees, rates in °/s.
+tilt follows as τ = α + k·D (its fast part from the gyro), with k = −(1 − ρ)/ρ fitted
+by least squares (the tilt is unrelated to the swing) over the last ``window_s`` of
+samples where the segment is not tilting. Angles in degrees, rates in °/s.
 
 Both α and D need a little future (centred smoothing, the high-pass of D), so frames
 come out ``lag_s`` late; the excursion detector decides reps after the fact anyway.
@@ -31,7 +31,7 @@ def moving_mean(x: FloatArray, width: int) -> FloatArray:
     if width <= 1 or n == 0:
         return x.copy()
     half = width // 2
-    c = np.concatenate((np.zeros((1,) + x.shape[1:]), np.cumsum(x, axis=0)))
+    c = np.concatenate((np.zeros((1, *x.shape[1:])), np.cumsum(x, axis=0)))
     idx = np.arange(n)
     lo, hi = np.clip(idx - half, 0, n), np.clip(idx + half + 1, 0, n)
     cnt = (hi - lo).astype(np.float64)
@@ -209,6 +209,10 @@ def _join(parts: list[MotionFrame]) -> MotionFrame | None:
         return None
     if len(parts) == 1:
         return parts[0]
-    return MotionFrame(*(np.concatenate([getattr(p, k) for p in parts]) for k in
-                         ("t_s", "acc_mps2", "gyro_rads", "gravity", "still", "angle_deg",
-                          "rate_dps")), [g for p in parts for g in p.gaps])
+    def cat(name: str) -> FloatArray:
+        out: FloatArray = np.concatenate([getattr(p, name) for p in parts])
+        return out
+
+    return MotionFrame(cat("t_s"), cat("acc_mps2"), cat("gyro_rads"), cat("gravity"),
+                       np.concatenate([p.still for p in parts]), cat("angle_deg"), cat("rate_dps"),
+                       [g for p in parts for g in p.gaps])

@@ -226,11 +226,9 @@ class HangingTiltMovement:
         standing_hip = np.stack([zeros, zeros, zeros + stand_z], axis=1)
         hip = hang[:, None] * hanging_hip + (1.0 - hang[:, None]) * standing_hip
         pitch = phi - ch["tilt"]
-        if placement == "thigh":
-            # The thigh's body z runs knee → hip; the knee is its pivot.
-            pivot = hip - thigh_m * _direction(pitch, ch["yaw"])
-        else:  # pelvis: it tilts about the hip joints
-            pivot = hip
+        # The thigh's body z runs knee → hip (the knee is its pivot); the pelvis tilts
+        # about the hip joints.
+        pivot = hip - thigh_m * _direction(pitch, ch["yaw"]) if placement == "thigh" else hip
         return SegmentMotion(pitch, ch["roll"], ch["yaw"], pivot, np.degrees(ch["tilt"]))
 
     def rep_label(self, motion: Motion, i0: int, i1: int, to_file: Any) -> dict[str, Any]:
