@@ -136,7 +136,10 @@ class SwingRemover:
         if self._axis is not None and float(axis @ self._axis) < 0:
             axis = -axis
         self._axis = axis
-        tilt, _ = swing_free_tilt(t, acc, g, self._ref, axis, rule, self.dt_s)
+        if len(t) < 3:  # too little to differentiate: no tilt yet
+            tilt = np.zeros(len(t))
+        else:
+            tilt, _ = swing_free_tilt(t, acc, g, self._ref, axis, rule, self.dt_s)
         self._update_sign(tilt)
         s = self._sign or 1.0
         x = s * tilt
@@ -154,7 +157,7 @@ class SwingRemover:
             return None
         a, b = int(sel[0]), int(sel[-1]) + 1
         angle_all = s * tilt - level
-        rate_all = s * np.gradient(tilt, t)
+        rate_all = s * np.gradient(tilt, t) if len(t) > 1 else np.zeros(len(t))
         angle, rate = self._blend(t[a:b], angle_all[a:b], rate_all[a:b])
         self._prev = (t[b:], angle_all[b:], rate_all[b:])
         t1 = float(t[b - 1])
