@@ -76,8 +76,10 @@ class SwingRule:
     ridge_deg2: float = 0.3
     # Frames come out this late (s): the high-pass's half window and the smoothing.
     lag_s: float = 1.8
-    # ...and are recomputed once this much more has arrived (s).
-    block_s: float = 0.5
+    # ...and are recomputed once this much more has arrived (s): each refit costs
+    # ~0.7 ms, so 2 s blocks keep the replay over 1000× real time (0.5 s blocks: ~450×);
+    # a rep is decided up to lag + block ≈ 4 s after it ends.
+    block_s: float = 2.0
     # The rest level: the median of the tilt within ``rest_band_deg`` of this percentile
     # over the window (short pauses between long reps leave the segment at rest for a
     # fifth of the time or less; the band spans the rest noise, ±1–2°).

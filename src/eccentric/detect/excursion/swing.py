@@ -30,14 +30,18 @@ def moving_mean(x: FloatArray, width: int) -> FloatArray:
     n = x.shape[0]
     if width <= 1 or n == 0:
         return x.copy()
+    if width > n:
+        width = n if n % 2 else n - 1
+        if width <= 1:
+            return x.copy()
     half = width // 2
     c = np.concatenate((np.zeros((1, *x.shape[1:])), np.cumsum(x, axis=0)))
-    idx = np.arange(n)
-    lo, hi = np.clip(idx - half, 0, n), np.clip(idx + half + 1, 0, n)
-    cnt = (hi - lo).astype(np.float64)
-    if x.ndim > 1:
-        cnt = cnt[:, None]
-    out: FloatArray = (c[hi] - c[lo]) / cnt
+    shape = (-1,) + (1,) * (x.ndim - 1)
+    # Slices, not index arrays: this runs a dozen times per block on every sample.
+    head = c[half + 1:width] / np.arange(half + 1, width).reshape(shape)
+    body = (c[width:] - c[:n + 1 - width]) / width
+    tail = (c[n] - c[n - width + 1:n - half]) / np.arange(width - 1, half, -1).reshape(shape)
+    out: FloatArray = np.concatenate((head, body, tail))
     return out
 
 
@@ -143,9 +147,9 @@ class SwingRemover:
         self._update_sign(tilt)
         s = self._sign or 1.0
         x = s * tilt
-        low = float(np.percentile(x, rule.rest_percentile))
+        low = _kth(x, rule.rest_percentile)
         # The rest cluster's middle: its lower tail is ``low``, its spread the noise.
-        target = float(np.median(x[x <= low + rule.rest_band_deg]))
+        target = _kth(x[x <= low + rule.rest_band_deg], 50.0)
         # The rest level creeps (slower than any tilt): a posture or a window edge that
         # moves the percentile at once must not move the angle at once.
         step = rule.level_dps * rule.block_s
@@ -205,6 +209,12 @@ class SwingRemover:
             self._gyro, self._gravity = self._gyro[keep:], self._gravity[keep:]
             self._still = self._still[keep:]
         self._gaps = [gp for gp in self._gaps if gp.end_s > self._done_t]
+
+
+def _kth(x: FloatArray, percent: float) -> float:
+    """The ``percent`` percentile by rank (no interpolation): a partition, not a sort."""
+    k = min(int(percent / 100.0 * len(x)), len(x) - 1)
+    return float(np.partition(x, k)[k])
 
 
 def _join(parts: list[MotionFrame]) -> MotionFrame | None:
