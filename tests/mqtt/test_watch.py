@@ -170,3 +170,47 @@ def test_watch_shows_holds_from_mosquitto(mosquitto: Mosquitto, make_sink: SinkF
     out = capsys.readouterr().out
     assert rc == 0 and "holds" in out
     assert f"{holds[-1]['duration_s']:.1f}" in out
+
+
+def _rests() -> list[dict[str, object]]:
+    from eccentric.core.events import rest_event
+
+    return [rest_event(session="s@abc", state=state, start_s=100.0, t_s=t, target_s=60.0,
+                       after_set=2)
+            for state, t in (("start", 101.0), ("running", 130.0), ("running", 175.0))]
+
+
+def test_rest_timer_is_shown_with_its_target() -> None:
+    state = watch.WatchState("eccentric")
+    rests = _rests()
+    state.feed("eccentric/anna/rest", _msg(rests[1]))
+    console = Console(record=True, width=140)
+    console.print(state.render())
+    text = console.export_text()
+    assert "rest" in text and "under" in text and " 30 " in text
+    state.feed("eccentric/anna/rest", _msg(rests[2]))
+    console = Console(record=True, width=140)
+    console.print(state.render())
+    assert "over" in console.export_text()
+
+
+def test_watch_gets_rest_events_from_mosquitto(mosquitto: Mosquitto, make_sink: SinkFactory,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    rests = _rests()
+    sink = make_sink(mosquitto.url)
+
+    def publish() -> None:
+        assert sink.publisher.wait_connected(10)
+        time.sleep(1.0)
+        for r in rests:
+            sink.publish_event(r)
+
+    t = threading.Thread(target=publish)
+    t.start()
+    rc = _run_watch(["watch", "--broker", mosquitto.url, "--duration", "3", "--json"])
+    t.join(10)
+    assert rc == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    got = [e for e in lines if e.get("type") == "rest"]
+    assert [e["elapsed_s"] for e in got] == [1.0, 30.0, 75.0]
+    assert [e["status"] for e in got] == ["under", "under", "over"]

@@ -30,7 +30,7 @@ from eccentric.core.chunk import ImuChunk
 from eccentric.core.events import Event, ble_event
 from eccentric.devices.base import Driver
 from eccentric.session.drive import Drive
-from eccentric.session.pipeline import Pipeline, PipelineConfig
+from eccentric.session.pipeline import PipelineConfig, make_pipeline
 from eccentric.session.sink import Sink
 
 if TYPE_CHECKING:
@@ -62,7 +62,8 @@ class DeviceRunner:
     def __init__(self, *, device: BLEDevice, driver: Driver, label: str, clock: HostClock,
                  capture: CaptureWriter, pipeline_config: PipelineConfig, sinks: list[Sink],
                  mqtt: MqttSink | None = None, link_options: LinkOptions | None = None,
-                 on_event: Callable[[Event], None] | None = None) -> None:
+                 on_event: Callable[[Event], None] | None = None,
+                 rest_target_s: float | None = None) -> None:
         self.label = label
         self.driver = driver
         self.clock = clock
@@ -78,7 +79,7 @@ class DeviceRunner:
             from eccentric.mqtt.intake import SinkCommands
 
             commands = SinkCommands(mqtt)  # coach commands, applied between chunks
-        self.drive = Drive(Pipeline(pipeline_config), sinks, on_event=on_event,
+        self.drive = Drive(make_pipeline(pipeline_config, rest_target_s), sinks, on_event=on_event,
                            commands=commands)
         self.latency = Latency()  # notification arrival → the rep event it completed
         self.lag = Latency()  # notification arrival → handled by the consumer

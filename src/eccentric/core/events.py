@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 Event = dict[str, Any]
 EventType = Literal["rep", "set", "status", "live", "nonrep", "hold", "bout", "command",
-                    "alert", "plan"]
+                    "alert", "plan", "rest"]
 
 SCHEMA_VERSION = 1
 
@@ -295,7 +295,8 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
               side_counts: dict[str, int] | None = None,
               asymmetry_pct: float | None = None,
               bouts: int | None = None, target_bout: str | None = None,
-              bouts_outside_target: int = 0, manual: bool = False) -> Event:
+              bouts_outside_target: int = 0, manual: bool = False,
+              exercise_confidence: float | None = None) -> Event:
     """A closed set (``manual``: opened by a coach's ``start_set``): ``summary`` holds
     per-field means and SDs (``<field>_mean``, ``<field>_sd``), ``trend_pct``
     first-to-last change along a fitted line (%).
@@ -303,15 +304,20 @@ def set_event(*, session: str, number: int, exercise: str, reps: int, start_s: f
     s, the number of holds outside it); ``bouts`` likewise for exercises of bouts.
     ``side_counts`` (reps, or holds, per side in the session so far, this set included)
     and ``asymmetry_pct`` (100·|L−R|/max(L, R)) are given once both sides have been
-    seen."""
+    seen. ``exercise_confidence`` (0–1) is given when the exercise was recognised
+    (``--exercise any``); a recognised exercise below the threshold is ``unknown``."""
     ev: Event = {
         "type": "set",
         "schema": SCHEMA_VERSION,
         "id": f"{session}:set:{number}",
         "exercise": exercise,
+    }
+    if exercise_confidence is not None:
+        ev["exercise_confidence"] = _r(exercise_confidence, 3)
+    ev.update({
         "set": number,
         "reps": reps,
-    }
+    })
     if manual:
         ev["manual"] = True
     if holds is not None:
@@ -435,3 +441,25 @@ def plan_set_fields(ev: Event, *, block: int, block_exercise: str, set_in_block:
     ev["plan"] = {"block": block, "set_in_block": set_in_block, "sets_planned": sets_planned,
                   "target_reps": target_reps, "per_leg": per_leg,
                   "rest_before_s": _r(rest_before_s, 1), "flags": flags}
+
+
+RestState = Literal["start", "running", "end"]
+
+
+def rest_event(*, session: str, state: RestState, start_s: float, t_s: float,
+               target_s: float | None, after_set: int | None) -> Event:
+    """A rest between sets: sent when it starts, about once a second while it runs and
+    when the next set starts (``state``). ``elapsed_s`` is stream time since the last
+    set's end; with a ``target_s`` (s), ``status`` says ``under`` or ``over`` it and
+    ``remaining_s`` how long is left (negative once over)."""
+    elapsed = max(t_s - start_s, 0.0)
+    ev: Event = {"type": "rest", "schema": SCHEMA_VERSION, "session": session,
+                 "state": state, "start_s": _r(start_s), "t_s": _r(t_s),
+                 "elapsed_s": _r(elapsed, 1)}
+    if after_set is not None:
+        ev["after_set"] = after_set
+    if target_s is not None:
+        ev["target_s"] = _r(target_s, 1)
+        ev["remaining_s"] = _r(target_s - elapsed, 1)
+        ev["status"] = "under" if elapsed < target_s else "over"
+    return ev

@@ -17,6 +17,10 @@ class ConsoleSink:
         self.athlete = athlete
 
     def publish_event(self, ev: Event) -> None:
+        if ev["type"] == "set" and "exercise_confidence" in ev:
+            who0 = f"[magenta]{self.athlete}[/] " if self.athlete else ""
+            self.console.print(f"{who0}[green]set {ev['set']}[/]: {ev['exercise']} "
+                               f"(recognised, confidence {ev['exercise_confidence']:.2f})")
         who = f"[dim]{self.athlete}[/] " if self.athlete else ""
         if ev["type"] == "rep":
             parts = [f"ecc {_fmt(ev.get('eccentric_s'), ' s')}",
@@ -69,6 +73,12 @@ class ConsoleSink:
                 f"{who}[green]set {ev['set']} done[/]: {ev['reps']} reps, "
                 f"ecc {_fmt(ev.get('eccentric_s_mean'), ' s')} ± "
                 f"{_fmt(ev.get('eccentric_s_sd'), ' s')}" + (f"  trend: {trend}" if trend else ""))
+        elif ev["type"] == "rest" and ev["state"] != "running":
+            # The running ticks (1 Hz) are for timers (watch, dashboard), not a log.
+            target = (f" of {ev['target_s']:.0f} s ({ev['status']})"
+                      if "target_s" in ev else "")
+            what = "rest" if ev["state"] == "start" else "rested"
+            self.console.print(f"{who}[blue]{what} {ev['elapsed_s']:.0f} s{target}[/]")
         elif ev["type"] == "nonrep":
             self.console.print(
                 f"{who}[dim]not counted ({ev['reason']}) at {ev['start_s']:.1f} s[/]")

@@ -158,6 +158,11 @@ class MqttSink:
             elif kind == "hold":
                 self._recent_holds.append(payload)
                 self._publish_recent(payload.get("t_s"))
+        elif kind == "rest":
+            # A timer: the next tick replaces a lost one, so QoS 0 and no queueing.
+            payload = wrap_event(event, athlete=self.athlete, sensor=self.sensor,
+                                 clock=self.clock)
+            self.publisher.put_volatile(OutMessage(self.topics.rest, encode(payload)))
         elif kind == "live":
             if self.config.live_hz <= 0:
                 return

@@ -7,6 +7,8 @@
     <base>/<athlete>/bout                  one JSON message per bout of strokes/steps (QoS 1)
     <base>/<athlete>/set                   set summaries (QoS 1, last one retained)
     <base>/<athlete>/alert                 in-set alerts (QoS 1, not retained)
+    <base>/<athlete>/rest                  rest timer between sets (start, <= 1 Hz, end;
+                                           QoS 0, `--exercise any`)
     <base>/<athlete>/live                  throttled gauge stream (QoS 0)
     <base>/<athlete>/live/slow             the same at <= 1 Hz or on a phase or rep change
                                            (QoS 0; Home Assistant reads this one)
@@ -102,6 +104,10 @@ class Topics:
         return self._athlete("alert")
 
     @property
+    def rest(self) -> str:
+        return self._athlete("rest")
+
+    @property
     def live(self) -> str:
         return self._athlete("live")
 
@@ -127,4 +133,4 @@ class Topics:
     def for_event_type(self, event_type: str) -> str | None:
         """Topic of a pipeline event type; None for types that are not published."""
         return {"rep": self.rep, "hold": self.hold, "bout": self.bout, "set": self.set,
-                "live": self.live, "status": self.status}.get(event_type)
+                "rest": self.rest, "live": self.live, "status": self.status}.get(event_type)

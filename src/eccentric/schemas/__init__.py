@@ -18,6 +18,7 @@ SCHEMA_FILES = (
     "bout.schema.json",
     "set.schema.json",
     "alert.schema.json",
+    "rest.schema.json",
     "live.schema.json",
     "recent.schema.json",
     "status.schema.json",

@@ -455,9 +455,19 @@ def _stream_time(event: Event) -> float:
     return 0.0
 
 
+def make_pipeline(config: PipelineConfig, rest_target_s: float | None = None) -> Pipeline:
+    """The pipeline for ``config``: one exercise's, or with ``exercise="any"`` the one
+    that recognises each set's exercise (session/any_pipeline.py, same interface)."""
+    if config.exercise == "any":
+        from eccentric.session.any_pipeline import AnyPipeline
+
+        return AnyPipeline(config, rest_target_s)  # type: ignore[return-value]
+    return Pipeline(config)
+
+
 def run(chunks: Iterable[ImuChunk], config: PipelineConfig) -> list[Event]:
     """Run a whole stream of chunks and return every event, in order."""
-    pipeline = Pipeline(config)
+    pipeline = make_pipeline(config)
     events: list[Event] = []
     for chunk in chunks:
         events.extend(pipeline.process(chunk))

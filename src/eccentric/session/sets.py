@@ -98,6 +98,9 @@ class SetTracker:
         # Reps (holds, for timed-hold exercises) per side over the whole session: the
         # set summary compares the sides once both have been seen.
         self.side_counts: dict[str, int] = {}
+        # Set by a recognising pipeline (--exercise any): how sure it is of the exercise.
+        self.exercise_confidence: float | None = None
+        self.exercise_name: str = profile.name
 
     def _set_for(self, start_s: float, side: str | None, decided_s: float,
                  events: list[Event]) -> _OpenSet:
@@ -248,7 +251,7 @@ class SetTracker:
         end_s = max(cur.last_end_s, decided_s) if cur.manual and decided_s is not None \
             else cur.last_end_s
         return set_event(
-            session=self.session_id, number=cur.number, exercise=self.profile.name,
+            session=self.session_id, number=cur.number, exercise=self.exercise_name,
             reps=cur.reps, start_s=cur.start_s, end_s=end_s, side=cur.side,
             summary=summary,
             trend_pct={k: v for k, v in trends.items() if v is not None and math.isfinite(v)},
@@ -263,7 +266,8 @@ class SetTracker:
             bouts=cur.bouts if self._bouts_kind else None,
             target_bout=str(self.target_bout) if self.target_bout is not None
             and self._bouts_kind else None,
-            bouts_outside_target=cur.bouts_outside_target, manual=cur.manual)
+            bouts_outside_target=cur.bouts_outside_target, manual=cur.manual,
+            exercise_confidence=self.exercise_confidence)
 
     @property
     def _holds_kind(self) -> bool:

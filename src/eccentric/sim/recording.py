@@ -50,11 +50,18 @@ class SimulatedRecording:
 
 
 def simulate(exercise: str, seed: int, sensor: str, placement: str,
-             options: SessionOptions | None = None) -> SimulatedRecording:
-    """Simulate one session. Same arguments → identical output."""
+             options: SessionOptions | None = None, *, hardware_seed: int | None = None,
+             movement: Movement | None = None) -> SimulatedRecording:
+    """Simulate one session. Same arguments → identical output.
+
+    ``hardware_seed`` (optional) draws the strap's mount and the device's errors from a
+    seed of their own, so pieces of one mixed session share one sensor worn one way;
+    ``movement`` (optional) replaces the exercise's storyboard (the rests between the
+    exercises of a mixed session, sim/mixed.py)."""
     opts = options or SessionOptions()
     opts.validate()
-    check_exercise(exercise, placement)
+    if movement is None:
+        check_exercise(exercise, placement)
     spec = get_device(sensor)
     cfg = DeviceConfig(opts.rate_hz or spec.default_rate_hz,
                        opts.acc_range_g or spec.default_acc_range_g,
@@ -62,9 +69,12 @@ def simulate(exercise: str, seed: int, sensor: str, placement: str,
     spec.check(cfg.rate_hz, cfg.acc_range_g, cfg.gyro_range_dps)
     streams = np.random.SeedSequence(seed).spawn(5)
     rng_plan, rng_body, rng_motion, rng_dev, rng_link = (np.random.default_rng(s) for s in streams)
+    if hardware_seed is not None:
+        hw = np.random.SeedSequence(hardware_seed).spawn(5)
+        rng_body, rng_dev = np.random.default_rng(hw[1]), np.random.default_rng(hw[3])
     grid_hz = max(1000.0, 4.0 * cfg.rate_hz)
     dt = 1.0 / grid_hz
-    move = get_movement(exercise)
+    move = movement if movement is not None else get_movement(exercise)
     single = move.single
     side = opts.side or ("left" if rng_plan.random() < 0.5 else "right")
     leg_sign = 1.0 if side == "left" else -1.0

@@ -68,9 +68,13 @@ def add_arguments_on_use(p: argparse.ArgumentParser, add: AddArguments) -> None:
 
 
 def add_exercise_arguments(p: argparse.ArgumentParser, *, default: str | None) -> None:
-    p.add_argument("--exercise", choices=sorted(PROFILES), default=default,
-                   help="exercise profile" + (" (default: from the recording header)"
+    p.add_argument("--exercise", choices=[*sorted(PROFILES), "any"], default=default,
+                   help="exercise profile, or 'any' to recognise each set's exercise "
+                        "in a session of several" + (" (default: from the recording header)"
                                               if default is None else f" (default: {default})"))
+    p.add_argument("--rest", type=float, default=None, metavar="S",
+                   help="rest target between sets in seconds (--exercise any: rest events "
+                        "say under or over it)")
     p.add_argument("--placement", choices=PLACEMENTS, default=None,
                    help="where the sensor sits (informational; default: from the header)")
     p.add_argument("--side", choices=SIDES, default=None, help="leg for single-leg sets")
@@ -111,8 +115,13 @@ def load_plan_arg(args: argparse.Namespace) -> Any:
     path = getattr(args, "plan", None)
     if path is None:
         return None
+    from eccentric.core.errors import EccentricError
     from eccentric.session.plan import load_plan
 
+    if getattr(args, "exercise", None) == "any":
+        # The plan names each block's exercise; recognition would fight it.
+        raise EccentricError("--plan and --exercise any cannot be combined yet: the plan "
+                             "names each block's exercise, leave --exercise out")
     return load_plan(Path(path))
 
 

@@ -67,6 +67,12 @@ def count_file(path: str, args: argparse.Namespace) -> dict[str, Any]:
     from eccentric.detect.hold.settings import HoldSettings
     from eccentric.exercises.catalogue import get_profile
 
+    if config.exercise == "any":
+        # Recognised sets: every kind of movement, each set naming its exercise.
+        result["holds"] = [e for e in events if e["type"] == "hold"]
+        result["bouts"] = [e for e in events if e["type"] == "bout"]
+        result["rests"] = [e for e in events if e["type"] == "rest" and e["state"] == "end"]
+        return {**result, **accounting, "warnings": warnings}
     if isinstance(get_profile(config.exercise).detector, HoldSettings):
         # Timed-hold exercises: each hold with start_s, end_s, duration_s, side,
         # sway_deg, hip_dips (and outside_target with --target-hold).

@@ -310,7 +310,8 @@ async def _main(args: argparse.Namespace, stop: asyncio.Event) -> int:
                 capture=CaptureWriter(path, header),
                 pipeline_config=session,
                 sinks=sinks, mqtt=mq, link_options=link_opts,
-                on_event=_ble_printer(args.json, p.label)))
+                on_event=_ble_printer(args.json, p.label),
+                rest_target_s=getattr(args, "rest", None)))
             print(f"eccentric live: {p.label} ({d.sensor}, {f.address}) → {path}",
                   file=sys.stderr)
         if args.duration is not None:

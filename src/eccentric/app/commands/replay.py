@@ -76,11 +76,12 @@ def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
     ``commands``: coach commands (from MQTT) applied between chunks."""
     from eccentric.app.inputs import FAST_CHUNK_S, open_source
     from eccentric.session.drive import Drive, run_stream
-    from eccentric.session.pipeline import Pipeline
+    from eccentric.session.pipeline import make_pipeline
 
     src = open_source(path, chunk_s=FAST_CHUNK_S if args.speed is None else 0.0,
                       **_csv_options(args))
-    pipeline = Pipeline(pipeline_config(args, src.header, path, live_hz=live_hz))
+    pipeline = make_pipeline(pipeline_config(args, src.header, path, live_hz=live_hz),
+                             getattr(args, "rest", None))
     chunks: Iterable[ImuChunk] = src.chunks
     schedule = getattr(args, "schedule", None)
     if schedule is not None:

@@ -39,7 +39,10 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     from eccentric.devices.registry import DEVICES
     from eccentric.sim.scripts import MOVEMENTS
 
-    p.add_argument("--exercise", choices=sorted(MOVEMENTS))
+    p.add_argument("--exercise", choices=[*sorted(MOVEMENTS), "mixed"],
+                   help="one exercise, or mixed: 3-5 exercises in a row with rests (one "
+                        "sensor on --placement thigh, trunk or shank; drawn if omitted), "
+                        "for --exercise any")
     p.add_argument("--placement", help="thigh or trunk (Nordic); shank or ankle (ball curl)")
     p.add_argument("--sensor", default="polar_verity_sense",
                    help=f"device key: {', '.join(sorted(DEVICES))}")
@@ -103,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         for path in generate(args.manifest, args.out_dir, args.only, track=track):
             print(path)
         return 0
+    if args.exercise == "mixed" and args.out:
+        return _mixed(args)
     if not (args.exercise and args.placement and args.out):
         raise EccentricError("give --exercise, --placement and --out (or --manifest)")
     from eccentric.app.progress import working
@@ -114,4 +119,20 @@ def run(args: argparse.Namespace) -> int:
     reps = sum(1 for lab in session.labels if lab["label"] == "rep")
     print(f"{args.out}: {len(session.chunk)} samples, {reps} reps "
           f"({session.header.exercise}, {args.sensor} on the {args.placement}, simulated)")
+    return 0
+
+
+def _mixed(args: argparse.Namespace) -> int:
+    from eccentric.app.progress import working
+    from eccentric.sim.mixed import PLACEMENT_EXERCISES, simulate_mixed
+    from eccentric.sim.recording import write_recording
+
+    if args.placement is not None and args.placement not in PLACEMENT_EXERCISES:
+        raise EccentricError(f"--placement {args.placement!r}: a mixed session's sensor "
+                             f"sits on one of {', '.join(PLACEMENT_EXERCISES)}")
+    with working("simulating a mixed session"):
+        mixed = simulate_mixed(args.seed, args.sensor, args.placement)
+        write_recording(args.out, mixed.recording)
+    print(f"{args.out}: {len(mixed.recording.chunk)} samples, "
+          f"{', '.join(mixed.exercises)} ({args.sensor} on the {mixed.placement}, simulated)")
     return 0

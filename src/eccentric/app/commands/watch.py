@@ -85,6 +85,8 @@ class AthleteView:
     session: str | None = None  # session part of the latest rep id
     last_hold: dict[str, Any] | None = None
     timer: HoldTimer = field(default_factory=HoldTimer)
+    # The latest rest event (--exercise any): a running rest timer until its "end".
+    rest: dict[str, Any] | None = None
 
     def on_live(self, data: dict[str, Any]) -> None:
         t_new, t_old = data.get("t_s"), self.live.get("t_s")
@@ -149,7 +151,8 @@ class WatchState:
             athlete, _, leaf = rest.partition("/")
             if self.athlete_filter and athlete != self.athlete_filter:
                 return []
-            if leaf not in ("status", "rep", "hold", "set", "live", "recent", "alert") or (
+            if leaf not in ("status", "rep", "hold", "set", "live", "recent", "alert",
+                            "rest") or (
                     leaf == "recent" and not retained):
                 return []
             try:
@@ -177,6 +180,8 @@ class WatchState:
                 if not self._first_time(str(data.get("id"))):
                     return []
                 self.alerts.append(data)
+            elif leaf == "rest":
+                view.rest = data
             else:
                 if not self._first_time(str(data.get("id"))):
                     return []
@@ -206,9 +211,27 @@ class WatchState:
             if self.holds or any(v.last_hold or v.timer.running_s is not None
                                  for v in self.athletes.values()):
                 parts.append(self._hold_table())
+            if any(v.rest for v in self.athletes.values()):
+                parts.append(self._rest_table())
             if self.alerts:
                 parts.append(self._alert_table())
             return Group(*parts, self._rep_table(), self._set_table())
+
+    def _rest_table(self) -> Table:
+        from rich.table import Table
+
+        t = Table(title="rest")
+        for col in ("athlete", "resting s", "target s", "left s", "status", "after set"):
+            t.add_column(col)
+        for name, v in sorted(self.athletes.items()):
+            r = v.rest
+            if not r:
+                continue
+            ended = r.get("state") == "end"
+            t.add_row(name, ("last " if ended else "") + _num(r.get("elapsed_s"), 0),
+                      _num(r.get("target_s"), 0), _num(r.get("remaining_s"), 0),
+                      str(r.get("status") or "-"), str(r.get("after_set") or "-"))
+        return t
 
     def _alert_table(self) -> Table:
         from rich.table import Table
@@ -274,7 +297,8 @@ class WatchState:
         from rich.table import Table
 
         t = Table(title="set summaries")
-        for col in ("athlete", "set", "exercise", "reps", "eccentric s mean", "duration s"):
+        for col in ("athlete", "set", "exercise", "reps", "eccentric s mean", "duration s",
+                    "confidence"):
             t.add_column(col)
         for s in self.sets:
             start, end = s.get("start_s"), s.get("end_s")
@@ -282,7 +306,8 @@ class WatchState:
                 end, int | float) else None
             t.add_row(str(s.get("athlete", "")), str(s.get("set", "")),
                       str(s.get("exercise", "")), str(s.get("reps", "")),
-                      _num(s.get("eccentric_s_mean"), 2), _num(duration, 1))
+                      _num(s.get("eccentric_s_mean"), 2), _num(duration, 1),
+                      _num(s.get("exercise_confidence"), 2))
         return t
 
 

@@ -109,6 +109,7 @@
         [`${b}/+/set`]: { qos: 1 },
         [`${b}/+/rep`]: { qos: 1 },
         [`${b}/+/hold`]: { qos: 1 },
+        [`${b}/+/rest`]: { qos: 0 },
         [`${b}/+/recent`]: { qos: 1 },
         [`${b}/+/live`]: { qos: 0 },
         [`${b}/+/alert`]: { qos: 1 },
@@ -157,7 +158,7 @@
     if (slash <= 0) return;
     const name = rest.slice(0, slash);
     const leaf = rest.slice(slash + 1);
-    if (!["status", "rep", "hold", "set", "live", "recent", "alert",
+    if (!["status", "rep", "hold", "set", "live", "recent", "alert", "rest",
       "command/result"].includes(leaf)) return;
     // The retained recent reps fill the table of a page opened (or reloaded) mid-run;
     // its live copies, one per rep, repeat reps that arrive on rep anyway.
@@ -178,6 +179,7 @@
     else if (leaf === "set") onSet(a, msg);
     else if (leaf === "alert") onAlert(a, msg);
     else if (leaf === "command/result") onResult(a, msg);
+    else if (leaf === "rest") onRest(a, msg);
     else onLive(a, msg);
     refreshAvailability(a);
   }
@@ -336,6 +338,34 @@
     document.dispatchEvent(new CustomEvent("eccentric:set", { detail: { athlete: a.name } }));
   }
 
+  // The rest timer between sets (--exercise any): rest events come when a rest starts,
+  // about once a second while it runs and when the next set starts (docs/mqtt.md).
+  function fmtClock(s) {
+    const neg = s < 0;
+    const t = Math.round(Math.abs(s));
+    return `${neg ? "−" : ""}${Math.floor(t / 60)}:${String(t % 60).padStart(2, "0")}`;
+  }
+
+  function onRest(a, msg) {
+    if (!isNum(msg.elapsed_s) || !isNum(msg.t_s)) return;
+    // A tick older than the last shown is a late copy; start and end always count.
+    if (msg.state === "running" && a.restT !== null && msg.t_s < a.restT) return;
+    a.restT = msg.t_s;
+    const el = a.el.restTimer;
+    a.el.restGauge.hidden = false;
+    const ended = msg.state === "end";
+    el.dataset.state = ended ? "ended" : "running";
+    el.dataset.seconds = msg.elapsed_s.toFixed(1);
+    el.textContent = fmtClock(msg.elapsed_s);
+    a.el.restLabel.textContent = ended ? "Last rest" : "Rest";
+    const status = typeof msg.status === "string" ? msg.status : "";
+    a.el.restGauge.dataset.status = status;
+    a.el.restTarget.textContent = isNum(msg.target_s)
+      ? `of ${fmtClock(msg.target_s)} · ${status === "over" ? "over" : "under"}`
+        + (ended ? "" : ` (${fmtClock(msg.remaining_s)} left)`)
+      : "";
+  }
+
   function onLive(a, msg) {
     if (!isNum(msg.t_s)) return;
     const last = a.trace.length ? a.trace[a.trace.length - 1][0] : null;
@@ -370,7 +400,7 @@
       name, status: null, lastSeen: 0,
       repCount: 0, phase: null, angle: null, exercise: null, target: null,
       trace: [], reps: [], holds: [], ids: new Set(), lastSet: null, sides: {},
-      leftPoseT: null,
+      leftPoseT: null, restT: null,
       drawPending: false,
       el: {
         root: node, badge: f("availability"), exercise: f("exercise"), sensor: f("sensor"),
@@ -384,6 +414,8 @@
         targetHold: f("target-hold"),
         alert: f("alert"), plan: f("plan"), reply: f("reply"),
         pickExercise: f("pick-exercise"), pickTempo: f("pick-tempo"),
+        targetHold: f("target-hold"), restGauge: f("rest-gauge"), restTimer: f("rest-timer"),
+        restLabel: f("rest-label"), restTarget: f("rest-target"),
       },
     };
     for (const btn of node.querySelectorAll("button[data-cmd]")) {
@@ -510,6 +542,9 @@
     a.el.set.hidden = false;
     const parts = [`Set ${s.set}`,
       Number.isInteger(s.holds) ? `${s.holds} holds` : `${s.reps} reps`, words(s.exercise)];
+    if (isNum(s.exercise_confidence)) {
+      parts.push(`recognised ${Math.round(100 * s.exercise_confidence)} % sure`);
+    }
     if (s.side === "left" || s.side === "right") parts.push(`${s.side} leg`);
     if (typeof s.target_tempo === "string" && Number.isInteger(s.reps_outside_target)) {
       parts.push(`${s.reps_outside_target} of ${s.reps} reps outside ${s.target_tempo}`);
