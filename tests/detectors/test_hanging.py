@@ -14,6 +14,7 @@ from eccentric.core.events import Rep
 from eccentric.detect.base import MotionFrame
 from eccentric.detect.excursion.detector import ExcursionDetector
 from eccentric.detect.excursion.settings import ExcursionSettings
+from eccentric.detect.excursion.swing import moving_mean
 from eccentric.evaluation.metrics import match_reps
 from eccentric.exercises.catalogue import HANGING_PELVIC_TILT
 from eccentric.io.recording_reader import RecordingReader
@@ -109,3 +110,14 @@ def test_simulated_hanging_tilts_end_to_end(tmp_path: Path, placement: str,
     errors = [abs(reps[a]["rom_deg"] - truth[b]["rom_deg"]) for a, b in pairs]
     # Rest noise (±1–2°) adds to the peak: measured +1.5° on average, 4.5° at most.
     assert max(errors) < 5.0 and float(np.mean(errors)) < 2.5
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 40])
+@pytest.mark.parametrize("width", [1, 3, 9, 41])
+def test_moving_mean_matches_the_plain_window_mean(n: int, width: int) -> None:
+    x = np.random.default_rng(n * 100 + width).normal(size=(n, 3))
+    w = min(width, n if n % 2 else n - 1) if width > n else width
+    half = max(w, 1) // 2
+    want = np.array([x[max(i - half, 0):i + half + 1].mean(axis=0) for i in range(n)])
+    assert np.allclose(moving_mean(x, width), want)
+    assert np.allclose(moving_mean(x[:, 0], width), want[:, 0])
