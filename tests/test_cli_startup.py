@@ -91,6 +91,7 @@ def test_arguments_added_on_use_parse_and_show_as_before() -> None:
 
     assert sub_help(build_parser()) == sub_help(plain)
     # The simulator's exercises (choices built on use, from the movement table).
-    assert "{ball_leg_curl,ball_leg_curl_single,band_rotation,foam_roll,loaded_carry,lunge," \
+    assert "{ball_leg_curl,ball_leg_curl_single,band_rotation,foam_roll,hanging_pelvic_tilt," \
+        "loaded_carry,lunge," \
         "nordic_curl,nordic_curl_band," in sub_help(plain)
     assert "single_leg_bridge" in sub_help(plain) and "side_plank" in sub_help(plain)

@@ -32,14 +32,17 @@ def draw_mount(placement: str, leg_sign: float, height_m: float, misalignment: s
     """Where the strap sits and how the sensor is turned on it.
 
     Body frames: z runs along the segment away from its pivot (thigh: knee→hip; trunk:
-    hip→shoulders; shank: knee→ankle); x is the thigh/trunk front, or the shank's back
-    (the shin is −x); +y is to the athlete's left.
+    hip→shoulders; pelvis: hip joints→lumbar spine; shank: knee→ankle); x is the
+    thigh/trunk/pelvis front, or the shank's back (the shin is −x); +y is to the
+    athlete's left.
     """
     if placement == "thigh":
         radius, along, front, around = 0.075, _u(rng, 0.15, 0.28), 1.0, _u(rng, 0, 60)
     elif placement == "trunk":
         chest = rng.random() < 0.5  # chest strap or a clip between the shoulder blades
         radius, along, front, around = 0.12, _u(rng, 0.25, 0.40), 1.0 if chest else -1.0, 0.0
+    elif placement == "pelvis":  # on the sacrum, a few cm above the hip joints' level
+        radius, along, front, around = 0.10, _u(rng, 0.04, 0.12), -1.0, _u(rng, -15, 15)
     elif placement == "shank":
         radius, along, front, around = 0.05, _u(rng, 0.10, 0.20), -1.0, _u(rng, 20, 90)
     else:  # ankle: just above the malleoli

@@ -21,7 +21,7 @@ ONSETS = ("min_jerk", "power", "linear", "hesitant")
 # keep their default, so the committed files regenerate byte for byte.
 _LATER_OPTIONS = {"onset": "min_jerk", "rest_sway_dps": 0.0, "hold_variants": "normal",
                   "bout_variants": "normal", "lunge_variants": "normal",
-                  "rotation_variants": "normal"}
+                  "rotation_variants": "normal", "hanging_variants": "normal"}
 # How widely a timed-hold session (side plank) is drawn: "normal" (the ranges the hold
 # detector was tuned on) or "wide" (wider ranges, for held-out benchmarks).
 HOLD_VARIANTS = ("normal", "wide")
@@ -70,6 +70,7 @@ class SessionOptions:
     bout_variants: str = "normal"  # foam rolling: BOUT_VARIANTS
     lunge_variants: str = "normal"  # lunges: LUNGE_VARIANTS
     rotation_variants: str = "normal"  # band rotations: LUNGE_VARIANTS' values too
+    hanging_variants: str = "normal"  # hanging pelvic tilts: LUNGE_VARIANTS' values too
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str = "options") -> SessionOptions:
@@ -126,6 +127,8 @@ class SessionOptions:
             raise bad(f"lunge_variants must be one of {LUNGE_VARIANTS}")
         if self.rotation_variants not in LUNGE_VARIANTS:
             raise bad(f"rotation_variants must be one of {LUNGE_VARIANTS}")
+        if self.hanging_variants not in LUNGE_VARIANTS:
+            raise bad(f"hanging_variants must be one of {LUNGE_VARIANTS}")
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

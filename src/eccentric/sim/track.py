@@ -56,5 +56,13 @@ class Track:
         s = min_jerk(np.arange(1, n + 1) / n)
         return self.append({k: self._cur[k] + (v - self._cur[k]) * s for k, v in targets.items()})
 
+    def replace(self, channel: str, values: FloatArray) -> None:
+        """Set a whole channel after the fact (one that depends on the full storyboard,
+        e.g. a pendulum swing re-excited by later reps); ``values`` covers every sample."""
+        if len(values) != self.n:
+            raise ValueError(f"{channel}: {len(values)} values for {self.n} samples")
+        self._parts[channel] = [np.asarray(values, dtype=np.float64)]
+        self._cur[channel] = float(values[-1]) if self.n else self._cur[channel]
+
     def finish(self) -> dict[str, FloatArray]:
         return {k: np.concatenate(p) if p else np.zeros(0) for k, p in self._parts.items()}

@@ -23,6 +23,7 @@ from eccentric.core.timing import Gap
 from eccentric.detect.base import MotionFrame, NonRep, RepSpec
 from eccentric.detect.excursion.phases import ExcursionBoundaries, segment_excursion
 from eccentric.detect.excursion.settings import ExcursionSettings
+from eccentric.detect.excursion.swing import SwingRemover
 
 State = Literal["idle", "out", "returning", "locked"]
 
@@ -87,6 +88,7 @@ class ExcursionDetector:
         self._trigger_t = 0.0
         self._base_t = -np.inf  # the previous rep's end: the next rep cannot start before it
         self._gaps: list[Gap] = []
+        self._swing = SwingRemover(settings.swing, rate_hz) if settings.swing else None
 
     @property
     def busy(self) -> bool:
@@ -115,6 +117,14 @@ class ExcursionDetector:
     def update(self, frame: MotionFrame) -> list[Rep | NonRep]:
         if len(frame) == 0:
             return []
+        if self._swing is not None:
+            late = self._swing.update(frame)
+            if late is None:
+                return []
+            frame = late
+        return self._take(frame)
+
+    def _take(self, frame: MotionFrame) -> list[Rep | NonRep]:
         self._gaps.extend(frame.gaps)
         first_new = len(self._t)
         self._t = np.concatenate((self._t, frame.t_s))
@@ -129,6 +139,14 @@ class ExcursionDetector:
         return out
 
     def finish(self) -> list[Rep | NonRep]:
+        out: list[Rep | NonRep] = []
+        if self._swing is not None:
+            late = self._swing.flush()
+            if late is not None:
+                out = self._take(late)
+        return out + self._finish()
+
+    def _finish(self) -> list[Rep | NonRep]:
         if self._state == "returning" and len(self._t):
             # The stream ended while the segment was coming back: decide with what we have.
             return self._decide(len(self._t) - 1)
@@ -187,8 +205,9 @@ class ExcursionDetector:
                 k = i + int(hits[0])
                 self._peak_deg = float(run_peak[hits[0]])
                 peak_i = self._index_of_peak(k)
-                self._axis = rotation_axis(self._gyro_dps, rate, self._search_base_index(),
-                                           peak_i)
+                # The swing turns the gyro about the same axis: the swing-free rate only.
+                self._axis = None if self._swing is not None else rotation_axis(
+                    self._gyro_dps, rate, self._search_base_index(), peak_i)
                 ax_rate = self._axis_rate()
                 self._back_peak_dps = float((-ax_rate[peak_i:k + 1]).max(initial=0.0))
                 self._state = "returning"

@@ -52,6 +52,50 @@ class LeadingLegRule:
 
 
 @dataclass(frozen=True)
+class SwingRule:
+    """Hanging exercises: the angle is the tilt relative to the swinging body line
+    (detect/excursion/swing.py), not the inclination the attitude filter tracks."""
+
+    # Fit window (s): several swing periods (1.5–2.6 s) and a few reps.
+    window_s: float = 16.0
+    # D = θ − α is high-passed over this (s): longer than the slowest swing period, so
+    # the swing passes; gyro bias and the slow drift of the integral do not.
+    highpass_s: float = 3.0
+    # Accelerometer smoothing (s): soft-tissue wobble (10–20 Hz) and noise out, a tilt's
+    # onset (≥ 0.5 s) kept.
+    smooth_s: float = 0.15
+    # Crossover of the complementary blend (s of moving mean): faster than this the
+    # angle is the gyro's, slower the accelerometer's.
+    blend_s: float = 0.4
+    # Where the tilt rate stays under this (°/s, smoothed over 0.3 s) the segment is not
+    # tilting: k is refitted there, given at least ``min_rest_s`` of such samples.
+    rest_dps: float = 4.0
+    min_rest_s: float = 3.0
+    # Shrinks k towards 0 when the swing is tiny (deg² per sample): then D is mostly
+    # noise, and so is its fit.
+    ridge_deg2: float = 0.3
+    # Frames come out this late (s): the high-pass's half window and the smoothing.
+    lag_s: float = 1.8
+    # ...and are recomputed once this much more has arrived (s): each refit costs
+    # ~0.7 ms, so 2 s blocks keep the replay over 1000× real time (0.5 s blocks: ~450×);
+    # a rep is decided up to lag + block ≈ 4 s after it ends.
+    block_s: float = 2.0
+    # The rest level: the median of the tilt within ``rest_band_deg`` of this percentile
+    # over the window (short pauses between long reps leave the segment at rest for a
+    # fifth of the time or less; the band spans the rest noise, ±1–2°).
+    rest_percentile: float = 3.0
+    rest_band_deg: float = 4.0
+    # ...followed at most this fast (°/s): a tenth of the boundary threshold's pace.
+    level_dps: float = 0.3
+    # The first samples' mean specific force is the reference direction (s).
+    ref_s: float = 1.0
+    # Which way is "out": the side (from the reference) that reaches ``sign_ratio``
+    # times further and at least ``sign_min_deg``.
+    sign_ratio: float = 2.0
+    sign_min_deg: float = 5.0
+
+
+@dataclass(frozen=True)
 class ExcursionSettings:
     """What the excursion detector needs to decide and segment a rep."""
 
@@ -87,3 +131,5 @@ class ExcursionSettings:
     # Lunges: the thigh goes out either way (sensor leg leading or trailing); both are
     # reps, and each rep says which leg led.
     leading_leg: LeadingLegRule | None = None
+    # Hanging exercises: the segment angle without the body's pendulum swing.
+    swing: SwingRule | None = None

@@ -6,6 +6,7 @@ from eccentric.sim.movement import Movement
 from eccentric.sim.scripts.ball_curl import BallCurlMovement
 from eccentric.sim.scripts.band_rotation import BandRotationMovement
 from eccentric.sim.scripts.foam_roll import FoamRollMovement
+from eccentric.sim.scripts.hanging import HangingTiltMovement
 from eccentric.sim.scripts.hinge import HINGES, HingeMovement
 from eccentric.sim.scripts.loaded_carry import LoadedCarryMovement
 from eccentric.sim.scripts.lunge import LungeMovement
@@ -23,4 +24,5 @@ MOVEMENTS: dict[str, Movement] = {
     "lunge": LungeMovement(),
     "loaded_carry": LoadedCarryMovement(),
     "band_rotation": BandRotationMovement(),
+    "hanging_pelvic_tilt": HangingTiltMovement(),
 }
