@@ -60,15 +60,22 @@ def stop(procs: Iterable[subprocess.Popen[bytes]]) -> None:
 def reference_reps(recordings: list[str], athletes: int, run_id: str) -> dict[str, str]:
     """rep id -> athlete, from one uninterrupted offline run of every athlete stream
     (the same chunks the gateway sends): what the cluster must publish, exactly once."""
-    out: dict[str, str] = {}
+    return {i: str(ev["athlete"]) for i, ev in
+            reference_events(recordings, athletes, run_id).items() if ev["type"] == "rep"}
+
+
+def reference_events(recordings: list[str], athletes: int,
+                     run_id: str) -> dict[str, dict[str, Any]]:
+    """event id -> rep or set event (with ``athlete``) of the uninterrupted offline run."""
+    out: dict[str, dict[str, Any]] = {}
     for i in range(athletes):
         name = f"a{i + 1:03d}"
         stream = recording_stream(RECORDINGS / f"{recordings[i % len(recordings)]}.jsonl.gz",
                                   name)
         stream.stream_id = stream_id(name, run_id)
         for ev in run(stream.chunks, stream_config(name, stream.descriptor())):
-            if ev["type"] == "rep":
-                out[ev["id"]] = name
+            if ev["type"] in ("rep", "set"):
+                out[str(ev["id"])] = {**ev, "athlete": name}
     return out
 
 
@@ -125,6 +132,9 @@ class Collector:
 
     def reps(self) -> list[Received]:
         return [r for r in self.got if r.subject.endswith(".rep")]
+
+    def sets(self) -> list[Received]:
+        return [r for r in self.got if r.subject.endswith(".set")]
 
     def resumed(self) -> list[dict[str, Any]]:
         return [r.payload for r in self.got if r.subject == RESUMED_SUBJECT]

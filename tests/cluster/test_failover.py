@@ -19,6 +19,7 @@ from eccentric.schemas import validator
 from tests.cluster.harness import (
     Collector,
     leases,
+    reference_events,
     reference_reps,
     start_gateway,
     start_workers,
@@ -120,5 +121,75 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
     finally:
         mqtt.client.loop_stop()
         mqtt.client.disconnect()
+        collector.close()
+        stop([*(workers.values()), *([gateway] if gateway else [])])
+
+
+# Sessions of three sets each (~270-300 s), so the kill comes after a closed set.
+SET_RECORDINGS = ["nordic_thigh_metamotion_3sets", "ball_double_shank_movesense_3sets"]
+SET_ATHLETES = 4
+SET_SPEED = 10.0  # ~30 s
+# What restarting the pipeline at a rest may move in a rep (see tests/cluster/test_resume.py).
+TIME_TOL_S = 0.15
+ANGLE_TOL_DEG = 3.0
+
+
+def test_a_takeover_after_a_closed_set_replays_from_the_resume_point(
+        cluster: LocalCluster, tmp_path: Path) -> None:
+    run_id = "resume"
+    expected = reference_events(SET_RECORDINGS, SET_ATHLETES, run_id)
+    expected_reps = {i for i, ev in expected.items() if ev["type"] == "rep"}
+    athletes = {f"a{i + 1:03d}" for i in range(SET_ATHLETES)}
+    workers = start_workers(cluster.urls, 3, tmp_path)
+    collector = Collector(cluster.urls).start()
+    gateway = None
+    try:
+        wait_for(lambda: set(asyncio.run(leases(cluster.urls)).values()) == set(workers),
+                 20, "all three workers to hold partitions")
+        gateway = start_gateway(cluster.urls, SET_RECORDINGS, tmp_path,
+                                athletes=SET_ATHLETES, speed=SET_SPEED, run_id=run_id)
+        # Every athlete closed a set (so has a resume point); the session goes on.
+        wait_for(lambda: {s.payload["athlete"] for s in collector.sets()} == athletes, 40,
+                 "a closed set of every athlete")
+        owners = asyncio.run(leases(cluster.urls))
+        victim = collections.Counter(owners[partition_of(a, DEFAULT_PARTITIONS)]
+                                     for a in athletes).most_common(1)[0][0]
+        lost = {p for p, w in owners.items() if w == victim}
+        workers[victim].send_signal(signal.SIGKILL)
+        killed_s = time.time()
+        workers[victim].wait()
+        assert gateway.wait(60) == 0
+        wait_for(lambda: {r.payload["id"] for r in collector.reps()} >= expected_reps, 20,
+                 "every expected rep")
+        time.sleep(1.0)  # late duplicates, if any, would arrive now
+
+        taken = {n["partition"]: n for n in collector.resumed()
+                 if n["partition"] in lost and n["taken_s"] > killed_s and n["athletes"]}
+        moved = {a for n in taken.values() for a in n["athletes"]}
+        assert moved, f"{victim} had no athlete streams"
+        resumed_s = {p: round(n["caught_up_s"] - killed_s, 2) for p, n in taken.items()}
+        print(f"kill -9 {victim} after a closed set: caught up after (s) {resumed_s}, "
+              f"replayed {[(n['start_seq'], n['replayed']) for n in taken.values()]}")
+        assert max(resumed_s.values()) < 5.0, resumed_s
+        # Not from the start of the stream: from the resume point of a closed set.
+        assert all(n["start_seq"] > 1 for n in taken.values()), taken
+
+        ids = collections.Counter(r.payload["id"] for r in collector.reps())
+        assert set(ids) == expected_reps and max(ids.values()) == 1
+        sets = collections.Counter(s.payload["id"] for s in collector.sets())
+        assert set(sets) == {i for i, ev in expected.items() if ev["type"] == "set"}
+        assert max(sets.values()) == 1
+        after = [r.payload for r in collector.reps()
+                 if r.payload["athlete"] in moved and r.wall_s > killed_s + 0.5]
+        assert after, "no rep of a moved athlete after the takeover"
+        for rep in after:
+            want = expected[rep["id"]]
+            assert (rep["rep"], rep["set"]) == (want["rep"], want["set"])
+            for key, tol in (("start_s", TIME_TOL_S), ("end_s", TIME_TOL_S),
+                             ("eccentric_s", TIME_TOL_S), ("concentric_s", TIME_TOL_S),
+                             ("rom_deg", ANGLE_TOL_DEG)):
+                if isinstance(want.get(key), float):
+                    assert abs(rep[key] - want[key]) <= tol, (rep["id"], key)
+    finally:
         collector.close()
         stop([*(workers.values()), *([gateway] if gateway else [])])

@@ -13,6 +13,7 @@ from eccentric.cluster.subjects import (
     IMU_STREAM,
     LEASE_BUCKET,
     MEMBER_BUCKET,
+    RESUME_BUCKET,
 )
 
 # A gateway re-sends after a broker outage of up to this long without duplicates (s).
@@ -48,6 +49,9 @@ async def ensure_streams(js: Any, *, replicas: int = 3, base: str = DEFAULT_BASE
             for bucket in (LEASE_BUCKET, MEMBER_BUCKET):
                 await js.create_key_value(bucket=bucket, ttl=LEASE_TTL_S, replicas=replicas,
                                           history=1)
+            # Resume points live as long as the IMU stream they point into.
+            await js.create_key_value(bucket=RESUME_BUCKET, ttl=IMU_MAX_AGE_S,
+                                      replicas=replicas, history=1)
             return
         except Exception:
             if time.monotonic() > deadline:

@@ -19,6 +19,8 @@ IMU_STREAM = "IMU"
 EVENTS_STREAM = "EVENTS"
 LEASE_BUCKET = "eccentric-leases"
 MEMBER_BUCKET = "eccentric-workers"
+# Per athlete stream: where a worker taking its partition over may start its replay.
+RESUME_BUCKET = "eccentric-resume"
 RESUMED_SUBJECT = "eccentric-cluster.resumed"
 DEFAULT_PARTITIONS = 12
 DEFAULT_BASE = "eccentric"
@@ -58,6 +60,11 @@ def event_subject(athlete: str, kind: str) -> str:
 
 def lease_key(partition: int) -> str:
     return f"p{partition}"
+
+
+def resume_key(partition: int, stream_id: str) -> str:
+    """The resume point's key of an athlete stream (listed per partition by prefix)."""
+    return f"p{partition}.{token(stream_id)}"
 
 
 def stream_id(athlete: str, run_id: str) -> str:

@@ -6,9 +6,13 @@ whose entries expire LEASE_TTL_S after their last renewal. Workers renew every
 HEARTBEAT_S; a worker that dies (kill -9) stops renewing, its leases expire and the
 others take its partitions over, each up to a fair share of the live workers.
 
-A worker that takes a partition over replays the partition's chunks from the start of
-each athlete's stream through a fresh ``Drive``/``Pipeline``: the pipeline reads no
-clock, so it rebuilds the same state and yields the same events with the same ids
+After each closed set the worker stores a resume point per athlete stream (the IMU
+stream sequence of the chunk that closed it, and the pipeline's ``ResumeState``: set
+and rep counters, start pose) in a key-value bucket. A worker that takes a partition
+over replays from the oldest of its streams' newest resume points, each athlete
+through a fresh ``Drive``/``Pipeline`` restored from its point, so the catch-up is
+bounded by the time since a set last closed, not by the session's length. The pipeline
+reads no clock and the counters carry on, so the replay yields the same event ids
 (their run id is the gateway's stream id, not the worker's). Durable events go to the
 EVENTS stream with their id as ``Nats-Msg-Id``: JetStream stores an id once, and only
 a stored event is re-published to the MQTT-visible subjects, so a replay publishes no
@@ -38,6 +42,7 @@ from eccentric.cluster.subjects import (
     IMU_STREAM,
     LEASE_BUCKET,
     MEMBER_BUCKET,
+    RESUME_BUCKET,
     RESUMED_SUBJECT,
     SENT_HEADER,
     event_msg_id,
@@ -45,13 +50,14 @@ from eccentric.cluster.subjects import (
     lease_key,
     partition_filter,
     partition_of,
+    resume_key,
     token,
 )
 from eccentric.core.errors import InputFormatError
 from eccentric.core.events import Event, run_session_id
 from eccentric.mqtt.payloads import encode, envelope, imu_chunk, wrap_event
 from eccentric.session.drive import Drive
-from eccentric.session.pipeline import Pipeline, PipelineConfig
+from eccentric.session.pipeline import Pipeline, PipelineConfig, ResumeState
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +116,9 @@ class PartitionState:
     caught_up: bool = False
     replayed: int = 0
     streams: set[str] = field(default_factory=set)
+    # Newest resume point per stream id when taken: {"stream_seq", "seq", "state"}.
+    resume: dict[str, dict[str, Any]] = field(default_factory=dict)
+    start_seq: int = 1
 
 
 class Worker:
@@ -152,6 +161,7 @@ class Worker:
         await ensure_streams(self.js, replicas=self.replicas, base=self.base)
         self.leases = await self.js.key_value(LEASE_BUCKET)
         self.members = await self.js.key_value(MEMBER_BUCKET)
+        self.resume_points = await self.js.key_value(RESUME_BUCKET)
         # Renewing runs on its own, so a slow claim (creating consumers on a loaded
         # machine) never lets this worker's leases expire.
         renew = asyncio.create_task(self._every(stop, self._renew))
@@ -281,11 +291,15 @@ class Worker:
         return self.worker_id.encode()
 
     async def _take(self, p: int, revision: int) -> None:
-        from nats.js.api import DeliverPolicy
+        from nats.js.api import ConsumerConfig, DeliverPolicy
 
         state = PartitionState(revision=revision, taken_wall_s=time.time())
         self.owned[p] = state
-        log.info("worker %s: took partition %d", self.worker_id, p)
+        state.resume = await self._resume_points(p)
+        if state.resume:
+            state.start_seq = min(int(r["stream_seq"]) for r in state.resume.values()) + 1
+        log.info("worker %s: took partition %d (replay from stream seq %d, %d resume points)",
+                 self.worker_id, p, state.start_seq, len(state.resume))
 
         async def on_message(msg: Any) -> None:
             if self.owned.get(p) is not state:
@@ -294,15 +308,60 @@ class Worker:
 
         state.sub = await self.js.subscribe(partition_filter(p), stream=IMU_STREAM,
                                             cb=on_message, ordered_consumer=True,
-                                            deliver_policy=DeliverPolicy.ALL,
+                                            config=ConsumerConfig(
+                                                deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                                                opt_start_seq=state.start_seq),
                                             pending_msgs_limit=1_000_000,
                                             pending_bytes_limit=1 << 30)
         try:
             info = await state.sub.consumer_info()
         except Exception:
             return  # the first message will tell
-        if info.num_pending == 0 and not info.delivered.stream_seq and not state.caught_up:
+        if (info.num_pending == 0 and info.delivered.stream_seq < state.start_seq
+                and not state.caught_up):
             await self._caught_up(p, state)  # nothing to replay
+
+    async def _resume_points(self, p: int) -> dict[str, dict[str, Any]]:
+        """The partition's resume points by stream id (none: replay from the start)."""
+        points: dict[str, dict[str, Any]] = {}
+        try:
+            watcher = await self.resume_points.watch(f"p{p}.*", ignore_deletes=True)
+        except Exception as exc:
+            log.warning("worker %s: no resume points for partition %d (%s): replaying "
+                        "from the start", self.worker_id, p, exc)
+            return {}
+        try:
+            async for entry in watcher:
+                if entry is None:
+                    break  # the stored ones are all listed
+                if not entry.value:
+                    continue
+                try:
+                    point = json.loads(entry.value)
+                    points[str(point["stream"])] = point
+                    int(point["stream_seq"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    # A bad point only makes the replay longer: start before it.
+                    log.warning("worker %s: ignored resume point %s: %s", self.worker_id,
+                                entry.key, exc)
+                    return {}
+        finally:
+            with contextlib.suppress(Exception):
+                await watcher.stop()
+        return points
+
+    async def _save_resume(self, athlete: AthleteState, stream_seq: int, seq: int,
+                           state: ResumeState | None) -> None:
+        """Store where a takeover may resume ``athlete`` (after ``stream_seq``). Lost on a
+        node fault it only means a longer replay from the previous point."""
+        point = {"stream": athlete.stream_id, "stream_seq": stream_seq, "seq": seq,
+                 "state": state.as_dict() if state is not None else None}
+        try:
+            await self.resume_points.put(resume_key(athlete.partition, athlete.stream_id),
+                                         json.dumps(point).encode())
+        except Exception as exc:
+            log.info("worker %s: resume point of %s not stored (%s)", self.worker_id,
+                     athlete.stream_id, type(exc).__name__)
 
     async def _drop(self, p: int) -> PartitionState:
         state = self.owned.pop(p)
@@ -326,8 +385,12 @@ class Worker:
             if athlete is not None:
                 state.streams.discard(end)
                 await self._emit(athlete, athlete.drive.finish(), sent_s)
+                with contextlib.suppress(Exception):
+                    await self.resume_points.delete(resume_key(p, athlete.stream_id))
         else:
-            await self._chunk(p, state, msg.data, sent_s)
+            meta = getattr(msg, "metadata", None)
+            stream_seq = int(getattr(getattr(meta, "sequence", None), "stream", 0) or 0)
+            await self._chunk(p, state, msg.data, sent_s, stream_seq)
             # A replay is thousands of queued chunks: let lease renewals in between.
             await asyncio.sleep(0)
         if not state.caught_up:
@@ -340,10 +403,12 @@ class Worker:
         state.caught_up = True
         notice = {"worker": self.worker_id, "partition": p, "taken_s": state.taken_wall_s,
                   "caught_up_s": time.time(), "replayed": state.replayed,
+                  "start_seq": state.start_seq,
                   "athletes": sorted(self.athletes[s].athlete for s in state.streams)}
         await self.nc.publish(RESUMED_SUBJECT, json.dumps(notice).encode())
 
-    async def _chunk(self, p: int, state: PartitionState, data: bytes, sent_s: float) -> None:
+    async def _chunk(self, p: int, state: PartitionState, data: bytes, sent_s: float,
+                     stream_seq: int) -> None:
         try:
             payload = json.loads(data)
             chunk = imu_chunk(payload, "cluster imu message")
@@ -357,26 +422,49 @@ class Worker:
             return
         athlete = self.athletes.get(sid)
         if athlete is None:
-            athlete = self._new_athlete(p, payload, stream)
+            athlete = self._new_athlete(p, payload, stream, state.resume.get(sid))
             self.athletes[sid] = athlete
             state.streams.add(sid)
+            if sid not in state.resume:
+                # Before its first events: a takeover must start at or before this chunk.
+                await self._save_resume(athlete, stream_seq - 1, seq - 1, None)
         if seq <= athlete.last_seq:
-            return  # a re-sent chunk JetStream kept (outside its de-duplication window)
+            # Before the stream's resume point (its events are stored), or a re-sent
+            # chunk JetStream kept (outside its de-duplication window).
+            return
         athlete.last_seq = seq
         self.chunks += 1
         athlete.samples += len(chunk)
         athlete.last_t_s, athlete.last_sent_s = float(chunk.t_s[-1]), sent_s
         athlete.drive.feed(chunk)
-        await self._emit(athlete, athlete.buffer.take(), sent_s)
+        events = athlete.buffer.take()
+        await self._emit(athlete, events, sent_s)  # stored before the point moves on
+        if stream_seq and any(ev.get("type") == "set" for ev in events):
+            resume = athlete.drive.pipeline.resume_state()
+            if resume is not None:
+                await self._save_resume(athlete, stream_seq, seq, resume)
 
-    def _new_athlete(self, p: int, payload: dict[str, Any],
-                     stream: dict[str, Any]) -> AthleteState:
+    def _new_athlete(self, p: int, payload: dict[str, Any], stream: dict[str, Any],
+                     point: dict[str, Any] | None) -> AthleteState:
         name = str(payload.get("athlete", "athlete"))
         buffer = EventBuffer()
         config = stream_config(name, stream, self.live_hz)
+        pipeline = Pipeline(config)
+        last_seq = -1
+        if point is not None and point.get("state") is not None:
+            try:
+                pipeline.restore(ResumeState.from_dict(point["state"]))
+                last_seq = int(point["seq"])
+            except (ValueError, KeyError, TypeError) as exc:
+                # Cannot happen for points this code wrote; the stream's chunks before
+                # the replay's start are gone, so carry on without the counters.
+                log.error("worker %s: bad resume point of %s (%s)", self.worker_id,
+                          stream["id"], exc)
+                pipeline = Pipeline(config)
         return AthleteState(athlete=name, sensor=str(payload.get("sensor", "sensor")),
                             stream_id=str(stream["id"]), partition=p,
-                            drive=Drive(Pipeline(config), [buffer]), buffer=buffer)
+                            drive=Drive(pipeline, [buffer]), buffer=buffer,
+                            last_seq=last_seq)
 
     # --- events -----------------------------------------------------------------------
 

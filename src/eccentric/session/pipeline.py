@@ -43,7 +43,7 @@ from eccentric.session.alerts import DEFAULT_DROP_SHARE, AlertRules
 from eccentric.session.plan import RECOGNISERS, PlanTracker, SessionPlan
 from eccentric.session.pose_recovery import FLAG as AFTER_GAP_FLAG
 from eccentric.session.pose_recovery import AfterGapBuffer
-from eccentric.session.sets import SetTracker
+from eccentric.session.sets import SetCounters, SetTracker
 
 # A re-learnt start pose that moved less than this keeps older angles comparable, so
 # the detector may still look back across it (e.g. for a rep's true start).
@@ -78,6 +78,39 @@ class PipelineConfig:
     alert_drop: float | None = DEFAULT_DROP_SHARE
     # A session plan (``--plan plan.toml``): blocks the session follows, see session.plan.
     plan: SessionPlan | None = None
+
+
+@dataclass(frozen=True)
+class ResumeState:
+    """Where a fresh pipeline can carry a stream on from: between two sets, no rep in
+    progress, a start pose learnt. Restored (``Pipeline.restore``), it numbers sets and
+    reps on from ``counters`` and measures from ``reference`` (unit gravity direction,
+    sensor frame); the attitude filter starts again from the next sample."""
+
+    t_s: float
+    exercise: str
+    counters: SetCounters
+    reference: tuple[float, float, float]
+    pose_learnt: bool
+
+    def as_dict(self) -> dict[str, object]:
+        c = self.counters
+        return {"t_s": self.t_s, "exercise": self.exercise, "reference": list(self.reference),
+                "pose_learnt": self.pose_learnt, "reps": c.total_reps, "holds": c.total_holds,
+                "bouts": c.total_bouts, "sets": c.sets_closed, "sides": dict(c.side_counts)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> ResumeState:
+        """The inverse of ``as_dict``; ValueError/TypeError/KeyError on a bad record."""
+        ref = [float(v) for v in d["reference"]]  # type: ignore[attr-defined]
+        if len(ref) != 3:
+            raise ValueError(f"resume reference has {len(ref)} components, not 3")
+        sides = d.get("sides") or {}
+        counters = SetCounters(int(d["reps"]), int(d["holds"]),  # type: ignore[call-overload]
+                               int(d["bouts"]), int(d["sets"]),  # type: ignore[call-overload]
+                               {str(k): int(v) for k, v in sides.items()})  # type: ignore[attr-defined]
+        return cls(float(d["t_s"]), str(d["exercise"]), counters,  # type: ignore[arg-type]
+                   (ref[0], ref[1], ref[2]), bool(d["pose_learnt"]))
 
 
 class Pipeline:
@@ -127,6 +160,31 @@ class Pipeline:
     def last_t_s(self) -> float | None:
         """Stream time of the last sample processed (None before the first)."""
         return self._last_t
+
+    def resume_state(self) -> ResumeState | None:
+        """A point to resume this stream from, or None while a set is open, a rep is in
+        progress, a coach command waits, or a plan is followed (not restorable)."""
+        if (self.sets.set_open or self.detector.busy or not self.calibrated
+                or self.reference is None or self._last_t is None or self.plan is not None
+                or self._calibrate_from is not None or self._stop_from is not None):
+            return None
+        ref = self.reference
+        return ResumeState(self._last_t, self.profile.name, self.sets.counters(),
+                           (float(ref[0]), float(ref[1]), float(ref[2])), self._pose_learnt)
+
+    def restore(self, state: ResumeState) -> None:
+        """Carry on a stream from ``state`` (a fresh pipeline, before its first chunk):
+        set and rep numbers, and so event ids, follow on from those before it."""
+        if self._last_t is not None:
+            raise RuntimeError("restore() needs a fresh pipeline")
+        if state.exercise != self.profile.name:
+            self._switch_exercise(state.t_s, state.exercise)
+        self.sets.restore(state.counters)
+        self.reference = np.asarray(state.reference, dtype=float)
+        self.calibrated = True
+        self._pose_learnt = state.pose_learnt
+        self._pose_ok_s = state.t_s
+        self._started = True
 
     def process(self, chunk: ImuChunk) -> list[Event]:
         events = self._start(float(chunk.t_s[0])) if len(chunk) else []

@@ -79,6 +79,17 @@ def _trend_pct(values: list[float]) -> float | None:
     return float(100.0 * slope * (len(values) - 1) / intercept)
 
 
+@dataclass(frozen=True)
+class SetCounters:
+    """The session tallies a set's and a rep's number (and so their ids) depend on."""
+
+    total_reps: int = 0
+    total_holds: int = 0
+    total_bouts: int = 0
+    sets_closed: int = 0
+    side_counts: dict[str, int] = field(default_factory=dict)
+
+
 class SetTracker:
     def __init__(self, profile: ExerciseProfile, *, session_id: str,
                  target_tempo: str | None, side: str | None,
@@ -102,6 +113,17 @@ class SetTracker:
         # exercise (a variant, or ``unknown``) and how sure it is of it.
         self.exercise_confidence: float | None = None
         self.recognised_name: str | None = None
+
+    def counters(self) -> SetCounters:
+        return SetCounters(self.total_reps, self.total_holds, self.total_bouts,
+                           self.sets_closed, dict(self.side_counts))
+
+    def restore(self, counters: SetCounters) -> None:
+        """Carry on numbering from ``counters`` (taken between two sets, none open)."""
+        self._open = None
+        self.total_reps, self.total_holds = counters.total_reps, counters.total_holds
+        self.total_bouts, self.sets_closed = counters.total_bouts, counters.sets_closed
+        self.side_counts = dict(counters.side_counts)
 
     def _set_for(self, start_s: float, side: str | None, decided_s: float,
                  events: list[Event]) -> _OpenSet:
