@@ -352,16 +352,24 @@ class Worker:
 
     async def _save_resume(self, athlete: AthleteState, stream_seq: int, seq: int,
                            state: ResumeState | None) -> None:
-        """Store where a takeover may resume ``athlete`` (after ``stream_seq``). Lost on a
-        node fault it only means a longer replay from the previous point."""
+        """Store where a takeover may resume ``athlete`` (after ``stream_seq``). A set's
+        point lost on a node fault only means a longer replay from the previous one;
+        the stream's first point is retried until stored: without it a takeover could
+        start after the stream's start and number its reps from 1 again (ids that
+        EVENTS already holds, so dropped as duplicates)."""
         point = {"stream": athlete.stream_id, "stream_seq": stream_seq, "seq": seq,
                  "state": state.as_dict() if state is not None else None}
-        try:
-            await self.resume_points.put(resume_key(athlete.partition, athlete.stream_id),
-                                         json.dumps(point).encode())
-        except Exception as exc:
-            log.info("worker %s: resume point of %s not stored (%s)", self.worker_id,
-                     athlete.stream_id, type(exc).__name__)
+        key = resume_key(athlete.partition, athlete.stream_id)
+        while True:
+            try:
+                await self.resume_points.put(key, json.dumps(point).encode())
+                return
+            except Exception as exc:
+                log.info("worker %s: resume point of %s not stored (%s)", self.worker_id,
+                         athlete.stream_id, type(exc).__name__)
+                if state is not None:
+                    return
+                await asyncio.sleep(PUBLISH_RETRY_S)
 
     async def _drop(self, p: int) -> PartitionState:
         state = self.owned.pop(p)
