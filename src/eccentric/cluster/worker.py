@@ -301,6 +301,12 @@ class Worker:
         log.info("worker %s: took partition %d (replay from stream seq %d, %d resume points)",
                  self.worker_id, p, state.start_seq, len(state.resume))
 
+        # No resume point: the whole partition, as a plain ALL consumer.
+        start = (ConsumerConfig(opt_start_seq=state.start_seq) if state.start_seq > 1
+                 else None)
+        start_policy = (DeliverPolicy.BY_START_SEQUENCE if start is not None
+                        else DeliverPolicy.ALL)
+
         async def on_message(msg: Any) -> None:
             if self.owned.get(p) is not state:
                 return  # dropped meanwhile
@@ -308,9 +314,7 @@ class Worker:
 
         state.sub = await self.js.subscribe(partition_filter(p), stream=IMU_STREAM,
                                             cb=on_message, ordered_consumer=True,
-                                            config=ConsumerConfig(
-                                                deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-                                                opt_start_seq=state.start_seq),
+                                            config=start, deliver_policy=start_policy,
                                             pending_msgs_limit=1_000_000,
                                             pending_bytes_limit=1 << 30)
         try:
