@@ -8,6 +8,8 @@ an athlete. Pure functions, so gateway, worker and tests agree without talking.
                                   <base>/<athlete>/<kind>, the topics of ``live``
     <base>.<athlete>.live         live gauge events (core NATS, not stored)
     eccentric-cluster.resumed     a worker caught up on a partition it took over
+    bucket eccentric-resume       per athlete stream, key p<partition>.<stream id>:
+                                  where a takeover may start its replay
 """
 
 from __future__ import annotations
