@@ -62,6 +62,8 @@ from eccentric.session.pipeline import Pipeline, PipelineConfig, ResumeState
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 0.5
+# consumer_info calls at a takeover before leaving the notice to the first message.
+CONSUMER_INFO_TRIES = 5
 # Hand a partition back only after holding more than the fair share for this long (s),
 # and never one taken less than HOLD_S ago: a member entry renewed late on a loaded
 # machine must not make partitions (and their replays) bounce between workers.
@@ -317,12 +319,19 @@ class Worker:
                                             config=start, deliver_policy=start_policy,
                                             pending_msgs_limit=1_000_000,
                                             pending_bytes_limit=1 << 30)
-        try:
-            info = await state.sub.consumer_info()
-        except Exception:
-            return  # the first message will tell
-        if (info.num_pending == 0 and info.delivered.stream_seq < state.start_seq
-                and not state.caught_up):
+        # A partition with nothing to replay gets its notice here, since no message will
+        # bring it. Not from ``delivered``: on a filtered consumer the server moves that
+        # past other partitions' messages, so it says nothing about this one.
+        for _ in range(CONSUMER_INFO_TRIES):
+            try:
+                info = await state.sub.consumer_info()
+                break
+            except Exception:
+                await asyncio.sleep(PUBLISH_RETRY_S)
+        else:
+            return  # the cluster is away: the first message will tell
+        if (info.num_pending == 0 and state.sub.pending_msgs == 0 and state.replayed == 0
+                and not state.caught_up and self.owned.get(p) is state):
             await self._caught_up(p, state)  # nothing to replay
 
     async def _resume_points(self, p: int) -> dict[str, dict[str, Any]]:
