@@ -26,14 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from eccentric.app.inputs import FAST_CHUNK_S
-from eccentric.evaluation.metrics import FileScore, match_reps, score_file, summarise
-from eccentric.io.recording_reader import RecordingReader
-from eccentric.session.pipeline import PipelineConfig
-from eccentric.session.pipeline import run as run_pipeline
+from eccentric.evaluation.metrics import FileScore, summarise
 from eccentric.sim.options import ONSETS, TEMPOS, SessionOptions
-from eccentric.sim.recording import simulate, write_recording
 from eccentric.sim.scripts.hinge import HINGES
+from simulated_session import score_session
 
 SENSORS = ("polar_verity_sense", "metamotion", "movesense", "witmotion")
 # (exercise, placement) pairs: every placement the catalogue allows.
@@ -77,28 +73,13 @@ def run_case(exercise: str, placement: str, n: int, draw: dict[str, Any], tmp: P
         seed = draw["seed0"] + 1000 * CASES.index((exercise, placement)) + i
         rng = np.random.default_rng(seed)
         sensor, opts = draw_options(exercise, rng, draw)
-        rec = simulate(exercise, seed, sensor, placement, opts)
-        path = tmp / f"{exercise}_{placement}_{seed}.jsonl.gz"
-        write_recording(path, rec)
-        # As `eccentric evaluate` does it, keeping the reps to check their side.
-        reader = RecordingReader(path)
-        h = reader.header
-        config = PipelineConfig(exercise=exercise, rate_hz=h.rate_hz,
-                                side=h.side if h.side not in ("unknown", "both") else None)
-        reps = [e for e in run_pipeline(reader.chunks(merge_s=FAST_CHUNK_S), config)
-                if e["type"] == "rep"]
-        labels = reader.labels()
-        sc = score_file(path.name, reps, labels)
-        scores.append(sc)
-        truth = [lab for lab in labels if lab.get("label") == "rep"]
+        s = score_session(exercise, seed, sensor, placement, opts, tmp)
+        scores.append(s.score)
         if HINGES[exercise].single:
-            for a, b in match_reps(reps, truth):
-                side_n += 1
-                side_ok += reps[a].get("side") == truth[b].get("side")
-        if any(t != d for t, d in sc.sets):
-            changed = {k: v for k, v in opts.to_dict().items()
-                       if v != getattr(SessionOptions(), k)}
-            off.append(f"seed {seed} {sensor} {changed}: sets (true, detected) {sc.sets}")
+            side_n += len(s.matched)
+            side_ok += sum(rep.get("side") == lab.get("side") for rep, lab in s.matched)
+        if s.sets_off:
+            off.append(s.sets_off)
         print(f"  [{exercise}/{placement} {i + 1}/{n}]", file=sys.stderr, flush=True)
     return scores, off, (side_ok, side_n)
 

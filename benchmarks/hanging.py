@@ -29,13 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from eccentric.app.inputs import FAST_CHUNK_S
-from eccentric.evaluation.metrics import FileScore, match_reps, score_file, summarise
-from eccentric.io.recording_reader import RecordingReader
-from eccentric.session.pipeline import PipelineConfig
-from eccentric.session.pipeline import run as run_pipeline
+from eccentric.evaluation.metrics import FileScore, summarise
 from eccentric.sim.options import ONSETS, TEMPOS, SessionOptions
-from eccentric.sim.recording import simulate, write_recording
+from simulated_session import score_session
 
 SENSORS = ("polar_verity_sense", "metamotion", "movesense", "witmotion")
 PLACEMENTS = ("thigh", "pelvis")
@@ -77,25 +73,13 @@ def run(n: int, draw: dict[str, Any], tmp: Path
         seed = draw["seed0"] + i
         rng = np.random.default_rng(seed)
         sensor, placement, opts = draw_options(rng, draw)
-        rec = simulate(EXERCISE, seed, sensor, placement, opts)
-        path = tmp / f"hanging_{seed}.jsonl.gz"
-        write_recording(path, rec)
-        reader = RecordingReader(path)
-        h = reader.header
-        config = PipelineConfig(exercise=EXERCISE, rate_hz=h.rate_hz)
-        reps = [e for e in run_pipeline(reader.chunks(merge_s=FAST_CHUNK_S), config)
-                if e["type"] == "rep"]
-        labels = reader.labels()
-        sc = score_file(path.name, reps, labels)
-        scores.append(sc)
-        truth = [lab for lab in labels if lab.get("label") == "rep"]
-        for a, b in match_reps(reps, truth):
-            rom_err.append(abs(float(reps[a]["rom_deg"]) - float(truth[b]["rom_deg"])))
-        if any(t != d for t, d in sc.sets):
-            changed = {k: v for k, v in opts.to_dict().items()
-                       if v != getattr(SessionOptions(), k)}
-            off.append(f"seed {seed} {sensor} {placement} {changed}: sets (true, detected) "
-                       f"{sc.sets}")
+        s = score_session(EXERCISE, seed, sensor, placement, opts, tmp, with_side=False,
+                          where=f" {placement}")
+        scores.append(s.score)
+        rom_err.extend(abs(float(rep["rom_deg"]) - float(lab["rom_deg"]))
+                       for rep, lab in s.matched)
+        if s.sets_off:
+            off.append(s.sets_off)
         print(f"  [{EXERCISE} {i + 1}/{n}]", file=sys.stderr, flush=True)
     return scores, off, rom_err
 

@@ -28,13 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from eccentric.app.inputs import FAST_CHUNK_S
-from eccentric.evaluation.metrics import FileScore, match_reps, score_file, summarise
-from eccentric.io.recording_reader import RecordingReader
-from eccentric.session.pipeline import PipelineConfig
-from eccentric.session.pipeline import run as run_pipeline
+from eccentric.evaluation.metrics import FileScore, summarise
 from eccentric.sim.options import ONSETS, TEMPOS, SessionOptions
-from eccentric.sim.recording import simulate, write_recording
+from simulated_session import score_session
 
 SENSORS = ("polar_verity_sense", "metamotion", "movesense", "witmotion")
 DRAWS: dict[str, dict[str, Any]] = {
@@ -73,26 +69,14 @@ def run(n: int, draw: dict[str, Any], tmp: Path
         seed = draw["seed0"] + i
         rng = np.random.default_rng(seed)
         sensor, opts = draw_options(rng, draw)
-        rec = simulate("lunge", seed, sensor, "thigh", opts)
-        path = tmp / f"lunge_{seed}.jsonl.gz"
-        write_recording(path, rec)
-        reader = RecordingReader(path)
-        h = reader.header
-        config = PipelineConfig(exercise="lunge", rate_hz=h.rate_hz, side=h.side)
-        reps = [e for e in run_pipeline(reader.chunks(merge_s=FAST_CHUNK_S), config)
-                if e["type"] == "rep"]
-        labels = reader.labels()
-        sc = score_file(path.name, reps, labels)
-        scores.append(sc)
-        truth = [lab for lab in labels if lab.get("label") == "rep"]
-        for a, b in match_reps(reps, truth):
+        s = score_session("lunge", seed, sensor, "thigh", opts, tmp)
+        scores.append(s.score)
+        for rep, lab in s.matched:
             side_n += 1
-            side_ok += reps[a].get("side") == truth[b].get("side")
-            depth_err.append(abs(float(reps[a]["depth_deg"]) - float(truth[b]["depth_deg"])))
-        if any(t != d for t, d in sc.sets):
-            changed = {k: v for k, v in opts.to_dict().items()
-                       if v != getattr(SessionOptions(), k)}
-            off.append(f"seed {seed} {sensor} {changed}: sets (true, detected) {sc.sets}")
+            side_ok += rep.get("side") == lab.get("side")
+            depth_err.append(abs(float(rep["depth_deg"]) - float(lab["depth_deg"])))
+        if s.sets_off:
+            off.append(s.sets_off)
         print(f"  [lunge {i + 1}/{n}]", file=sys.stderr, flush=True)
     return scores, off, (side_ok, side_n), depth_err
 
