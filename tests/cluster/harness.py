@@ -179,7 +179,7 @@ class CuttableProxy:
     connection closed, new ones refused) and restored: a gateway losing its network."""
 
     def __init__(self, target_port: int) -> None:
-        from eccentric.cluster.nats_cluster import free_port
+        from eccentric.mqtt.broker import free_port
 
         self.port = free_port()
         self.target_port = target_port

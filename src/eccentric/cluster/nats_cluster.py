@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eccentric.mqtt.broker import free_port
+
 CLUSTER_NAME = "eccentric"
 NATS_CANDIDATES = ("/usr/sbin/nats-server", "/usr/bin/nats-server")
 
@@ -26,12 +28,6 @@ def nats_binary() -> str:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     raise RuntimeError("nats-server is not installed (apt-get install -y nats-server)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_port(port: int, timeout_s: float = 10.0) -> None:
