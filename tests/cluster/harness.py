@@ -165,6 +165,45 @@ async def leases(urls: list[str]) -> dict[int, str]:
         await nc.close()
 
 
+async def stream_leader(urls: list[str], stream: str) -> str:
+    """The server name of ``stream``'s leader."""
+    import nats
+
+    nc = await nats.connect(servers=urls)
+    try:
+        info = await nc.jetstream().stream_info(stream)
+        return str(info.cluster.leader)
+    finally:
+        await nc.close()
+
+
+async def resume_points(urls: list[str]) -> dict[str, dict[str, Any]]:
+    """stream id -> its stored resume point (``state`` is None before a closed set)."""
+    import nats
+
+    from eccentric.cluster.subjects import RESUME_BUCKET
+
+    nc = await nats.connect(servers=urls)
+    try:
+        try:
+            kv = await nc.jetstream().key_value(RESUME_BUCKET)
+            keys = await kv.keys()
+        except Exception:  # no bucket yet, or no point in it
+            return {}
+        out = {}
+        for k in keys:
+            try:
+                entry = await kv.get(k)
+            except Exception:  # deleted since the listing
+                continue
+            if entry.value:
+                point = json.loads(entry.value)
+                out[str(point["stream"])] = point
+        return out
+    finally:
+        await nc.close()
+
+
 def wait_for(predicate: Any, timeout_s: float, what: str, every_s: float = 0.1) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

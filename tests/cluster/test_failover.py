@@ -14,16 +14,23 @@ from typing import Any
 import nats
 
 from eccentric.cluster.nats_cluster import LocalCluster
-from eccentric.cluster.subjects import DEFAULT_PARTITIONS, partition_of
+from eccentric.cluster.subjects import (
+    DEFAULT_PARTITIONS,
+    EVENTS_STREAM,
+    partition_of,
+    stream_id,
+)
 from eccentric.schemas import validator
 from tests.cluster.harness import (
     Collector,
     leases,
     reference_events,
     reference_reps,
+    resume_points,
     start_gateway,
     start_workers,
     stop,
+    stream_leader,
     wait_for,
 )
 from tests.mqtt.subscriber import Collector as MqttCollector
@@ -57,13 +64,16 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
     assert len(expected) >= 3 * ATHLETES  # the streams do have reps to lose
     workers = start_workers(cluster.urls, 3, tmp_path)
     collector = Collector(cluster.urls).start()
-    # A dashboard's view: MQTT to the cluster's own listener, on another node.
-    mqtt = MqttCollector(cluster.nodes[1].mqtt_port, "eccentric/#",
-                         client_id="dashboard-view")
     gateway = None
+    mqtt = None
     try:
         wait_for(lambda: set(asyncio.run(leases(cluster.urls)).values()) == set(workers),
                  20, "all three workers to hold partitions")
+        # A dashboard's view: MQTT to the cluster's own listener, on the node that leads
+        # the EVENTS stream (where nats-server's RePublish would not have reached it).
+        leader = asyncio.run(stream_leader(cluster.urls, EVENTS_STREAM))
+        node = next(n for n in cluster.nodes if n.name == leader)
+        mqtt = MqttCollector(node.mqtt_port, "eccentric/#", client_id="dashboard-view")
         # The cluster sets up an MQTT session's subscription asynchronously: wait until
         # a probe published on NATS reaches the MQTT subscriber.
         wait_for(lambda: mqtt_probe(cluster.urls, mqtt), 30, "the MQTT subscription",
@@ -106,7 +116,13 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
         def mqtt_reps() -> list[Any]:
             return [m for m in mqtt.messages if m.topic.endswith("/rep")]
 
-        wait_for(lambda: len(mqtt_reps()) >= len(expected), 10, "the reps over MQTT")
+        try:
+            wait_for(lambda: len(mqtt_reps()) >= len(expected), 10, "the reps over MQTT")
+        except AssertionError:
+            got = {m.json()["id"] for m in mqtt_reps()}
+            missing = sorted(set(expected) - got)
+            raise AssertionError(f"{len(missing)} of {len(expected)} reps missing over MQTT "
+                                 f"({mqtt.disconnects} disconnects): {missing[:10]}") from None
         time.sleep(0.5)
         over_mqtt = collections.Counter(m.json()["id"] for m in mqtt_reps())
         assert set(over_mqtt) == set(expected) and max(over_mqtt.values()) == 1
@@ -119,8 +135,9 @@ def test_kill9_worker_moves_its_athletes_and_no_rep_is_lost_or_doubled(
         assert any(r.wall_s < killed_s for r in moved_reps), "no moved rep before the kill"
         assert any(r.wall_s > killed_s for r in moved_reps), "no moved rep after the kill"
     finally:
-        mqtt.client.loop_stop()
-        mqtt.client.disconnect()
+        if mqtt is not None:
+            mqtt.client.loop_stop()
+            mqtt.client.disconnect()
         collector.close()
         stop([*(workers.values()), *([gateway] if gateway else [])])
 
@@ -148,9 +165,17 @@ def test_a_takeover_after_a_closed_set_replays_from_the_resume_point(
                  20, "all three workers to hold partitions")
         gateway = start_gateway(cluster.urls, SET_RECORDINGS, tmp_path,
                                 athletes=SET_ATHLETES, speed=SET_SPEED, run_id=run_id)
-        # Every athlete closed a set (so has a resume point); the session goes on.
+        # Every athlete closed a set and its resume point is stored; the session goes on.
+        # (The set event is stored before the point: seeing the set is not enough.)
+        streams = {stream_id(a, run_id) for a in athletes}
+
+        def every_point_after_a_set() -> bool:
+            points = asyncio.run(resume_points(cluster.urls))
+            return all(points.get(s, {}).get("state") is not None for s in streams)
+
         wait_for(lambda: {s.payload["athlete"] for s in collector.sets()} == athletes, 40,
                  "a closed set of every athlete")
+        wait_for(every_point_after_a_set, 10, "every athlete's resume point", every_s=0.2)
         owners = asyncio.run(leases(cluster.urls))
         victim = collections.Counter(owners[partition_of(a, DEFAULT_PARTITIONS)]
                                      for a in athletes).most_common(1)[0][0]

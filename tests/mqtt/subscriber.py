@@ -37,6 +37,7 @@ class Collector:
         self.messages: list[Received] = []
         self._cond = threading.Condition()
         self.connected = threading.Event()
+        self.disconnects = 0  # a clean session loses what was sent while away
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
                                   protocol=protocol, transport=transport,
                                   clean_session=not persistent if protocol != mqtt.MQTTv5
@@ -48,7 +49,7 @@ class Collector:
             self.client.username_pw_set(username, password)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
-        self.client.on_disconnect = lambda *a: self.connected.clear()
+        self.client.on_disconnect = self._on_disconnect
         self.client.connect("127.0.0.1", port, 30)
         self.client.loop_start()
         if not self.connected.wait(10):
@@ -57,6 +58,10 @@ class Collector:
     def _on_connect(self, client: mqtt.Client, u: Any, f: Any, rc: Any, p: Any) -> None:
         client.subscribe(self.topic, 1)
         self.connected.set()
+
+    def _on_disconnect(self, *args: Any) -> None:
+        self.disconnects += 1
+        self.connected.clear()
 
     def _on_message(self, client: mqtt.Client, u: Any, m: mqtt.MQTTMessage) -> None:
         with self._cond:

@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 from eccentric.cluster.subjects import (
-    DEFAULT_BASE,
     DURABLE_KINDS,
     EVENTS_STREAM,
     IMU_STREAM,
@@ -25,27 +24,30 @@ IMU_MAX_AGE_S = 12 * 3600.0
 LEASE_TTL_S = 3.0
 
 
-async def ensure_streams(js: Any, *, replicas: int = 3, base: str = DEFAULT_BASE,
-                         timeout_s: float = 30.0) -> None:
-    """IMU, EVENTS (re-published to ``base``) and the lease and member buckets. Retries
-    while the cluster elects its meta leader (a few seconds after start-up)."""
-    from nats.js.api import RePublish, StorageType, StreamConfig
+async def ensure_streams(js: Any, *, replicas: int = 3, timeout_s: float = 30.0) -> None:
+    """IMU, EVENTS and the lease and member buckets. Retries while the cluster elects
+    its meta leader (a few seconds after start-up)."""
+    from nats.js.api import StorageType, StreamConfig
 
     imu = StreamConfig(name=IMU_STREAM, subjects=["imu.>"], storage=StorageType.FILE,
                        num_replicas=replicas, duplicate_window=IMU_DEDUPE_S,
                        max_age=IMU_MAX_AGE_S)
     events = StreamConfig(name=EVENTS_STREAM, subjects=[f"evt.*.{k}" for k in DURABLE_KINDS],
                           storage=StorageType.FILE, num_replicas=replicas,
-                          duplicate_window=EVENT_DEDUPE_S, max_age=IMU_MAX_AGE_S,
-                          republish=RePublish(src="evt.>", dest=f"{base}.>"))
+                          duplicate_window=EVENT_DEDUPE_S, max_age=IMU_MAX_AGE_S)
     deadline = time.monotonic() + timeout_s
     while True:
         try:
             for config in (imu, events):
                 try:
-                    await js.stream_info(config.name)
+                    info = await js.stream_info(config.name)
                 except Exception:  # not there yet: create it
                     await js.add_stream(config)
+                    continue
+                if getattr(info.config, "republish", None) is not None:
+                    # Made by an older version that re-published on the server: the
+                    # workers publish now, so that would deliver every event twice.
+                    await js.update_stream(config)
             for bucket in (LEASE_BUCKET, MEMBER_BUCKET):
                 await js.create_key_value(bucket=bucket, ttl=LEASE_TTL_S, replicas=replicas,
                                           history=1)

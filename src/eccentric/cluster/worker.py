@@ -14,9 +14,11 @@ through a fresh ``Drive``/``Pipeline`` restored from its point, so the catch-up 
 bounded by the time since a set last closed, not by the session's length. The pipeline
 reads no clock and the counters carry on, so the replay yields the same event ids
 (their run id is the gateway's stream id, not the worker's). Durable events go to the
-EVENTS stream with their id as ``Nats-Msg-Id``: JetStream stores an id once, and only
-a stored event is re-published to the MQTT-visible subjects, so a replay publishes no
-duplicates downstream.
+EVENTS stream with their id as ``Nats-Msg-Id``: JetStream stores an id once, and the
+worker whose copy was stored publishes it on the MQTT-visible subject, so a replay
+publishes no duplicates downstream. (Not the stream's RePublish: nats-server 2.9 does
+not hand JetStream's own re-published messages to MQTT clients on the stream leader's
+node, so a dashboard there would see no reps; see docs/scale.md.)
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ class Worker:
         stopping.cancel()
         self.nc = connecting.result()
         self.js = self.nc.jetstream()
-        await ensure_streams(self.js, replicas=self.replicas, base=self.base)
+        await ensure_streams(self.js, replicas=self.replicas)
         self.leases = await self.js.key_value(LEASE_BUCKET)
         self.members = await self.js.key_value(MEMBER_BUCKET)
         self.resume_points = await self.js.key_value(RESUME_BUCKET)
@@ -501,25 +503,31 @@ class Worker:
                                       encode(payload))
 
     async def _durable(self, athlete: AthleteState, event: Event, sent_s: float) -> None:
-        """Store the event once (retrying through a node loss); JetStream drops a copy
-        whose id it already holds, so only the first worker's reaches subscribers."""
+        """Store the event once (retrying through a node loss), then publish the stored
+        copy to subscribers; JetStream answers a copy whose id it already holds as a
+        duplicate, and a duplicate is not published again."""
         payload = encode(wrap_event(event, athlete=athlete.athlete, sensor=athlete.sensor))
-        headers = {"Nats-Msg-Id": event_msg_id(athlete.athlete, athlete.stream_id, event),
-                   SENT_HEADER: f"{sent_s:.6f}"}
-        subject = event_subject(athlete.athlete, str(event["type"]))
+        msg_id = event_msg_id(athlete.athlete, athlete.stream_id, event)
+        headers = {"Nats-Msg-Id": msg_id, SENT_HEADER: f"{sent_s:.6f}"}
+        kind = str(event["type"])
+        retried = False
         while True:
             try:
-                ack = await self.js.publish(subject, payload, headers=dict(headers),
-                                            timeout=2.0)
+                ack = await self.js.publish(event_subject(athlete.athlete, kind), payload,
+                                            headers=dict(headers), timeout=2.0)
                 break
             except Exception as exc:
                 log.info("worker %s: event not stored yet (%s); retrying", self.worker_id,
                          type(exc).__name__)
+                retried = True
                 await asyncio.sleep(PUBLISH_RETRY_S)
-        if ack.duplicate:
-            self.duplicates += 1
-        else:
-            self.published += 1
+        if ack.duplicate and not retried:
+            self.duplicates += 1  # stored (and published) before: a replay's copy
+            return
+        # A duplicate after a failed try is most likely our own copy whose ack was lost.
+        self.published += 1
+        await self.nc.publish(f"{self.base}.{token(athlete.athlete)}.{kind}", payload,
+                              headers=dict(headers))
 
 
 def stream_config(athlete: str, stream: dict[str, Any], live_hz: float = 0.0) -> PipelineConfig:
