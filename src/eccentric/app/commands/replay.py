@@ -21,8 +21,10 @@ from eccentric.io.jsonl_sink import JsonLinesSink
 from eccentric.mqtt.args import add_broker_arguments, open_sink_from_args
 from eccentric.session.sink import Sink
 
-# Stream time per piece in a paced replay (s): 20 pieces a second keeps a 10–25 Hz live
-# stream smooth.
+# Wall time per piece in a paced replay (s): 20 pieces a second keeps a 10–25 Hz live
+# stream smooth. In stream time a piece is this × the speed: every piece costs the
+# pipeline a fixed overhead (at 5 samples a piece the recognising pipeline of
+# ``--exercise any`` managed ~24× real time per core), so pieces grow with the speed.
 PACED_PIECE_S = 0.05
 
 if TYPE_CHECKING:
@@ -91,7 +93,8 @@ def replay(path: Path, args: argparse.Namespace, sinks: list[Sink],
         chunks = cut_after(chunks, schedule.cut_times)
         commands = Both(schedule, commands) if commands is not None else schedule
     run_stream(chunks, Drive(pipeline, sinks, commands=commands), speed=args.speed,
-               piece_s=PACED_PIECE_S if args.speed is not None else 0.0)
+               piece_s=PACED_PIECE_S * max(1.0, args.speed) if args.speed is not None
+               else 0.0)
     if schedule is not None and schedule.entries:
         print(f"eccentric replay: warning: {len(schedule.entries)} scheduled commands "
               f"come after the end of {path} and were not applied", file=sys.stderr)
