@@ -43,6 +43,9 @@ NORDIC = ExerciseProfile(
         # flexion ("piking", up to ~45°, anchors N7). Beyond 150° the start pose is wrong.
         max_angle_deg=150.0,
         break_point=BreakPointRule(),
+        # The lowering starts when the lean begins (the eccentric time is the headline
+        # figure, and a coach times it from there), not at 3 °/s.
+        onsets=("out",),
     ),
 )
 
@@ -67,6 +70,9 @@ BALL_LEG_CURL = ExerciseProfile(
         onset_deg=8.0,
         min_rom_deg=35.0,
         max_angle_deg=110.0,
+        # The curl and the roll-out (the eccentric phase) start when the shank leaves
+        # the rest pose and the top hold.
+        onsets=("out", "back"),
     ),
     # No default target: "Tempo 311" (anchors §5) is one prescription among many; pass
     # --target-tempo to flag reps.

@@ -102,7 +102,8 @@ def simulate(exercise: str, seed: int, sensor: str, placement: str,
     # Ground truth comes from this intended motion (bone, no tremor, tissue or noise).
     rate = np.gradient(np.degrees(seg.pitch), dt)
     motion = Motion(t_grid, rate, np.gradient(rate, dt), seg.label_angle_deg,
-                    np.degrees(np.linalg.norm(body_rate_rads(r_wb, dt), axis=1)))
+                    np.degrees(np.linalg.norm(body_rate_rads(r_wb, dt), axis=1)),
+                    script.marks)
 
     # What the sensor rides on: the same motion plus tremor / balance corrections.
     shake = human.draw_shakiness(rng_motion, move.family, single)

@@ -336,7 +336,7 @@ class ExcursionDetector:
             min_dps=p.boundary_min_dps, fraction=p.boundary_peak_fraction,
             returned_fraction=p.return_fraction,
             break_rule=(br.rate_dps, br.accel_dps2, br.accel_window_s, br.hold_s) if br else None,
-            held_far=p.held_far,
+            held_far=p.held_far, onsets=p.onsets,
         )
         if float(t[b.end_i] - t[b.start_i]) < p.min_rep_s:
             self._axis = None

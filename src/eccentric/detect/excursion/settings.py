@@ -126,6 +126,11 @@ class ExcursionSettings:
     # The far position is a held pose at one angle (a cued hold): its ends are placed
     # near that angle even where balance corrections dip the speed early (see phases).
     held_far: bool = False
+    # Movements that start at their kinematic onset — where the angle left its pose —
+    # instead of where their speed crossed the boundary threshold: "out" (the rep's
+    # start), "back" (the return's start). A coach's stopwatch starts when the lean or
+    # roll-out begins; for a speed rising from zero that is up to ~2 s before 3 °/s.
+    onsets: tuple[str, ...] = ()
     # The Nordic break point, for exercises that have one.
     break_point: BreakPointRule | None = None
     # Lunges: the thigh goes out either way (sensor leg leading or trailing); both are
