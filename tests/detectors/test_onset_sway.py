@@ -23,8 +23,9 @@ def power_law_nordic(p: float = 1.9, lower_s: float = 4.5, break_deg: float = 30
                      seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """One Nordic whose lean follows θ = break·(t/T)^p (speed rising from zero), then a
     gravity-like fall, catch, pause and return. Returns t, the angle the sensor sees
-    (plus 10 Hz tremor of ~3 °/s), the clean angle, and the true eccentric time by the
-    boundary convention (3 °/s lean onset → fall speed below 5 % of its peak)."""
+    (plus 10 Hz tremor of ~3 °/s), the clean angle, and the true eccentric time: from
+    the kinematic onset (the instant the lean begins, t = 4 s) to the catch (the fall's
+    speed below 5 % of its peak)."""
     dt = 1.0 / RATE
     tt = np.arange(int(lower_s * RATE)) * dt
     lean = break_deg * (tt / lower_s) ** p
@@ -39,7 +40,7 @@ def power_law_nordic(p: float = 1.9, lower_s: float = 4.5, break_deg: float = 30
     clean = np.concatenate(pieces)
     t = np.arange(len(clean)) * dt
     rate = np.gradient(clean, t)
-    start = int(np.flatnonzero(rate > 3.0)[0])
+    start = int(4 * RATE)  # the lean's first sample: the onset, not where it passes 3 °/s
     peak = int(np.argmax(rate))
     catch = peak + int(np.flatnonzero(rate[peak:] < 0.05 * rate[peak])[0])
     rng = np.random.default_rng(seed)

@@ -73,6 +73,9 @@ BALL_LEG_CURL = ExerciseProfile(
         # The curl and the roll-out (the eccentric phase) start when the shank leaves
         # the rest pose and the top hold.
         onsets=("out", "back"),
+        # A roll-out's slow tail on the ball reads under the threshold in single
+        # samples before it stops (balance corrections): the end is decided on 0.25 s.
+        return_end_smooth_s=0.25,
     ),
     # No default target: "Tempo 311" (anchors §5) is one prescription among many; pass
     # --target-tempo to flag reps.

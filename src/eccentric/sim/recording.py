@@ -37,7 +37,8 @@ from eccentric.sim.storyboard import Script
 from eccentric.sim.storyboard import uniform as _u
 
 SIMULATOR_NAME = "eccentric.simulator"  # the name recordings carry, not a module path
-SIMULATOR_VERSION = "1.0"
+# 1.1: Nordic and ball-curl reps (and roll-outs) are labelled from their kinematic onset.
+SIMULATOR_VERSION = "1.1"
 
 # ---------------------------------------------------------------- the whole session
 

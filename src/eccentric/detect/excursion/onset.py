@@ -35,6 +35,12 @@ MIN_PRE_S = 0.15
 # most this long after it (s): the early part of the movement, which one shape fits.
 FIT_SPAN_DEG = 4.0
 FIT_MAX_S = 1.5
+# The drift b is held towards 0 by a ridge of (NOISE_DEG / OFFSET_DPS)² per sample:
+# unbounded, it takes up the first, slow second of a power-law lean as "offset"; held
+# too tightly (OFFSET_DPS 0.3–1 °/s), the offset Fusion leaves shifts min-jerk onsets
+# late (tuning draw of benchmarks/onset_sway.py: 2 °/s was best of 0.1–4).
+NOISE_DEG = 0.1
+OFFSET_DPS = 2.0
 # Candidate onsets every STEP_S (s); samples thinned to about FIT_HZ (Hz): the onset is
 # a slow trend.
 STEP_S = 0.02
@@ -96,18 +102,20 @@ def kinematic_onset(t_s: FloatArray, rate_dps: FloatArray, cross_i: int, lo_i: i
     wt = w * t
     s1, st, stt = w.sum(axis=1), wt.sum(axis=1), wt @ t
     sy, sty, syy = w @ y, wt @ y, w @ (y * y)
+    ridge = s1 * (NOISE_DEG / OFFSET_DPS) ** 2
     best_mse, best_t0 = np.inf, None
     for shape in _shapes(pos):
         # Least squares of y ≈ a₀ + b·t + c·shape over each candidate's window, by its
         # normal equations (3 × 3, one per candidate).
         x = shape * w
         sx, sxx, sxy, stx = x.sum(axis=1), (x * shape).sum(axis=1), x @ y, x @ t
-        m = np.stack([np.stack([s1, st, sx], -1), np.stack([st, stt, stx], -1),
+        m = np.stack([np.stack([s1, st, sx], -1), np.stack([st, stt + ridge, stx], -1),
                       np.stack([sx, stx, sxx], -1)], -2)
         rhs = np.stack([sy, sty, sxy], -1)
         ok = np.abs(np.linalg.det(m)) > 1e-9
         m[~ok] = np.eye(3)
         coef = np.linalg.solve(m, rhs[..., None])[..., 0]
+        # Residual plus the drift's penalty (what the ridge minimised).
         sse = syy - (coef * rhs).sum(axis=1)
         mse = np.where(ok & (coef[:, 2] > 0.0), sse / s1, np.inf)
         k = int(np.argmin(mse))

@@ -172,6 +172,10 @@ def _hold_near_far(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArray,
 # The speed, averaged over this long (s), says whether the segment was moving before an
 # onset: tremor (8–12 Hz) averages out, a hesitation's creep or a sway does not.
 MOVE_SMOOTH_S = 0.25
+# ...at or above the threshold for at least this long (s): a hesitation's creep or a
+# sway's half-cycle lasts 0.3 s or more; balance corrections on a wobbly support
+# (1.5–5 Hz, several °/s) pass the average for under ~0.1 s.
+MOVE_MIN_S = 0.1
 
 
 def _after_last_move(t_s: FloatArray, rate_dps: FloatArray, lo: int, cross_i: int,
@@ -180,21 +184,25 @@ def _after_last_move(t_s: FloatArray, rate_dps: FloatArray, lo: int, cross_i: in
     may have: after the last earlier movement that came to a stop (a hesitation, a dip,
     a sway, the previous phase), and not before ``lo``.
 
-    Moving: the averaged speed at or above ``thr`` either way; stopped: under thr/2
-    after it. A slow lean's own speed, rising from zero, may reach ``thr`` in noise
+    Moving: the averaged speed at or above ``thr`` either way for MOVE_MIN_S; stopped:
+    under thr/2 after it. A slow lean's own speed, rising from zero, may reach ``thr`` in noise
     before it crosses for good, but it does not drop back to half of it.
     """
     if cross_i <= lo:
         return lo
-    w = max(1, round(MOVE_SMOOTH_S / _mean_dt(t_s))) | 1
+    dt = _mean_dt(t_s)
+    w = max(1, round(MOVE_SMOOTH_S / dt)) | 1
     a = max(lo - w, 0)
     r = np.abs(smooth_centered(rate_dps[a:cross_i + 1], w))[lo - a:]
     j = max(len(r) - 1 - w // 2 - 1, 0)  # averages that do not reach past the crossing
     slow = np.flatnonzero(r[:j] < 0.5 * thr)
     if slow.size == 0:
         return lo
-    moving = np.flatnonzero(r[:int(slow[-1])] >= thr)
-    return lo if moving.size == 0 else lo + int(moving[-1]) + 1
+    fast = np.concatenate(([False], r[:int(slow[-1])] >= thr, [False]))
+    edges = np.flatnonzero(np.diff(fast.astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    moved = np.flatnonzero(ends - starts >= max(1, round(MOVE_MIN_S / dt)))
+    return lo if moved.size == 0 else lo + int(ends[moved[-1]])
 
 
 def find_break(t_s: FloatArray, rate_dps: FloatArray, lo: int, hi: int, *,

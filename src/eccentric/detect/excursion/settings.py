@@ -131,6 +131,12 @@ class ExcursionSettings:
     # start), "back" (the return's start). A coach's stopwatch starts when the lean or
     # roll-out begins; for a speed rising from zero that is up to ~2 s before 3 °/s.
     onsets: tuple[str, ...] = ()
+    # The return has ended once its speed, averaged over the last this long (s), is
+    # under the boundary threshold (0: the speed of each sample). A slow tail on a
+    # wobbly support (one leg on a ball: balance corrections of several °/s) reads
+    # under the threshold in single samples ~0.1–0.4 s before the movement stops, and
+    # the decision fixes how far the end search may look.
+    return_end_smooth_s: float = 0.0
     # The Nordic break point, for exercises that have one.
     break_point: BreakPointRule | None = None
     # Lunges: the thigh goes out either way (sensor leg leading or trailing); both are
