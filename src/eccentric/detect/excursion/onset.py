@@ -41,10 +41,12 @@ FIT_MAX_S = 1.5
 # late (tuning draw of benchmarks/onset_sway.py: 2 °/s was best of 0.1–4).
 NOISE_DEG = 0.1
 OFFSET_DPS = 2.0
-# Candidate onsets every STEP_S (s); samples thinned to about FIT_HZ (Hz): the onset is
-# a slow trend.
-STEP_S = 0.02
-FIT_HZ = 50.0
+# Candidate onsets every COARSE_S (s), then every STEP_S around the best; samples
+# thinned to about FIT_HZ (Hz): the onset is a slow trend (and each rep's fit stays
+# ~1 ms, so the replay keeps over 1000× real time).
+COARSE_S = 0.06
+STEP_S = 0.01
+FIT_HZ = 25.0
 # Onset shapes: a power law (t − t₀)^p, and a speed that ramps up as a minimum-jerk
 # profile over T s and then holds (the usual model of a voluntary movement's start).
 POWERS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0)
@@ -62,6 +64,35 @@ def _ramp_distance(lag_s: FloatArray, ramp_s: float) -> FloatArray:
 
 def _shapes(pos: FloatArray) -> list[FloatArray]:
     return [pos ** p for p in POWERS] + [_ramp_distance(pos, r) for r in RAMPS_S]
+
+
+def _best_onset(t: FloatArray, y: FloatArray, t0: FloatArray) -> float | None:
+    """The candidate onset (s, on ``t``'s axis) whose fit of ``y`` is best, if any."""
+    lag = t[None, :] - t0[:, None]  # (candidates, samples)
+    w = (lag >= -PRE_S).astype(np.float64)
+    pos = np.clip(lag, 0.0, None)
+    wt = w * t
+    s1, st, stt = w.sum(axis=1), wt.sum(axis=1), wt @ t
+    sy, sty, syy = w @ y, wt @ y, w @ (y * y)
+    ridge = s1 * (NOISE_DEG / OFFSET_DPS) ** 2
+    best_mse, best_t0 = np.inf, None
+    for shape in _shapes(pos):
+        # Least squares of y ≈ a₀ + b·t + c·shape over each candidate's window, by its
+        # normal equations (3 × 3, one per candidate), the drift b held by the ridge.
+        x = shape * w
+        sx, sxx, sxy, stx = x.sum(axis=1), (x * shape).sum(axis=1), x @ y, x @ t
+        m = np.stack([np.stack([s1, st, sx], -1), np.stack([st, stt + ridge, stx], -1),
+                      np.stack([sx, stx, sxx], -1)], -2)
+        rhs = np.stack([sy, sty, sxy], -1)
+        ok = np.abs(np.linalg.det(m)) > 1e-9
+        m[~ok] = np.eye(3)
+        coef = np.linalg.solve(m, rhs[..., None])[..., 0]
+        sse = syy - (coef * rhs).sum(axis=1)
+        mse = np.where(ok & (coef[:, 2] > 0.0), sse / s1, np.inf)
+        k = int(np.argmin(mse))
+        if mse[k] < best_mse:
+            best_mse, best_t0 = float(mse[k]), float(t0[k])
+    return best_t0
 
 
 def kinematic_onset(t_s: FloatArray, rate_dps: FloatArray, cross_i: int, lo_i: int,
@@ -95,32 +126,14 @@ def kinematic_onset(t_s: FloatArray, rate_dps: FloatArray, cross_i: int, lo_i: i
     first = max(float(t[0]) + MIN_PRE_S, -MAX_WALK_S)
     if first > 0.0:
         return cross_i
-    t0 = np.arange(first, STEP_S / 2, STEP_S)
-    lag = t[None, :] - t0[:, None]  # (candidates, samples)
-    w = (lag >= -PRE_S).astype(np.float64)
-    pos = np.clip(lag, 0.0, None)
-    wt = w * t
-    s1, st, stt = w.sum(axis=1), wt.sum(axis=1), wt @ t
-    sy, sty, syy = w @ y, wt @ y, w @ (y * y)
-    ridge = s1 * (NOISE_DEG / OFFSET_DPS) ** 2
-    best_mse, best_t0 = np.inf, None
-    for shape in _shapes(pos):
-        # Least squares of y ≈ a₀ + b·t + c·shape over each candidate's window, by its
-        # normal equations (3 × 3, one per candidate).
-        x = shape * w
-        sx, sxx, sxy, stx = x.sum(axis=1), (x * shape).sum(axis=1), x @ y, x @ t
-        m = np.stack([np.stack([s1, st, sx], -1), np.stack([st, stt + ridge, stx], -1),
-                      np.stack([sx, stx, sxx], -1)], -2)
-        rhs = np.stack([sy, sty, sxy], -1)
-        ok = np.abs(np.linalg.det(m)) > 1e-9
-        m[~ok] = np.eye(3)
-        coef = np.linalg.solve(m, rhs[..., None])[..., 0]
-        # Residual plus the drift's penalty (what the ridge minimised).
-        sse = syy - (coef * rhs).sum(axis=1)
-        mse = np.where(ok & (coef[:, 2] > 0.0), sse / s1, np.inf)
-        k = int(np.argmin(mse))
-        if mse[k] < best_mse:
-            best_mse, best_t0 = float(mse[k]), float(t0[k])
+    # Coarse candidates, then fine ones around the best coarse one.
+    coarse = np.arange(first, COARSE_S / 2, COARSE_S)
+    best_t0 = _best_onset(t, y, coarse)
+    if best_t0 is None:
+        return cross_i
+    fine = np.arange(max(best_t0 - COARSE_S, first), min(best_t0 + COARSE_S, 0.0) + STEP_S / 2,
+                     STEP_S)
+    best_t0 = _best_onset(t, y, fine)
     if best_t0 is None:
         return cross_i
     return max(min(int(t_s.searchsorted(t_cross + best_t0)), cross_i), lo_i)
