@@ -104,10 +104,13 @@ def test_ball_leg_curl_phases_and_side() -> None:
     for rep, tr in zip(reps, truth, strict=True):
         assert rep["side"] == "left"
         assert [p["name"] for p in rep["phases"]] == ["concentric", "hold", "eccentric"]
-        # min-jerk phases lose ~5 % of their length at each end under the 5 %-of-peak rule
-        assert rep["concentric_s"] == pytest.approx(0.8, abs=0.12)
-        assert rep["hold_s"] == pytest.approx(1.5 + 0.2, abs=0.15)
-        assert rep["eccentric_s"] == pytest.approx(3.0 * 0.8, abs=0.3)
+        # The curl and the roll-out start at their kinematic onsets (the design's) and
+        # end where the speed falls below max(3 °/s, 5 % of peak): a min-jerk move is
+        # under 5 % of its peak for its last 5.9 % (the 1 s curl), under 3 °/s for its
+        # last 7.0 % (the 3 s, 44 °/s-peak roll-out).
+        assert rep["concentric_s"] == pytest.approx(1.0 - 0.059, abs=0.08)
+        assert rep["hold_s"] == pytest.approx(1.5 + 0.059, abs=0.12)
+        assert rep["eccentric_s"] == pytest.approx(3.0 * (1 - 0.070), abs=0.15)
         assert rep["rom_deg"] == pytest.approx(tr["rom"], abs=3.0)
         assert rep["within_target_tempo"] is True
     s = next(e for e in evs if e["type"] == "set")

@@ -20,6 +20,15 @@ from eccentric.detect.hold.settings import HoldSettings
 from eccentric.detect.rotation.settings import RotationSettings
 from eccentric.exercises.profile import ExerciseProfile
 
+# Single-leg movements sway at rest (a few °/s), so the sensor is never still long
+# enough for Fusion to learn the gyro offset, and with the default 10° rejection the
+# accelerometer, once the attitude has drifted past 10°, kept being rejected: the
+# attitude ran 8–30° off within a set (simulated sessions). These movements are slow (body
+# accelerations ~0.1–0.5 m/s², a few degrees of tilt error at most), so the
+# accelerometer is trusted up to 60° (tuning draws, docs/accuracy.md "Attitude drift
+# under sway": 30° keeps some drift, 60–90° and no rejection at all are alike).
+_SWAY_ATTITUDE = FusionSettings(acceleration_rejection_deg=60.0)
+
 NORDIC = ExerciseProfile(
     name="nordic_curl",
     description="Nordic hamstring curl; sensor on thigh (knee angle) or trunk",
@@ -43,7 +52,18 @@ NORDIC = ExerciseProfile(
         # flexion ("piking", up to ~45°, anchors N7). Beyond 150° the start pose is wrong.
         max_angle_deg=150.0,
         break_point=BreakPointRule(),
+        # The lowering starts when the lean begins (the eccentric time is the headline
+        # figure, and a coach times it from there), not at 3 °/s.
+        onsets=("out",),
     ),
+    # A kneeling thigh that sways between reps (a wobbly kneel, ~10 °/s) is never still
+    # long enough for Fusion to learn the gyro offset, and with the default 10°
+    # rejection the attitude drifted 10–18° off the pose within a set: the angle never
+    # came back near the start pose and the detector stayed locked (onset_sway.py tuning
+    # draw: Nordic sway sets 67 % exact). The lean and the fall are slow against gravity
+    # except at the catch, so the accelerometer is trusted up to 60° (sway sets 100 %
+    # exact; library break-angle MAE 2.49° → 2.23°, eccentric MAE +14 ms).
+    attitude=_SWAY_ATTITUDE,
 )
 
 # Same geometry and rules; the band takes part of the load, so the fall is slower or
@@ -67,14 +87,24 @@ BALL_LEG_CURL = ExerciseProfile(
         onset_deg=8.0,
         min_rom_deg=35.0,
         max_angle_deg=110.0,
+        # The curl and the roll-out (the eccentric phase) start when the shank leaves
+        # the rest pose and the top hold.
+        onsets=("out", "back"),
+        # A roll-out's slow tail on the ball reads under the threshold in single
+        # samples before it stops (balance corrections): the end is decided on 0.25 s.
+        return_end_smooth_s=0.25,
     ),
     # No default target: "Tempo 311" (anchors §5) is one prescription among many; pass
     # --target-tempo to flag reps.
 )
 
+
+# One leg on the ball sways between reps like the single-leg movements below (the
+# tuning draw of benchmarks/onset_sway.py: sway sets 33 % → 83 % exact).
 BALL_LEG_CURL_SINGLE = replace(
     BALL_LEG_CURL, name="ball_leg_curl_single",
     description="Single-leg Swiss-ball leg curl; report the side", sided=True,
+    attitude=_SWAY_ATTITUDE,
 )
 
 # Hinge and lift exercises: one segment swings out from a still start pose, holds at the
@@ -87,14 +117,6 @@ BALL_LEG_CURL_SINGLE = replace(
 _HOLD_OK_S = 4.0
 _NO_HOLD_S = 2.0
 
-# Single-leg movements sway at rest (a few °/s), so the sensor is never still long
-# enough for Fusion to learn the gyro offset, and with the default 10° rejection the
-# accelerometer, once the attitude has drifted past 10°, kept being rejected: the
-# attitude ran 8–30° off within a set (simulated sessions). These movements are slow (body
-# accelerations ~0.1–0.5 m/s², a few degrees of tilt error at most), so the
-# accelerometer is trusted up to 60° (tuning draws, docs/accuracy.md "Attitude drift
-# under sway": 30° keeps some drift, 60–90° and no rejection at all are alike).
-_SWAY_ATTITUDE = FusionSettings(acceleration_rejection_deg=60.0)
 
 SINGLE_LEG_DEADLIFT = ExerciseProfile(
     name="single_leg_deadlift",

@@ -6,9 +6,14 @@ where the outward rate last rose through it before the outward peak; the
 return (and so the rep) ends at the first such crossing once the segment is back within
 25 % of its excursion from the start pose. The
 Nordic lean onset uses 3 °/s alone, because the controlled lean is far slower than the
-fall that follows. Break point (Eur J Sport Sci 2021, doi 10.1080/17461391.2021.2014984;
-anchors N9): the first instant of the lowering where the lowering angular velocity
-exceeds 20 °/s AND the angular acceleration exceeds 150 °/s².
+fall that follows. Exception, for the exercises whose script marks them (the Nordic and
+ball curls, ``Motion.marks``): a rep starts at the *kinematic onset* of its commanded
+movement — the instant the lean or curl begins (for a hesitant Nordic start, after the
+pause) — and a ball curl's roll-out at the instant it leaves the top hold; a speed that
+rises from zero (a power-law lean) passes 3 °/s up to ~2 s later. Break point (Eur J
+Sport Sci 2021, doi 10.1080/17461391.2021.2014984; anchors N9): the first instant of
+the lowering where the lowering angular velocity exceeds 20 °/s AND the angular
+acceleration exceeds 150 °/s².
 
 All functions take grid arrays (true time) and return times on the true clock; the
 session maps them onto the recording's ``t_s`` axis.
@@ -17,7 +22,7 @@ session maps them onto the recording's ``t_s`` axis.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -77,6 +82,9 @@ class Motion:
     accel_dps2: FloatArray  # its derivative
     angle_deg: FloatArray  # label angle: thigh lean (Nordic) or shank pitch (ball curl)
     speed_dps: FloatArray  # |ω| of the segment, any axis (for fidgets)
+    # Design marks of reps by their first grid sample (storyboard.Script.marks): where
+    # the commanded movement ("onset") and its way back ("back_onset") begin.
+    marks: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
 class LabelError(RuntimeError):
@@ -115,14 +123,30 @@ def _phases_out_back(m: Motion, i0: int, i1: int, onset_thr: float | None
             "onset_thr": onset_thr if onset_thr is not None else thr_out}
 
 
+def _onset(m: Motion, i0: int, key: str, crossing_i: int) -> int | None:
+    """The design's kinematic onset ``key`` of the rep starting at ``i0``, if the script
+    marked one at or before the rate crossing ``crossing_i`` (else None)."""
+    k = m.marks.get(i0, {}).get(key)
+    return k if k is not None and k <= crossing_i else None
+
+
 def nordic_rep_label(m: Motion, i0: int, i1: int, to_file: Callable[[float], float],
                      ) -> dict[str, Any]:
-    """Label one Nordic rep designed in grid samples [i0, i1)."""
+    """Label one Nordic rep designed in grid samples [i0, i1).
+
+    The rep (and its eccentric phase) starts at the kinematic onset of the commanded
+    lowering — the instant the lean begins, after any hesitation and its pause — where
+    the script marked it; otherwise where the lean rate last rose through 3 °/s.
+    """
     p = _phases_out_back(m, i0, i1, MIN_BOUNDARY_DPS)
     t, w = m.t_s, m.rate_dps
     start, catch = int(p["start"]), int(p["out_end"])
     ret0, ret1 = int(p["back_start"]), int(p["back_end"])
-    t_start = _crossing_s(t, w, float(p["onset_thr"]), start)
+    onset = _onset(m, i0, "onset", start)
+    t_start = _crossing_s(t, w, float(p["onset_thr"]), start) if onset is None \
+        else float(t[onset])
+    if onset is not None:
+        start = onset
     t_catch = _crossing_s(t, w, float(p["thr_out"]), catch)
     t_ret0 = _crossing_s(t, -w, float(p["thr_back"]), ret0)
     t_ret1 = _crossing_s(t, -w, float(p["thr_back"]), ret1)
@@ -173,6 +197,14 @@ def excursion_rep_label(m: Motion, i0: int, i1: int, to_file: Callable[[float], 
     f = to_file
     t0, t_top = f(_crossing_s(t, w, thr_in, start)), f(_crossing_s(t, w, thr_in, top))
     t_ex0, t_ex1 = f(_crossing_s(t, -w, thr_out, out0)), f(_crossing_s(t, -w, thr_out, out1))
+    # Where the script marked them, the way out and the way back start at their
+    # kinematic onsets (the last still sample before each), not at the rate crossings.
+    onset = _onset(m, i0, "onset", start)
+    if onset is not None:
+        start, t0 = onset, f(float(t[onset]))
+    back_onset = _onset(m, i0, "back_onset", out0)
+    if back_onset is not None and back_onset >= top:
+        t_ex0 = f(float(t[back_onset]))
     a0 = float(m.angle_deg[start])
     rom = float(np.max(np.abs(m.angle_deg[start:out1 + 1] - a0)))
     out_s, back_s = t_top - t0, t_ex1 - t_ex0

@@ -37,7 +37,8 @@ from eccentric.sim.storyboard import Script
 from eccentric.sim.storyboard import uniform as _u
 
 SIMULATOR_NAME = "eccentric.simulator"  # the name recordings carry, not a module path
-SIMULATOR_VERSION = "1.0"
+# 1.1: Nordic and ball-curl reps (and roll-outs) are labelled from their kinematic onset.
+SIMULATOR_VERSION = "1.1"
 
 # ---------------------------------------------------------------- the whole session
 
@@ -102,7 +103,8 @@ def simulate(exercise: str, seed: int, sensor: str, placement: str,
     # Ground truth comes from this intended motion (bone, no tremor, tissue or noise).
     rate = np.gradient(np.degrees(seg.pitch), dt)
     motion = Motion(t_grid, rate, np.gradient(rate, dt), seg.label_angle_deg,
-                    np.degrees(np.linalg.norm(body_rate_rads(r_wb, dt), axis=1)))
+                    np.degrees(np.linalg.norm(body_rate_rads(r_wb, dt), axis=1)),
+                    script.marks)
 
     # What the sensor rides on: the same motion plus tremor / balance corrections.
     shake = human.draw_shakiness(rng_motion, move.family, single)

@@ -42,6 +42,14 @@ class Script:
     # Grid sample ranges [i0, i1) spent still in the start pose (before a set, between
     # reps): where the ``rest_sway_dps`` option makes the leg sway.
     start_pose: list[tuple[int, int]] = field(default_factory=list)
+    # Design marks of reps, keyed by the rep's first grid sample: "onset" (where the
+    # commanded movement begins) and, where it has one, "back_onset" (where its way
+    # back begins), as grid indices. Labels start those phases there (sim/labels.py).
+    marks: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    def mark(self, i0: int, marks: dict[str, int], keys: tuple[str, ...]) -> None:
+        """Record a rep's design ``marks`` (indices from its first sample ``i0``)."""
+        self.marks[i0] = {k: i0 + marks[k] for k in keys if k in marks}
 
     def hold_start_pose(self, duration_s: float) -> None:
         self.start_pose.append(self.track.hold(duration_s))

@@ -217,7 +217,7 @@ class ExcursionDetector:
             ax_rate = self._axis_rate()
             vb = np.maximum.accumulate(np.maximum(-ax_rate[i:], self._back_peak_dps))
             thr = np.maximum(p.boundary_min_dps, p.boundary_peak_fraction * vb)
-            hits = (ax_rate[i:] > -thr).nonzero()[0]
+            hits = (self._trailing_mean(ax_rate, i) > -thr).nonzero()[0]
             if hits.size == 0:
                 self._back_peak_dps = float(vb[-1])
                 settled = self._settled_at(i)
@@ -231,6 +231,19 @@ class ExcursionDetector:
             end_i = i + int(hits[0])
             out.extend(self._decide(end_i))
             i = end_i + 1
+        return out
+
+    def _trailing_mean(self, x: FloatArray, i: int) -> FloatArray:
+        """x[i:], or with ``return_end_smooth_s`` its mean over that long up to each
+        sample (causal: the decision cannot wait for later samples)."""
+        width = round(self.settings.return_end_smooth_s * self.rate_hz)
+        if width <= 1:
+            return x[i:]
+        a = max(i - width + 1, 0)
+        cs = np.concatenate(([0.0], x[a:].cumsum()))
+        k = np.arange(i - a, len(x) - a)  # positions of x[i:] in x[a:]
+        lo = np.maximum(k + 1 - width, 0)
+        out: FloatArray = (cs[k + 1] - cs[lo]) / (k + 1 - lo)
         return out
 
     def _index_of_peak(self, upto: int) -> int:
@@ -336,7 +349,7 @@ class ExcursionDetector:
             min_dps=p.boundary_min_dps, fraction=p.boundary_peak_fraction,
             returned_fraction=p.return_fraction,
             break_rule=(br.rate_dps, br.accel_dps2, br.accel_window_s, br.hold_s) if br else None,
-            held_far=p.held_far,
+            held_far=p.held_far, onsets=p.onsets,
         )
         if float(t[b.end_i] - t[b.start_i]) < p.min_rep_s:
             self._axis = None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from eccentric.core.chunk import FloatArray
+from eccentric.detect.excursion.onset import kinematic_onset
 
 
 def _mean_dt(t_s: FloatArray) -> float:
@@ -168,6 +169,42 @@ def _hold_near_far(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArray,
     return far_start_i, max(far_end_i, far_start_i)
 
 
+# The speed, averaged over this long (s), says whether the segment was moving before an
+# onset: tremor (8–12 Hz) averages out, a hesitation's creep or a sway does not.
+MOVE_SMOOTH_S = 0.25
+# ...at or above the threshold for at least this long (s): a hesitation's creep or a
+# sway's half-cycle lasts 0.3 s or more; balance corrections on a wobbly support
+# (1.5–5 Hz, several °/s) pass the average for under ~0.1 s.
+MOVE_MIN_S = 0.1
+
+
+def _after_last_move(t_s: FloatArray, rate_dps: FloatArray, lo: int, cross_i: int,
+                     thr: float) -> int:
+    """The earliest index the onset of the movement that crossed ``thr`` at ``cross_i``
+    may have: after the last earlier movement that came to a stop (a hesitation, a dip,
+    a sway, the previous phase), and not before ``lo``.
+
+    Moving: the averaged speed at or above ``thr`` either way for MOVE_MIN_S; stopped:
+    under thr/2 after it. A slow lean's own speed, rising from zero, may reach ``thr`` in noise
+    before it crosses for good, but it does not drop back to half of it.
+    """
+    if cross_i <= lo:
+        return lo
+    dt = _mean_dt(t_s)
+    w = max(1, round(MOVE_SMOOTH_S / dt)) | 1
+    a = max(lo - w, 0)
+    r = np.abs(smooth_centered(rate_dps[a:cross_i + 1], w))[lo - a:]
+    j = max(len(r) - 1 - w // 2 - 1, 0)  # averages that do not reach past the crossing
+    slow = np.flatnonzero(r[:j] < 0.5 * thr)
+    if slow.size == 0:
+        return lo
+    fast = np.concatenate(([False], r[:int(slow[-1])] >= thr, [False]))
+    edges = np.flatnonzero(np.diff(fast.astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    moved = np.flatnonzero(ends - starts >= max(1, round(MOVE_MIN_S / dt)))
+    return lo if moved.size == 0 else lo + int(ends[moved[-1]])
+
+
 def find_break(t_s: FloatArray, rate_dps: FloatArray, lo: int, hi: int, *,
                rate_thr_dps: float, accel_thr_dps2: float, accel_window_s: float,
                hold_s: float = 0.0) -> int | None:
@@ -202,6 +239,7 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
                       returned_fraction: float = 0.25,
                       break_rule: tuple[float, float, float, float] | None = None,
                       held_far: bool = False,
+                      onsets: tuple[str, ...] = (),
                       ) -> ExcursionBoundaries:
     """Segment one rep inside ``[base_i, end_search_i]`` of the buffers.
 
@@ -211,6 +249,9 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     ``break_rule`` is (rate °/s, accel °/s², smoothing window s, hold s) for the Nordic
     break point. ``held_far``: the far position is held at one angle, so its ends lie
     near that angle (not so a Nordic catch, after which the athlete may sink further).
+    ``onsets``: which movements ("out", "back") start at their kinematic onset (the
+    instant the angle left its pose, ``onset.kinematic_onset``) rather than at the
+    rate crossing.
     """
     hi = end_search_i
     # Nothing after the search end: what the buffer holds beyond it depends on how the
@@ -229,6 +270,9 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     # outward peak: a hesitation that stopped (or a dip back) before it is not part of it.
     start_i = crossing(t_s, rate_dps, vout_i, base_i, start_thr)
     start_i = _start_near_pose(t_s, angle_deg, rate_dps, base_i, start_i, peak_i, start_thr)
+    if "out" in onsets:
+        lo = _after_last_move(t_s, rate_dps, base_i, start_i, start_thr)
+        start_i = kinematic_onset(t_s, rate_dps, start_i, lo, vout_i)
     far_start_i = crossing(t_s, rate_dps, vout_i, hi, out_thr)
     # Return movement: fastest point (most negative rate) after the far position.
     back_part = -r[far_start_i:hi + 1]
@@ -239,6 +283,9 @@ def segment_excursion(t_s: FloatArray, angle_deg: FloatArray, rate_dps: FloatArr
     if held_far:
         far_start_i, far_end_i = _hold_near_far(t_s, angle_deg, rate_dps, start_i, peak_i,
                                                 far_start_i, far_end_i, out_thr, back_thr)
+    if "back" in onsets:
+        lo = _after_last_move(t_s, -rate_dps, far_start_i, far_end_i, back_thr)
+        far_end_i = kinematic_onset(t_s, -rate_dps, far_end_i, lo, vback_i)
     # The rep ends where the return fades once back near the start pose (within
     # ``returned_fraction`` of the excursion), not where a stalled return pauses.
     start_angle = float(angle_deg[start_i])

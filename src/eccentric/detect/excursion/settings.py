@@ -126,6 +126,17 @@ class ExcursionSettings:
     # The far position is a held pose at one angle (a cued hold): its ends are placed
     # near that angle even where balance corrections dip the speed early (see phases).
     held_far: bool = False
+    # Movements that start at their kinematic onset — where the angle left its pose —
+    # instead of where their speed crossed the boundary threshold: "out" (the rep's
+    # start), "back" (the return's start). A coach's stopwatch starts when the lean or
+    # roll-out begins; for a speed rising from zero that is up to ~2 s before 3 °/s.
+    onsets: tuple[str, ...] = ()
+    # The return has ended once its speed, averaged over the last this long (s), is
+    # under the boundary threshold (0: the speed of each sample). A slow tail on a
+    # wobbly support (one leg on a ball: balance corrections of several °/s) reads
+    # under the threshold in single samples ~0.1–0.4 s before the movement stops, and
+    # the decision fixes how far the end search may look.
+    return_end_smooth_s: float = 0.0
     # The Nordic break point, for exercises that have one.
     break_point: BreakPointRule | None = None
     # Lunges: the thigh goes out either way (sensor leg leading or trailing); both are

@@ -102,8 +102,10 @@ def ball_rep(plan: BallRepPlan, dt_s: float) -> BallRepTrack:
     t_out = np.arange(1, round(plan.extend_s / dt_s) + 1) * dt_s
     out = top * (1.0 - min_jerk(t_out / plan.extend_s))
     progress = np.concatenate(([0.0], curl, held, out))
-    marks = {"top_design": len(curl) + 1, "extend_design": len(curl) + len(held) + 1,
-             "end": len(progress)}
+    # "onset" / "back_onset": the last still sample before the curl and before the
+    # roll-out — the kinematic onsets the labels start those phases at (sim/labels.py).
+    marks = {"onset": 0, "top_design": len(curl) + 1, "back_onset": len(curl) + len(held),
+             "extend_design": len(curl) + len(held) + 1, "end": len(progress)}
     return BallRepTrack(progress, marks)
 
 

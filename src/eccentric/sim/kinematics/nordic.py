@@ -231,8 +231,10 @@ def _hesitation(plan: NordicRepPlan, dt_s: float) -> FloatArray:
 
 def nordic_rep(plan: NordicRepPlan, dt_s: float) -> NordicRepTrack:
     """One full repetition starting and ending still. Marks are design indices."""
-    marks: dict[str, int] = {}
     pre = _hesitation(plan, dt_s)
+    # The commanded lowering begins here (after any hesitation and its pause): the
+    # rep's kinematic onset, its labelled start (sim/labels.py).
+    marks: dict[str, int] = {"onset": len(pre)}
     if len(pre):
         plan = replace(plan, start_lean_deg=math.degrees(float(pre[-1])))
     start = math.radians(plan.start_lean_deg)

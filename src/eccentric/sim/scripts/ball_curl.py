@@ -133,7 +133,9 @@ def ball_script(opts: SessionOptions, ath: human.BallAthlete, geom: BallGeometry
         env = min_jerk(tt / 0.4) * min_jerk((tt[-1] - tt) / 0.4)
         ch["roll"] = tr.value("roll") + rad(ath.pelvis_roll_deg) * env * np.sin(
             2 * math.pi * _u(rng, 0.5, 1.2) * tt + _u(rng, 0, 2 * math.pi))
-        return tr.append(ch)
+        i0, i1 = tr.append(ch)
+        sc.mark(i0, curl.marks, ("onset", "back_onset"))
+        return i0, i1
 
     play_sets(sc, opts, rng, ath.pause_s, rep=rep,
               nonrep=lambda kind: _ball_nonrep(tr, kind, geom, start, rng),

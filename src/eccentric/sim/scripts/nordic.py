@@ -109,7 +109,9 @@ def nordic_script(opts: SessionOptions, ath: human.NordicAthlete, trunk: bool,
         plan = human.nordic_rep_plan(ath, fatigue, math.degrees(tr.value("thigh")), rng,
                                      piking, opts.onset, opts.tempo)
         lean = nordic_rep(plan, dt_s)
-        return tr.append({"thigh": lean.lean_rad, "hip": tr.value("hip") + lean.hip_flex_rad})
+        i0, i1 = tr.append({"thigh": lean.lean_rad, "hip": tr.value("hip") + lean.hip_flex_rad})
+        sc.mark(i0, lean.marks, ("onset",))
+        return i0, i1
 
     play_sets(sc, opts, rng, ath.pause_s, rep=rep,
               nonrep=lambda kind: _nordic_nonrep(tr, kind, ath, trunk, rng),
