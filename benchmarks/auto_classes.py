@@ -27,16 +27,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from eccentric.core.chunk import iter_chunks  # noqa: E402
+from eccentric.detect.cycles.counter import CycleCounter  # noqa: E402
+from eccentric.detect.cycles.settings import CycleSettings  # noqa: E402
 from eccentric.session.pipeline import Pipeline, PipelineConfig  # noqa: E402
 from eccentric.sim.generic import CLASSES, GenericSession, simulate_generic  # noqa: E402
 
 SEEDS = {"tune": 0, "holdout": 900000}
 
 
-def count_reps(session: GenericSession, chunk_s: float = 0.5) -> int:
-    """Reps ``auto`` emits for the session, streamed as a live session would be."""
+def count_reps(session: GenericSession, chunk_s: float = 0.5,
+               settings: CycleSettings | None = None) -> int:
+    """Reps ``auto`` emits for the session, streamed as a live session would be
+    (``settings``: a variant of the counter's tuning, for experiments)."""
     pipe = Pipeline(PipelineConfig(exercise="auto", rate_hz=session.rate_hz,
                                    session_id=f"{session.kind}-{session.seed}"))
+    if settings is not None:
+        pipe.detector = CycleCounter(session.rate_hz, settings)
     n = 0
     for c in iter_chunks(session.chunk, chunk_s):
         n += sum(ev["type"] == "rep" for ev in pipe.process(c))
@@ -44,13 +50,14 @@ def count_reps(session: GenericSession, chunk_s: float = 0.5) -> int:
     return n
 
 
-def run(which: str, n: int, kinds: list[str], verbose: bool) -> dict[str, dict[str, float]]:
+def run(which: str, n: int, kinds: list[str], verbose: bool,
+        settings: CycleSettings | None = None) -> dict[str, dict[str, float]]:
     wide = which == "holdout"
     errors: dict[str, list[int]] = defaultdict(list)
     for kind in kinds:
         for seed in range(SEEDS[which], SEEDS[which] + n):
             s = simulate_generic(kind, seed, wide=wide)
-            got = count_reps(s)
+            got = count_reps(s, settings=settings)
             errors[kind].append(got - s.true_reps)
             if verbose and got != s.true_reps:
                 print(f"  {kind:9} seed {seed:6d} {s.rate_hz:5.0f} Hz {got:3d}/{s.true_reps:<3d}"

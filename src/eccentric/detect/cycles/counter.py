@@ -98,9 +98,12 @@ class CycleCounter:
         self._step_raw = self.step_n * self.decimation
         self._raw: list[FloatArray] = []  # input rows [t, gyro xyz, acc xyz] not yet used
         self._raw_n = 0
-        self._ring = Ring(self.window_n, RING_WIDTH)
+        # The ring holds the longer window of the slow-set search.
+        self.slow_window_n = max(self.window_n, round(settings.slow_window_s * self.work_hz))
+        self._ring = Ring(self.slow_window_n, RING_WIDTH)
         self._gaps: list[tuple[float, float]] = []  # recent gaps, to flag reps
-        self._periodicity = Periodicity(settings, self.work_hz, self.window_n, self.hop_n)
+        self._periodicity = Periodicity(settings, self.work_hz, self.window_n, self.hop_n,
+                                        self.slow_window_n)
         self._tracker = Tracker(self._ring, settings, self.work_hz,
                                 RepMaker(self._ring, settings, exercise, self._gaps))
         self._hops = 0
@@ -223,15 +226,25 @@ class CycleCounter:
         if tracker.expired(t_now):
             out.extend(tracker.end_bout())
 
-    def _bout_window(self) -> FloatArray:
-        """The analysis window, without rows that belonged to an earlier bout."""
-        return self._ring.since(max(self._tracker.floor_n, self._ring.count - self.window_n))
+    def _bout_window(self, n: int | None = None) -> FloatArray:
+        """The last ``n`` rows (default: the analysis window; while counting, at least 2.5
+        periods of the bout), without rows that belonged to an earlier bout."""
+        if n is None:
+            n = self.window_n
+            bout = self._tracker.bout
+            if bout is not None:
+                n = max(n, round(self.settings.lock_cycles * bout.period_s * self.work_hz))
+        return self._ring.since(max(self._tracker.floor_n, self._ring.count - n))
 
     def _try_lock(self, t_now: float, out: list[Rep | NonRep], *, final: bool = False
                   ) -> None:
         """Start a bout if the window shows a repetition period (see
-        Periodicity.lock_candidate); the tracker then replays the window."""
+        Periodicity.lock_candidate), else if the longer window shows a slow one (see
+        Periodicity.slow_candidate); the tracker then replays the window."""
         win = self._bout_window()
         bout = self._periodicity.lock_candidate(win, final=final)
+        if bout is None and self.slow_window_n > self.window_n:
+            win = self._bout_window(self.slow_window_n)
+            bout = self._periodicity.slow_candidate(win, final=final)
         if bout is not None:
             self._tracker.start(bout, t_now, self._ring.count - len(win), out, final=final)

@@ -29,10 +29,11 @@ class Periodicity:
     """Period, axes and lock decisions over windows of ring rows at ``work_hz``."""
 
     def __init__(self, settings: CycleSettings, work_hz: float, window_n: int,
-                 hop_n: int) -> None:
+                 hop_n: int, slow_window_n: int | None = None) -> None:
         self.settings = settings
         self.work_hz = work_hz
         self.window_n = window_n
+        self.slow_window_n = slow_window_n or window_n
         self.hop_n = hop_n
         self.hop_ranges: list[tuple[float, float]] = []  # per hop: rotation, acc range
 
@@ -40,7 +41,28 @@ class Periodicity:
         """Record the feature ranges of the last hop's ring rows (bounded history)."""
         ranges = np.ptp(rows[:, 1:7], axis=0).tolist()
         self.hop_ranges.append((max(ranges[:3]), max(ranges[3:])))
-        del self.hop_ranges[:-(self.window_n // self.hop_n + 1)]
+        del self.hop_ranges[:-(self.slow_window_n // self.hop_n + 1)]
+
+    def slow_candidate(self, win: FloatArray, *, final: bool = False) -> Bout | None:
+        """A new bout of a slow set (period period_max_s-slow_period_max_s) over the long
+        window ``win``, or None: every live feature and the dominant component must
+        repeat at slow_lock_score, over lock_cycles periods."""
+        s = self.settings
+        max_s = min(s.slow_period_max_s, len(win) / (s.lock_cycles * self.work_hz))
+        if max_s <= s.period_max_s:
+            return None
+        period, _, at_t = self.analyse(win, s.period_max_s, max_s, octave=False,
+                                       live_n=len(win))
+        if period != period or any(-math.inf < r < s.slow_lock_score for r in at_t):
+            return None
+        for signal in (ROTATION, ACCELERATION):
+            if at_t[signal] == -math.inf:
+                continue
+            bout = Bout(signal, np.zeros(3), np.zeros(3), period, [], [])
+            self.axes(win, bout, period)
+            if self.component_score(win, bout, period) >= s.slow_lock_score:
+                return bout
+        return None
 
     def lock_candidate(self, win: FloatArray, *, final: bool = False) -> Bout | None:
         """A new bout if the window ``win`` shows a repetition period, else None.
@@ -95,22 +117,25 @@ class Periodicity:
         # Track the period near its current value: a jump to a multiple (or half) of it
         # is an autocorrelation octave error far more often than a real tempo change
         # (irregular tempo can make 2T look as good as T), so no octave check here.
+        top = s.slow_period_max_s if bout.period_s > s.period_max_s else s.period_max_s
         period, scores, _ = self.analyse(win, bout.period_s / s.track_ratio,
-                                         bout.period_s * s.track_ratio, octave=False)
+                                         min(bout.period_s * s.track_ratio, top),
+                                         octave=False)
         if period == period and scores[bout.signal] >= 0.5 * s.lock_score:
             bout.period_s = period
         self.axes(win, bout, bout.period_s)
 
-    def live(self) -> tuple[bool, bool]:
-        """Whether rotation / acceleration moved more than their noise floor in the window
-        (from per-hop ranges, so idle periods cost no autocorrelation)."""
-        hops = self.hop_ranges[-max(1, self.window_n // self.hop_n):]
+    def live(self, n: int | None = None) -> tuple[bool, bool]:
+        """Whether rotation / acceleration moved more than their noise floor in the last
+        ``n`` rows (default: the window), from per-hop ranges, so idle periods cost no
+        autocorrelation."""
+        hops = self.hop_ranges[-max(1, (n or self.window_n) // self.hop_n):]
         rot = max((h[0] for h in hops), default=0.0)
         acc = max((h[1] for h in hops), default=0.0)
         return rot >= self.settings.floor_rotation_rad, acc >= self.settings.floor_acc_mps2
 
-    def analyse(self, win: FloatArray, min_s: float, max_s: float, *, octave: bool
-                ) -> tuple[float, list[float], list[float]]:
+    def analyse(self, win: FloatArray, min_s: float, max_s: float, *, octave: bool,
+                live_n: int | None = None) -> tuple[float, list[float], list[float]]:
         """Common period (searched in [min_s, max_s], then octave-checked if ``octave``)
         of the live features over ``win``.
 
@@ -119,8 +144,9 @@ class Periodicity:
         get -inf. The common autocorrelation is the mean over the live features.
         """
         s = self.settings
-        max_lag = int(s.period_max_s * self.work_hz) + 2
-        alive = self.live()
+        # Lags up to max_s, and up to the longest doubled period octave_check looks at.
+        max_lag = int(max(max_s, 1.15 * min(s.period_max_s, 2.0 * max_s)) * self.work_hz) + 2
+        alive = self.live(live_n or len(win))
         dead = [-math.inf, -math.inf]
         if not any(alive):
             return math.nan, dead, dead
@@ -132,11 +158,18 @@ class Periodicity:
                                 s.peak_tolerance)
         if period != period:
             return math.nan, dead, dead
-        if octave:
+        lag = period * self.work_hz
+        # A period is doubled only when the features disagree at it: a two-humped rep
+        # repeats at half its period in one feature and not in the other. When every live
+        # feature repeats cleanly once per lag, the lag is the repetition; a higher
+        # correlation at twice the lag is then the window's chance (held reps with sharp
+        # edges decorrelate with any tempo jitter, and a lag of 2T overlaps few cycles).
+        if octave and min(fundamental_score(a, lag) for a in acfs if a is not None
+                          ) < s.lock_score:
             period = octave_check(common, period, self.work_hz,
                                   min(s.period_max_s, len(win) / (2.0 * self.work_hz)),
                                   s.octave_margin)
-        lag = period * self.work_hz
+            lag = period * self.work_hz
         scores = [-math.inf if a is None else fundamental_score(a, lag) for a in acfs]
         at_t = [-math.inf if a is None else acf_at(a, lag) for a in acfs]
         return period, scores, at_t

@@ -40,6 +40,13 @@ class CycleSettings:
     # short pauses).
     period_min_s: float = 0.6
     period_max_s: float = 8.0
+    # Slow sets (periods period_max_s-slow_period_max_s: a 5-8 s lowering, a return and
+    # a pause) are looked for over a longer window (slow_window_s) only when nothing
+    # faster repeats, and need more evidence: every live feature and the dominant
+    # component must repeat at slow_lock_score (aperiodic shifting about between sets
+    # rarely scores above 0.3-0.4 over three long "cycles").
+    slow_period_max_s: float = 16.0
+    slow_lock_score: float = 0.5
 
     # -- streaming cadence --------------------------------------------------------------
     # The causal feature filters run over at most this many tracking steps at once
@@ -125,6 +132,12 @@ class CycleSettings:
         """Analysis window (s): two of the longest periods, the least an autocorrelation
         needs."""
         return 2.0 * self.period_max_s
+
+    @property
+    def slow_window_s(self) -> float:
+        """Window (s) of the slow-set search: three of the longest slow periods, so the
+        lock can see three whole cycles of turning points (min_lock_turns)."""
+        return 3.0 * self.slow_period_max_s
 
     @property
     def peak_tolerance(self) -> float:
