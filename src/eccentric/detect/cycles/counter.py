@@ -243,7 +243,16 @@ class CycleCounter:
         Periodicity.slow_candidate); the tracker then replays the window."""
         win = self._bout_window()
         bout = self._periodicity.lock_candidate(win, final=final)
-        if bout is None and self.slow_window_n > self.window_n:
+        if bout is not None:
+            # The replay must be able to hold three whole cycles of turning points
+            # (min_lock_turns), which a 16 s window cannot for periods over ~5 s.
+            # Such a lock is judged as a slow one, over the longer window.
+            need = round(3.5 * bout.period_s * self.work_hz)
+            if need > len(win):
+                win = self._bout_window(min(need, self.slow_window_n))
+                bout = self._periodicity.slow_candidate(
+                    win, final=final, min_s=bout.period_s / self.settings.track_ratio)
+        elif self.slow_window_n > self.window_n:
             win = self._bout_window(self.slow_window_n)
             bout = self._periodicity.slow_candidate(win, final=final)
         if bout is not None:

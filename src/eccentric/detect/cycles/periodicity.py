@@ -43,16 +43,21 @@ class Periodicity:
         self.hop_ranges.append((max(ranges[:3]), max(ranges[3:])))
         del self.hop_ranges[:-(self.slow_window_n // self.hop_n + 1)]
 
-    def slow_candidate(self, win: FloatArray, *, final: bool = False) -> Bout | None:
-        """A new bout of a slow set (period period_max_s-slow_period_max_s) over the long
+    def slow_candidate(self, win: FloatArray, *, final: bool = False,
+                       min_s: float | None = None) -> Bout | None:
+        """A new bout of a slow set (periods the normal window cannot show, up to
+        slow_period_max_s) over the long
         window ``win``, or None: every live feature and the dominant component must
-        repeat at slow_lock_score, over lock_cycles periods."""
+        repeat at slow_lock_score, over lock_cycles periods. ``min_s``: the shortest
+        period searched (default: the longest the normal window can show)."""
         s = self.settings
         max_s = min(s.slow_period_max_s, len(win) / (s.lock_cycles * self.work_hz))
-        if max_s <= s.period_max_s:
+        # From the longest period the normal window can show (lock_cycles of it).
+        if min_s is None:
+            min_s = min(s.period_max_s, self.window_n / (s.lock_cycles * self.work_hz))
+        if max_s <= min_s:
             return None
-        period, _, at_t = self.analyse(win, s.period_max_s, max_s, octave=False,
-                                       live_n=len(win))
+        period, _, at_t = self.analyse(win, min_s, max_s, octave=False, live_n=len(win))
         if period != period or any(-math.inf < r < s.slow_lock_score for r in at_t):
             return None
         for signal in (ROTATION, ACCELERATION):
