@@ -152,3 +152,39 @@ def robust_range(x: FloatArray) -> float:
         return 0.0
     lo, hi = np.percentile(x, [2.0, 98.0])
     return float(hi - lo)
+
+
+def jerkiness(x: FloatArray) -> float:
+    """Energy of the second difference of ``x`` over its variance (dimensionless, per
+    sample): near (2 pi f / rate)^4 for a smooth oscillation at f, far larger with sharp
+    transients such as heel strikes."""
+    d = x - x.mean()
+    d2 = np.diff(d, 2)
+    return float(d2 @ d2) / max(float(d @ d), 1e-300)
+
+
+def step_regularity(acc_norm: FloatArray, rate_hz: float, min_s: float, max_s: float
+                    ) -> tuple[float, float]:
+    """Step lag (s) and autocorrelation there of the acceleration magnitude ``acc_norm``
+    (m/s^2): its highest local maximum with lag in [min_s, max_s], or (nan, 0) if none.
+
+    The magnitude does not depend on how the sensor is worn; while walking it bounces
+    once per step (the body's vertical oscillation and the heel strikes), so it repeats
+    at the step period wherever the sensor sits.
+    """
+    x = acc_norm - acc_norm.mean()
+    n = len(x)
+    lo = max(1, math.floor(min_s * rate_hz))
+    hi = min(math.ceil(max_s * rate_hz) + 1, n // 2)
+    if hi <= lo + 1:
+        return math.nan, 0.0
+    e = np.concatenate(([0.0], np.cumsum(x * x)))
+    lags = np.arange(lo - 1, hi + 1)
+    r = np.array([float(x[: n - k] @ x[k:]) / math.sqrt(max(e[n - k] * (e[n] - e[k]), 1e-300))
+                  for k in lags])
+    mid = r[1:-1]
+    peaks = np.flatnonzero((mid > r[:-2]) & (mid >= r[2:]))
+    if peaks.size == 0:
+        return math.nan, 0.0
+    best = int(peaks[np.argmax(mid[peaks])])
+    return float(lags[best + 1] / rate_hz), float(mid[best])

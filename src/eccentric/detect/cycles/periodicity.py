@@ -16,12 +16,19 @@ from eccentric.detect.cycles.bout import Bout
 from eccentric.detect.cycles.dsp import (
     acf_at,
     fundamental_score,
+    jerkiness,
     octave_check,
     pick_period,
     principal_axis_from_cov,
+    step_regularity,
     vector_autocorrelation,
 )
-from eccentric.detect.cycles.features import ACCELERATION, ROTATION, band_columns
+from eccentric.detect.cycles.features import (
+    ACCELERATION,
+    ROTATION,
+    band_columns,
+    plain_columns,
+)
 from eccentric.detect.cycles.settings import CycleSettings
 
 
@@ -66,7 +73,7 @@ class Periodicity:
             bout = Bout(signal, np.zeros(3), np.zeros(3), period, [], [])
             self.axes(win, bout, period)
             if self.component_score(win, bout, period) >= s.slow_lock_score:
-                return bout
+                return None if self.walking(win, period) else bout
         return None
 
     def lock_candidate(self, win: FloatArray, *, final: bool = False) -> Bout | None:
@@ -90,7 +97,7 @@ class Periodicity:
         # Rotation and acceleration come from the same limb motion, so at the true period
         # both repeat. A feature that is anti-correlated there says the lag is a half
         # period of its cycle (a harmonic of the other feature): not a repetition period.
-        if any(r < 0.0 for r in at_t if r > -math.inf):
+        if any(r < 0.0 for r in at_t if r > -math.inf) or self.walking(win, period):
             return None
         # Rotation first. Acceleration is the fallback for segments that hardly rotate:
         # it is considered when rotation is below its noise floor, or once half a window
@@ -114,6 +121,26 @@ class Periodicity:
             if self.component_score(win, bout, period) < s.lock_score:
                 return None
         return bout
+
+    def walking(self, win: FloatArray, period_s: float) -> bool:
+        """Whether the end of ``win`` looks like walking at a repetition period of
+        ``period_s`` (the gait rule in settings.py)."""
+        s = self.settings
+        n = round(s.gait_window_s * self.work_hz)
+        # Walking is judged on gait_window_s of continuous data (a dozen steps or more); a
+        # few step-like reps (step-ups, or data with holes) are not walking.
+        if len(win) < n or win[-1, 0] - win[-n, 0] > 1.2 * s.gait_window_s:
+            return False
+        rows = win[-n:, plain_columns(ACCELERATION)]
+        mag = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+        step_s, regularity = step_regularity(mag, self.work_hz, 1.0 / s.gait_cadence_max_hz,
+                                             1.0 / s.gait_cadence_min_hz)
+        if not regularity >= s.gait_regularity:
+            return False
+        ratio = period_s / step_s
+        if min(abs(ratio - 1.0), abs(ratio - 2.0) / 2.0) > s.gait_ratio_tolerance:
+            return False
+        return jerkiness(mag) >= s.gait_jerkiness
 
     def refresh(self, win: FloatArray, bout: Bout) -> None:
         """Re-estimate the period (while still periodic) and the axes of the locked feature
