@@ -163,16 +163,23 @@ def jerkiness(x: FloatArray) -> float:
     return float(d2 @ d2) / max(float(d @ d), 1e-300)
 
 
-def step_regularity(acc_norm: FloatArray, rate_hz: float, min_s: float, max_s: float
-                    ) -> tuple[float, float]:
+def step_regularity(acc_norm: FloatArray, rate_hz: float, min_s: float, max_s: float,
+                    *, impacts: bool = False) -> tuple[float, float]:
     """Step lag (s) and autocorrelation there of the acceleration magnitude ``acc_norm``
-    (m/s^2): its highest local maximum with lag in [min_s, max_s], or (nan, 0) if none.
+    (m/s^2), or with ``impacts`` of its train of sharp transients (the squared second
+    difference): the highest local maximum with lag in [min_s, max_s], or (nan, 0).
 
-    The magnitude does not depend on how the sensor is worn; while walking it bounces
-    once per step (the body's vertical oscillation and the heel strikes), so it repeats
-    at the step period wherever the sensor sits.
+    The magnitude does not depend on how the sensor is worn; while walking its heel
+    strikes come once per step wherever the sensor sits, even where the limb's own
+    swing (once per stride) dominates the magnitude itself.
     """
     x = acc_norm - acc_norm.mean()
+    if impacts:
+        # The heel-strike train: squared second difference, lightly smoothed.
+        d2 = np.zeros_like(x)
+        d2[1:-1] = np.square(x[2:] - 2.0 * x[1:-1] + x[:-2])
+        x = np.convolve(d2, np.ones(3) / 3.0, mode="same")
+        x -= x.mean()
     n = len(x)
     lo = max(1, math.floor(min_s * rate_hz))
     hi = min(math.ceil(max_s * rate_hz) + 1, n // 2)

@@ -73,7 +73,7 @@ class Periodicity:
             bout = Bout(signal, np.zeros(3), np.zeros(3), period, [], [])
             self.axes(win, bout, period)
             if self.component_score(win, bout, period) >= s.slow_lock_score:
-                return None if self.walking(win, period) else bout
+                return None if self.walking(win, final=final) else bout
         return None
 
     def lock_candidate(self, win: FloatArray, *, final: bool = False) -> Bout | None:
@@ -97,7 +97,7 @@ class Periodicity:
         # Rotation and acceleration come from the same limb motion, so at the true period
         # both repeat. A feature that is anti-correlated there says the lag is a half
         # period of its cycle (a harmonic of the other feature): not a repetition period.
-        if any(r < 0.0 for r in at_t if r > -math.inf) or self.walking(win, period):
+        if any(r < 0.0 for r in at_t if r > -math.inf) or self.walking(win, final=final):
             return None
         # Rotation first. Acceleration is the fallback for segments that hardly rotate:
         # it is considered when rotation is below its noise floor, or once half a window
@@ -122,25 +122,28 @@ class Periodicity:
                 return None
         return bout
 
-    def walking(self, win: FloatArray, period_s: float) -> bool:
-        """Whether the end of ``win`` looks like walking at a repetition period of
-        ``period_s`` (the gait rule in settings.py)."""
+    def walking(self, win: FloatArray, *, final: bool = False) -> bool:
+        """Whether the end of ``win`` looks like walking (the gait rule in settings.py).
+
+        Judged on the last gait_window_s of continuous rows; on fewer (at least
+        gait_min_s) while the stream goes on, so a lock that could be walking waits until
+        there is enough to tell. At the end of the stream a short stretch is not walking
+        (a few step-ups are not a walk).
+        """
         s = self.settings
         n = round(s.gait_window_s * self.work_hz)
-        # Walking is judged on gait_window_s of continuous data (a dozen steps or more); a
-        # few step-like reps (step-ups, or data with holes) are not walking.
-        if len(win) < n or win[-1, 0] - win[-n, 0] > 1.2 * s.gait_window_s:
+        rows = win[-n:]
+        if len(rows) < n and (final or len(rows) < s.gait_min_s * self.work_hz):
             return False
-        rows = win[-n:, plain_columns(ACCELERATION)]
-        mag = np.sqrt(np.einsum("ij,ij->i", rows, rows))
-        step_s, regularity = step_regularity(mag, self.work_hz, 1.0 / s.gait_cadence_max_hz,
-                                             1.0 / s.gait_cadence_min_hz)
-        if not regularity >= s.gait_regularity:
+        if rows[-1, 0] - rows[0, 0] > 1.2 * len(rows) / self.work_hz:
+            return False  # holes in the data: not continuous walking
+        acc = rows[:, plain_columns(ACCELERATION)]
+        mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+        if float(np.std(mag)) < s.gait_min_std_mps2 or jerkiness(mag) < s.gait_jerkiness:
             return False
-        ratio = period_s / step_s
-        if min(abs(ratio - 1.0), abs(ratio - 2.0) / 2.0) > s.gait_ratio_tolerance:
-            return False
-        return jerkiness(mag) >= s.gait_jerkiness
+        _, regularity = step_regularity(mag, self.work_hz, 1.0 / s.gait_cadence_max_hz,
+                                        1.0 / s.gait_cadence_min_hz, impacts=True)
+        return regularity >= s.gait_regularity
 
     def refresh(self, win: FloatArray, bout: Bout) -> None:
         """Re-estimate the period (while still periodic) and the axes of the locked feature
