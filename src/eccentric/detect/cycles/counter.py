@@ -101,12 +101,16 @@ class CycleCounter:
         # The ring holds the longer window of the slow-set search.
         self.slow_window_n = max(self.window_n, round(settings.slow_window_s * self.work_hz))
         self._ring = Ring(self.slow_window_n, RING_WIDTH)
+        self.gait_n = round(settings.gait_window_s * self.work_hz)
         self._gaps: list[tuple[float, float]] = []  # recent gaps, to flag reps
         self._periodicity = Periodicity(settings, self.work_hz, self.window_n, self.hop_n,
                                         self.slow_window_n)
         self._tracker = Tracker(self._ring, settings, self.work_hz,
                                 RepMaker(self._ring, settings, exercise, self._gaps))
         self._hops = 0
+        self._walk_hops = 0  # consecutive hops that looked like walking
+        self._strike_n: int | None = None  # ring row of the walk's last heel strike
+        self.strike_gap_n = round(settings.gait_strike_gap_s * self.work_hz)
         self._steps = 0
 
     # -- Detector protocol ----------------------------------------------------------------
@@ -216,6 +220,27 @@ class CycleCounter:
         self._periodicity.note_hop(self._ring.window(self.hop_n))
         tracker = self._tracker
         bout = tracker.bout
+        after_walk_n = self._periodicity.walking(self._ring.window(self.gait_n))
+        if after_walk_n is None:
+            self._walk_hops, self._strike_n = 0, None
+        else:
+            self._walk_hops += 1
+            strike_n = self._ring.count - 1 - after_walk_n
+            # Heel strikes are never further apart than gait_strike_gap_s while walking
+            # goes on: a later "strike" is the next movement's transient, seen while the
+            # window still holds the end of the walk, and walking has ended.
+            if self._strike_n is None or strike_n - self._strike_n <= self.strike_gap_n:
+                self._strike_n = strike_n
+                if self._walk_hops >= self.settings.gait_hops:
+                    # Walking is no bout and must not be replayed into one: nothing up
+                    # to its last heel strike can start a bout, and a bout it interrupts
+                    # ends. (A single hop that looks like walking only holds off a lock,
+                    # see lock_candidate: sharp reps can look step-like over one window,
+                    # walking does so hop after hop.)
+                    if bout is not None:
+                        out.extend(tracker.end_bout())
+                    tracker.floor_n = max(tracker.floor_n, strike_n + 1)
+                    return
         if bout is None:
             if self._hops % self.settings.lock_every_hops == 0:
                 self._try_lock(t_now, out)

@@ -163,6 +163,16 @@ def jerkiness(x: FloatArray) -> float:
     return float(d2 @ d2) / max(float(d @ d), 1e-300)
 
 
+def impact_train(acc_norm: FloatArray) -> FloatArray:
+    """The train of sharp transients of an acceleration magnitude: its squared second
+    difference, smoothed over three samples (same length as the input)."""
+    x = acc_norm - acc_norm.mean()
+    d2 = np.zeros_like(x)
+    d2[1:-1] = np.square(x[2:] - 2.0 * x[1:-1] + x[:-2])
+    out: FloatArray = np.convolve(d2, np.ones(3) / 3.0, mode="same")
+    return out
+
+
 def step_regularity(acc_norm: FloatArray, rate_hz: float, min_s: float, max_s: float,
                     *, impacts: bool = False) -> tuple[float, float]:
     """Step lag (s) and autocorrelation there of the acceleration magnitude ``acc_norm``
@@ -173,13 +183,8 @@ def step_regularity(acc_norm: FloatArray, rate_hz: float, min_s: float, max_s: f
     strikes come once per step wherever the sensor sits, even where the limb's own
     swing (once per stride) dominates the magnitude itself.
     """
-    x = acc_norm - acc_norm.mean()
-    if impacts:
-        # The heel-strike train: squared second difference, lightly smoothed.
-        d2 = np.zeros_like(x)
-        d2[1:-1] = np.square(x[2:] - 2.0 * x[1:-1] + x[:-2])
-        x = np.convolve(d2, np.ones(3) / 3.0, mode="same")
-        x -= x.mean()
+    x = impact_train(acc_norm) if impacts else acc_norm
+    x = x - x.mean()
     n = len(x)
     lo = max(1, math.floor(min_s * rate_hz))
     hi = min(math.ceil(max_s * rate_hz) + 1, n // 2)

@@ -16,6 +16,7 @@ from eccentric.detect.cycles.bout import Bout
 from eccentric.detect.cycles.dsp import (
     acf_at,
     fundamental_score,
+    impact_train,
     jerkiness,
     octave_check,
     pick_period,
@@ -73,7 +74,7 @@ class Periodicity:
             bout = Bout(signal, np.zeros(3), np.zeros(3), period, [], [])
             self.axes(win, bout, period)
             if self.component_score(win, bout, period) >= s.slow_lock_score:
-                return None if self.walking(win, final=final) else bout
+                return None if self.walking(win, final=final) is not None else bout
         return None
 
     def lock_candidate(self, win: FloatArray, *, final: bool = False) -> Bout | None:
@@ -97,7 +98,8 @@ class Periodicity:
         # Rotation and acceleration come from the same limb motion, so at the true period
         # both repeat. A feature that is anti-correlated there says the lag is a half
         # period of its cycle (a harmonic of the other feature): not a repetition period.
-        if any(r < 0.0 for r in at_t if r > -math.inf) or self.walking(win, final=final):
+        if (any(r < 0.0 for r in at_t if r > -math.inf)
+                or self.walking(win, final=final) is not None):
             return None
         # Rotation first. Acceleration is the fallback for segments that hardly rotate:
         # it is considered when rotation is below its noise floor, or once half a window
@@ -122,8 +124,9 @@ class Periodicity:
                 return None
         return bout
 
-    def walking(self, win: FloatArray, *, final: bool = False) -> bool:
-        """Whether the end of ``win`` looks like walking (the gait rule in settings.py).
+    def walking(self, win: FloatArray, *, final: bool = False) -> int | None:
+        """Whether the end of ``win`` looks like walking (the gait rule in settings.py):
+        None if not, else how many rows at the end of ``win`` follow the last heel strike.
 
         Judged on the last gait_window_s of continuous rows; on fewer (at least
         gait_min_s) while the stream goes on, so a lock that could be walking waits until
@@ -134,16 +137,21 @@ class Periodicity:
         n = round(s.gait_window_s * self.work_hz)
         rows = win[-n:]
         if len(rows) < n and (final or len(rows) < s.gait_min_s * self.work_hz):
-            return False
+            return None
         if rows[-1, 0] - rows[0, 0] > 1.2 * len(rows) / self.work_hz:
-            return False  # holes in the data: not continuous walking
+            return None  # holes in the data: not continuous walking
         acc = rows[:, plain_columns(ACCELERATION)]
         mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
         if float(np.std(mag)) < s.gait_min_std_mps2 or jerkiness(mag) < s.gait_jerkiness:
-            return False
+            return None
         _, regularity = step_regularity(mag, self.work_hz, 1.0 / s.gait_cadence_max_hz,
                                         1.0 / s.gait_cadence_min_hz, impacts=True)
-        return regularity >= s.gait_regularity
+        if not regularity >= s.gait_regularity:
+            return None
+        # The last heel strike: the last transient of at least a fifth of the typical one.
+        train = impact_train(mag)
+        strong = np.flatnonzero(train >= 0.2 * float(np.percentile(train, 95.0)))
+        return len(rows) - 1 - int(strong[-1]) if strong.size else 0
 
     def refresh(self, win: FloatArray, bout: Bout) -> None:
         """Re-estimate the period (while still periodic) and the axes of the locked feature

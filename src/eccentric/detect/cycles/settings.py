@@ -65,6 +65,12 @@ class CycleSettings:
     gait_min_std_mps2: float = 0.4
     gait_window_s: float = 8.0
     gait_min_s: float = 4.0
+    # Walking that ends a bout or bars the data before it from one must look so in this
+    # many consecutive hops (count; about 10 s of walking).
+    gait_hops: int = 3
+    # Longest time (s) between two heel strikes of one walk: a stride at the slowest
+    # cadence (2 / gait_cadence_min_hz), so one missed strike is tolerated.
+    gait_strike_gap_s: float = 1.6
 
     # -- streaming cadence --------------------------------------------------------------
     # The causal feature filters run over at most this many tracking steps at once
