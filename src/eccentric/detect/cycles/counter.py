@@ -239,7 +239,9 @@ class CycleCounter:
                     # walking does so hop after hop.)
                     if bout is not None:
                         out.extend(tracker.end_bout())
-                    tracker.floor_n = max(tracker.floor_n, strike_n + 1)
+                    # Half a slow stride more: the last, fading steps of stopping.
+                    tracker.floor_n = max(tracker.floor_n, min(
+                        strike_n + 1 + self.strike_gap_n // 2, self._ring.count))
                     return
         if bout is None:
             if self._hops % self.settings.lock_every_hops == 0:
