@@ -192,8 +192,8 @@ def step_regularity(acc_norm: FloatArray, rate_hz: float, min_s: float, max_s: f
         return math.nan, 0.0
     e = np.concatenate(([0.0], np.cumsum(x * x)))
     lags = np.arange(lo - 1, hi + 1)
-    r = np.array([float(x[: n - k] @ x[k:]) / math.sqrt(max(e[n - k] * (e[n] - e[k]), 1e-300))
-                  for k in lags])
+    raw = np.correlate(x, x, mode="full")[n - 1 + lags]  # sum x[t] x[t + k]
+    r = raw / np.sqrt(np.maximum(e[n - lags] * (e[n] - e[lags]), 1e-300))
     mid = r[1:-1]
     peaks = np.flatnonzero((mid > r[:-2]) & (mid >= r[2:]))
     if peaks.size == 0:

@@ -138,6 +138,11 @@ class Periodicity:
         rows = win[-n:]
         if len(rows) < n and (final or len(rows) < s.gait_min_s * self.work_hz):
             return None
+        # Cheap gate first: a magnitude with a standard deviation of gait_min_std_mps2
+        # moves at least that much on some axis of the acceleration within some hop.
+        hops = self.hop_ranges[-max(1, n // self.hop_n):]
+        if max((h[1] for h in hops), default=math.inf) < s.gait_min_std_mps2:
+            return None
         if rows[-1, 0] - rows[0, 0] > 1.2 * len(rows) / self.work_hz:
             return None  # holes in the data: not continuous walking
         acc = rows[:, plain_columns(ACCELERATION)]
