@@ -108,7 +108,7 @@ class CycleCounter:
         self._tracker = Tracker(self._ring, settings, self.work_hz,
                                 RepMaker(self._ring, settings, exercise, self._gaps))
         self._hops = 0
-        self._walk_hops = 0  # consecutive hops that looked like walking
+        self._walk_checks = 0  # consecutive walking checks that looked like walking
         self._strike_n: int | None = None  # ring row of the walk's last heel strike
         self.strike_gap_n = round(settings.gait_strike_gap_s * self.work_hz)
         self._steps = 0
@@ -167,7 +167,9 @@ class CycleCounter:
         """Decide everything buffered: the stream ends or a long hole interrupts it."""
         out = self._drain(final=True)
         tracker = self._tracker
-        if tracker.bout is None and self._ring.count > tracker.floor_n:
+        if (tracker.bout is None and self._ring.count > tracker.floor_n
+                and self._periodicity.walking(self._ring.window(self.gait_n), final=True)
+                is None):
             # No more data will come, so a short set (three reps, say) that never filled
             # the window for a normal lock is judged on what there is.
             self._try_lock(float(self._ring.window(1)[0, 0]), out, final=True)
@@ -220,38 +222,51 @@ class CycleCounter:
         self._periodicity.note_hop(self._ring.window(self.hop_n))
         tracker = self._tracker
         bout = tracker.bout
-        after_walk_n = self._periodicity.walking(self._ring.window(self.gait_n))
-        if after_walk_n is None:
-            self._walk_hops, self._strike_n = 0, None
-        else:
-            self._walk_hops += 1
-            strike_n = self._ring.count - 1 - after_walk_n
-            # Heel strikes are never further apart than gait_strike_gap_s while walking
-            # goes on: a later "strike" is the next movement's transient, seen while the
-            # window still holds the end of the walk, and walking has ended.
-            if self._strike_n is None or strike_n - self._strike_n <= self.strike_gap_n:
-                self._strike_n = strike_n
-                if self._walk_hops >= self.settings.gait_hops:
-                    # Walking is no bout and must not be replayed into one: nothing up
-                    # to its last heel strike can start a bout, and a bout it interrupts
-                    # ends. (A single hop that looks like walking only holds off a lock,
-                    # see lock_candidate: sharp reps can look step-like over one window,
-                    # walking does so hop after hop.)
-                    if bout is not None:
-                        out.extend(tracker.end_bout())
-                    # Half a slow stride more: the last, fading steps of stopping.
-                    tracker.floor_n = max(tracker.floor_n, min(
-                        strike_n + 1 + self.strike_gap_n // 2, self._ring.count))
+        if self._hops % self.settings.lock_every_hops == 0:
+            # Walking is judged on the hops where a lock may be tried.
+            after_walk_n = self._periodicity.walking(self._ring.window(self.gait_n))
+            if after_walk_n is not None:
+                if self._walked(after_walk_n, out) or bout is None:
                     return
-        if bout is None:
-            if self._hops % self.settings.lock_every_hops == 0:
+            else:
+                self._walk_checks, self._strike_n = 0, None
+            if bout is None:
                 self._try_lock(t_now, out)
+                return
+        if bout is None:
             return
         if self._hops % self.settings.refresh_hops == 0:
             self._periodicity.refresh(self._bout_window(), bout)
         tracker.track(bout, out)
         if tracker.expired(t_now):
             out.extend(tracker.end_bout())
+
+    def _walked(self, after_walk_n: int, out: list[Rep | NonRep]) -> bool:
+        """The window ends in walking, its last heel strike ``after_walk_n`` rows ago.
+        Returns whether the walk has lasted gait_checks checks (and then bars it from a
+        bout); a single look of walking only holds off a lock: sharp reps can look
+        step-like over one window, walking does so check after check."""
+        self._walk_checks += 1
+        strike_n = self._ring.count - 1 - after_walk_n
+        # Heel strikes are never further apart than gait_strike_gap_s while walking goes
+        # on, so between two checks the last one moves on by at most that plus the time
+        # between checks: a "strike" later still is the next movement's transient, seen while the window still holds the
+        # end of the walk, and walking has ended.
+        check_n = self.settings.lock_every_hops * self.hop_n
+        if self._strike_n is not None and strike_n - self._strike_n > self.strike_gap_n + check_n:
+            return False
+        self._strike_n = strike_n
+        if self._walk_checks < self.settings.gait_checks:
+            return False
+        # Walking is no bout and must not be replayed into one: nothing up to its last
+        # heel strike (and half a slow stride more: the fading steps of stopping) can
+        # start a bout, and a bout it interrupts ends.
+        tracker = self._tracker
+        if tracker.bout is not None:
+            out.extend(tracker.end_bout())
+        tracker.floor_n = max(tracker.floor_n, min(strike_n + 1 + self.strike_gap_n // 2,
+                                                   self._ring.count))
+        return True
 
     def _bout_window(self, n: int | None = None) -> FloatArray:
         """The last ``n`` rows (default: the analysis window; while counting, at least 2.5

@@ -74,7 +74,7 @@ class Periodicity:
             bout = Bout(signal, np.zeros(3), np.zeros(3), period, [], [])
             self.axes(win, bout, period)
             if self.component_score(win, bout, period) >= s.slow_lock_score:
-                return None if self.walking(win, final=final) is not None else bout
+                return bout
         return None
 
     def lock_candidate(self, win: FloatArray, *, final: bool = False) -> Bout | None:
@@ -98,8 +98,7 @@ class Periodicity:
         # Rotation and acceleration come from the same limb motion, so at the true period
         # both repeat. A feature that is anti-correlated there says the lag is a half
         # period of its cycle (a harmonic of the other feature): not a repetition period.
-        if (any(r < 0.0 for r in at_t if r > -math.inf)
-                or self.walking(win, final=final) is not None):
+        if any(r < 0.0 for r in at_t if r > -math.inf):
             return None
         # Rotation first. Acceleration is the fallback for segments that hardly rotate:
         # it is considered when rotation is below its noise floor, or once half a window

@@ -65,9 +65,10 @@ class CycleSettings:
     gait_min_std_mps2: float = 0.4
     gait_window_s: float = 8.0
     gait_min_s: float = 4.0
-    # Walking that ends a bout or bars the data before it from one must look so in this
-    # many consecutive hops (count; about 10 s of walking).
-    gait_hops: int = 3
+    # Walking is checked on every lock_every_hops hop (2 s); walking that ends a bout or
+    # bars the data before it from one must look so in this many consecutive checks
+    # (count; with the 8 s window, about 10 s of walking). One look only holds off a lock.
+    gait_checks: int = 2
     # Longest time (s) between two heel strikes of one walk: a stride at the slowest
     # cadence (2 / gait_cadence_min_hz), so one missed strike is tolerated.
     gait_strike_gap_s: float = 1.6
