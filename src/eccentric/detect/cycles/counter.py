@@ -295,9 +295,9 @@ class CycleCounter:
                 bout = self._periodicity.slow_candidate(
                     win, final=final, min_s=bout.period_s / self.settings.track_ratio)
         elif self.slow_window_n > self.window_n and (
-                final or self._hops % (2 * self.settings.lock_every_hops) == 0):
-            # Slow locks are tried half as often: their periods are 6-16 s, and warm-up
-            # reps are replayed, so this only delays the first decisions.
+                final or self._hops % (3 * self.settings.lock_every_hops) == 0):
+            # Slow locks are tried on every third attempt: their periods are 6-16 s, and
+            # warm-up reps are replayed, so this only delays the first decisions.
             win = self._bout_window(self.slow_window_n)
             bout = self._periodicity.slow_candidate(win, final=final)
         if bout is not None:
