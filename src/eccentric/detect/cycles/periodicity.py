@@ -148,9 +148,18 @@ class Periodicity:
         mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
         if float(np.std(mag)) < s.gait_min_std_mps2 or jerkiness(mag) < s.gait_jerkiness:
             return None
-        _, regularity = step_regularity(mag, self.work_hz, 1.0 / s.gait_cadence_max_hz,
-                                        1.0 / s.gait_cadence_min_hz, impacts=True)
+        step_s, regularity = step_regularity(mag, self.work_hz, 1.0 / s.gait_cadence_max_hz,
+                                             1.0 / s.gait_cadence_min_hz, impacts=True)
         if not regularity >= s.gait_regularity:
+            return None
+        # Limbs and trunk turn once per stride (two steps): their rotation is opposite
+        # one step apart. A set of quick reps with a sharp turn once per rep repeats at
+        # the same lag as its transients instead.
+        rot = rows[:, band_columns(ROTATION)]
+        k = round(step_s * self.work_hz)
+        a, b = rot[:-k] - rot[:-k].mean(axis=0), rot[k:] - rot[k:].mean(axis=0)
+        den = math.sqrt(float(np.einsum("ij,ij->", a, a)) * float(np.einsum("ij,ij->", b, b)))
+        if den > 0.0 and float(np.einsum("ij,ij->", a, b)) / den > s.gait_step_rotation:
             return None
         # The last heel strike: the last transient of at least a fifth of the typical one.
         train = impact_train(mag)

@@ -43,10 +43,12 @@ class CycleSettings:
     # Slow sets (periods period_max_s-slow_period_max_s: a 5-8 s lowering, a return and
     # a pause) are looked for over a longer window (slow_window_s) only when nothing
     # faster repeats, and need more evidence: every live feature and the dominant
-    # component must repeat at slow_lock_score (aperiodic shifting about between sets
-    # rarely scores above 0.3-0.4 over three long "cycles").
-    slow_period_max_s: float = 16.0
-    slow_lock_score: float = 0.5
+    # component must repeat at slow_lock_score. Moving between random poses with 1-5 s
+    # holds (tests) scores 0.5-0.55 at such periods over three long "cycles", and up to
+    # 0.73 at 15.5 s in one draw, which is why the range stops at 15 s; simulated slow
+    # sets lock at 0.67-0.98.
+    slow_period_max_s: float = 15.0
+    slow_lock_score: float = 0.6
 
     # -- gait -----------------------------------------------------------------------------
     # Walking is not a set, whatever its period looks like. It is recognised by its heel
@@ -63,6 +65,9 @@ class CycleSettings:
     gait_regularity: float = 0.45
     gait_jerkiness: float = 0.25
     gait_min_std_mps2: float = 0.4
+    # And the rotation one step apart must not repeat: its autocorrelation at the step
+    # lag is at most this (walking: the stride's swing, strongly negative one step on).
+    gait_step_rotation: float = 0.0
     gait_window_s: float = 8.0
     gait_min_s: float = 4.0
     # Walking is checked on every lock_every_hops hop (2 s); walking that ends a bout or
