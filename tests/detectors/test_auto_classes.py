@@ -14,8 +14,8 @@ from eccentric.core.chunk import iter_chunks
 from eccentric.core.events import Rep
 from eccentric.detect.base import MotionFrame, NonRep
 from eccentric.detect.cycles.counter import CycleCounter
-from eccentric.sim.generic import GenericSession, simulate_generic
 from eccentric.session.pipeline import Pipeline, PipelineConfig
+from eccentric.sim.generic import GenericSession, simulate_generic
 
 
 def pipeline_reps(s: GenericSession, chunk_s: float = 0.5) -> int:
@@ -60,7 +60,7 @@ def test_walking_alone_gives_no_reps(seed: int) -> None:
     assert pipeline_reps(s) == 0
 
 
-@pytest.mark.parametrize("seed", [0, 2, 4])
+@pytest.mark.parametrize("seed", [0, 1, 4])
 def test_walking_before_a_set_is_not_counted(seed: int) -> None:
     s = simulate_generic("walk_set", seed)
     assert float(s.drawn["walk_s"]) >= 10.0

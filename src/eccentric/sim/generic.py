@@ -127,8 +127,9 @@ class _Script:
 
 def _grid(seconds: float) -> FloatArray:
     """Sample times of a piece lasting ``seconds``, the last one at exactly ``seconds``."""
-    n = max(int(round(seconds * SIM_HZ)), 2)
-    return np.arange(1, n + 1) * (seconds / n)
+    n = max(round(seconds * SIM_HZ), 2)
+    out: FloatArray = np.arange(1, n + 1, dtype=np.float64) * (seconds / n)
+    return out
 
 
 def _rep_set(sc: _Script, rng: np.random.Generator, kind: str, wide: bool

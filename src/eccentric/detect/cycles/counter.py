@@ -250,8 +250,8 @@ class CycleCounter:
         strike_n = self._ring.count - 1 - after_walk_n
         # Heel strikes are never further apart than gait_strike_gap_s while walking goes
         # on, so between two checks the last one moves on by at most that plus the time
-        # between checks: a "strike" later still is the next movement's transient, seen while the window still holds the
-        # end of the walk, and walking has ended.
+        # between checks: a "strike" later still is the next movement's transient, seen
+        # while the window still holds the end of the walk, and walking has ended.
         check_n = self.settings.lock_every_hops * self.hop_n
         if self._strike_n is not None and strike_n - self._strike_n > self.strike_gap_n + check_n:
             return False
