@@ -6,7 +6,8 @@ Method (streaming, bounded state, deterministic, no wall clock):
    into two 3-D feature vectors: *rotation* (the integrated, bias-corrected gyro, rad) and
    *acceleration* (m/s^2), both band-passed 0.05-3 Hz. Integration and high-pass are one
    stable filter, so a residual gyro bias cannot make the rotation drift.
-2. **Periodicity.** Every 1-3 s the last 16 s are analysed. The autocorrelation of each
+2. **Periodicity.** Every 1-3 s the last 16 s are analysed (periods 0.6-8 s; when
+   nothing faster repeats, the last 45 s for slow sets up to 15 s, with stricter scores). The autocorrelation of each
    feature vector, summed over its axes (so it does not depend on how the sensor is
    mounted), is computed by FFT; their mean gives the repetition period T. Counting starts
    ("lock") when the window holds 2.5 periods and three whole cycles of turning points,
@@ -24,7 +25,10 @@ Method (streaming, bounded state, deterministic, no wall clock):
    whose return is cut off by the end of the stream still counts. A rep is emitted as
    soon as its return arrives (see below), not when the next turning point confirms it;
    which reps count does not depend on that timing.
-4. **Warm-up.** Until the lock nothing is decided but the window is kept; at the lock the
+4. **Walking** is recognised by its heel strikes (see the gait rule in settings.py): it
+   holds off a lock, ends a bout it interrupts, and nothing up to its last heel strike is
+   replayed into the next bout.
+5. **Warm-up.** Until the lock nothing is decided but the window is kept; at the lock the
    buffered part of the bout is replayed (reps flagged ``warmup``), so no rep is lost.
    At the end of the stream a short set is judged on what there is.
 
