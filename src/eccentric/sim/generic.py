@@ -105,16 +105,14 @@ class _Script:
         self.angle: list[FloatArray] = []
         self.angle2: list[FloatArray] = []
         self.lift: list[FloatArray] = []
-        self.walk: list[FloatArray] = []  # 1 while walking (drives gait motion)
         self.n = 0
 
     def add(self, angle: FloatArray, angle2: FloatArray | None = None,
-            lift: FloatArray | None = None, walking: bool = False) -> None:
+            lift: FloatArray | None = None) -> None:
         m = len(angle)
         self.angle.append(angle)
         self.angle2.append(np.zeros(m) if angle2 is None else angle2)
         self.lift.append(np.zeros(m) if lift is None else lift)
-        self.walk.append(np.full(m, 1.0 if walking else 0.0))
         self.n += m
 
     def still(self, seconds: float, level: float = 0.0) -> None:
@@ -209,8 +207,7 @@ def _walk(sc: _Script, rng: np.random.Generator, seconds: float, placement: str,
     bob = _u(rng, 0.015, 0.04, wide) * np.cos(2 * ph)
     jolt = _u(rng, 0.002, 0.006, wide) * np.maximum(np.cos(2 * ph), 0.0) ** 8
     sc.add(math.radians(swing) * env * np.sin(ph),
-           math.radians(swing) * 0.15 * env * np.sin(2 * ph), env * (bob + jolt),
-           walking=True)
+           math.radians(swing) * 0.15 * env * np.sin(2 * ph), env * (bob + jolt))
     return step_hz
 
 

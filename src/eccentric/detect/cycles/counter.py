@@ -7,14 +7,16 @@ Method (streaming, bounded state, deterministic, no wall clock):
    *acceleration* (m/s^2), both band-passed 0.05-3 Hz. Integration and high-pass are one
    stable filter, so a residual gyro bias cannot make the rotation drift.
 2. **Periodicity.** Every 1-3 s the last 16 s are analysed (periods 0.6-8 s; when
-   nothing faster repeats, the last 45 s for slow sets up to 15 s, with stricter scores). The autocorrelation of each
-   feature vector, summed over its axes (so it does not depend on how the sensor is
-   mounted), is computed by FFT; their mean gives the repetition period T. Counting starts
+   nothing faster repeats, the last 45 s for slow sets up to 15 s, with stricter
+   scores). The autocorrelation of each feature vector, summed over its axes (so it
+   does not depend on how the sensor is mounted), is computed by FFT; their mean gives
+   the repetition period T. Counting starts
    ("lock") when the window holds 2.5 periods and three whole cycles of turning points,
    both features repeat at T, and the chosen feature's *dominant component* (its
    projection on the principal axis, PCA) repeats once per T, not twice (rotation is
    preferred; acceleration is the fallback for segments that hardly rotate). A period is
-   doubled when twice the lag correlates clearly better (two humps per repetition).
+   doubled when twice the lag correlates clearly better and the features disagree at the
+   lag (two humps per repetition in one of them).
 3. **Counting.** The dominant component minus its trailing one-period moving mean (which
    removes posture drift without look-ahead) feeds a hysteresis turning-point tracker
    ("zig-zag"), updated every 0.2 s: a swing counts when it reaches 40 % of the set's

@@ -6,7 +6,10 @@ and a few values were compared on it: ``swing_fraction`` (0.3-0.6; leave-one-sub
 in ``benchmarks/real_datasets.py --loso``), ``highpass_hz`` (0.05 vs 0.1),
 ``raw_fraction`` (0.5-1), ``refresh_hops`` (2-4, changes the barbell result by one or two
 sets either way). ``min_lock_turns`` was set on synthetic fidgeting (tests) and changes no
-real-data count.
+real-data count. The gait thresholds were set between the simulated walking of
+``eccentric.sim.generic`` and the real sets (none of which is walking), and
+``slow_lock_score`` / ``slow_period_max_s`` against the idle test; the figures are in
+``docs/accuracy.md`` ("Failure classes of auto").
 
 Variants for experiments are made with ``dataclasses.replace(CycleSettings(), ...)``.
 """
