@@ -62,7 +62,7 @@ class CycleSettings:
     # train of those transients repeats at a step period of 1/gait_cadence_max_hz to
     # 1/gait_cadence_min_hz s (cadences 1.25-2.5 steps/s: walking at 1.4-2.2 with margin)
     # with autocorrelation >= gait_regularity. Simulated walking on wrist, thigh and trunk
-    # scores 0.48-0.98, the real sets of SPAR, barbell and CMU at most 0.40.
+    # scores 0.48-0.98 (8 s windows), the real SPAR and barbell sets at most 0.39.
     gait_cadence_min_hz: float = 1.25
     gait_cadence_max_hz: float = 2.5
     gait_regularity: float = 0.45
