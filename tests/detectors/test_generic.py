@@ -268,7 +268,7 @@ def test_memory_is_bounded_on_a_long_stream() -> None:
     arr = np.array(sizes)
     assert np.all(arr[:, 0] == arr[0, 0])  # the ring never grows
     assert arr[:, 1].max() < det._step_raw  # less than one step of raw input waits
-    assert arr[:, 3].max() <= det.window_n // det.hop_n + 1
+    assert arr[:, 3].max() <= det.slow_window_n // det.hop_n + 1
     assert arr[:, 4].max() <= 4 and arr[:, 5].max() <= 5
 
 

@@ -6,14 +6,17 @@ Method (streaming, bounded state, deterministic, no wall clock):
    into two 3-D feature vectors: *rotation* (the integrated, bias-corrected gyro, rad) and
    *acceleration* (m/s^2), both band-passed 0.05-3 Hz. Integration and high-pass are one
    stable filter, so a residual gyro bias cannot make the rotation drift.
-2. **Periodicity.** Every 1-3 s the last 16 s are analysed. The autocorrelation of each
-   feature vector, summed over its axes (so it does not depend on how the sensor is
-   mounted), is computed by FFT; their mean gives the repetition period T. Counting starts
+2. **Periodicity.** Every 1-3 s the last 16 s are analysed (periods 0.6-8 s; when
+   nothing faster repeats, the last 45 s for slow sets up to 15 s, with stricter
+   scores). The autocorrelation of each feature vector, summed over its axes (so it
+   does not depend on how the sensor is mounted), is computed by FFT; their mean gives
+   the repetition period T. Counting starts
    ("lock") when the window holds 2.5 periods and three whole cycles of turning points,
    both features repeat at T, and the chosen feature's *dominant component* (its
    projection on the principal axis, PCA) repeats once per T, not twice (rotation is
    preferred; acceleration is the fallback for segments that hardly rotate). A period is
-   doubled when twice the lag correlates clearly better (two humps per repetition).
+   doubled when twice the lag correlates clearly better and the features disagree at the
+   lag (two humps per repetition in one of them).
 3. **Counting.** The dominant component minus its trailing one-period moving mean (which
    removes posture drift without look-ahead) feeds a hysteresis turning-point tracker
    ("zig-zag"), updated every 0.2 s: a swing counts when it reaches 40 % of the set's
@@ -24,7 +27,10 @@ Method (streaming, bounded state, deterministic, no wall clock):
    whose return is cut off by the end of the stream still counts. A rep is emitted as
    soon as its return arrives (see below), not when the next turning point confirms it;
    which reps count does not depend on that timing.
-4. **Warm-up.** Until the lock nothing is decided but the window is kept; at the lock the
+4. **Walking** is recognised by its heel strikes (see the gait rule in settings.py): it
+   holds off a lock, ends a bout it interrupts, and nothing up to its last heel strike is
+   replayed into the next bout.
+5. **Warm-up.** Until the lock nothing is decided but the window is kept; at the lock the
    buffered part of the bout is replayed (reps flagged ``warmup``), so no rep is lost.
    At the end of the stream a short set is judged on what there is.
 
@@ -98,12 +104,19 @@ class CycleCounter:
         self._step_raw = self.step_n * self.decimation
         self._raw: list[FloatArray] = []  # input rows [t, gyro xyz, acc xyz] not yet used
         self._raw_n = 0
-        self._ring = Ring(self.window_n, RING_WIDTH)
+        # The ring holds the longer window of the slow-set search.
+        self.slow_window_n = max(self.window_n, round(settings.slow_window_s * self.work_hz))
+        self._ring = Ring(self.slow_window_n, RING_WIDTH)
+        self.gait_n = round(settings.gait_window_s * self.work_hz)
         self._gaps: list[tuple[float, float]] = []  # recent gaps, to flag reps
-        self._periodicity = Periodicity(settings, self.work_hz, self.window_n, self.hop_n)
+        self._periodicity = Periodicity(settings, self.work_hz, self.window_n, self.hop_n,
+                                        self.slow_window_n)
         self._tracker = Tracker(self._ring, settings, self.work_hz,
                                 RepMaker(self._ring, settings, exercise, self._gaps))
         self._hops = 0
+        self._walk_checks = 0  # consecutive walking checks that looked like walking
+        self._strike_n: int | None = None  # ring row of the walk's last heel strike
+        self.strike_gap_n = round(settings.gait_strike_gap_s * self.work_hz)
         self._steps = 0
 
     # -- Detector protocol ----------------------------------------------------------------
@@ -160,7 +173,9 @@ class CycleCounter:
         """Decide everything buffered: the stream ends or a long hole interrupts it."""
         out = self._drain(final=True)
         tracker = self._tracker
-        if tracker.bout is None and self._ring.count > tracker.floor_n:
+        if (tracker.bout is None and self._ring.count > tracker.floor_n
+                and self._periodicity.walking(self._ring.window(self.gait_n), final=True)
+                is None):
             # No more data will come, so a short set (three reps, say) that never filled
             # the window for a normal lock is judged on what there is.
             self._try_lock(float(self._ring.window(1)[0, 0]), out, final=True)
@@ -213,9 +228,18 @@ class CycleCounter:
         self._periodicity.note_hop(self._ring.window(self.hop_n))
         tracker = self._tracker
         bout = tracker.bout
-        if bout is None:
-            if self._hops % self.settings.lock_every_hops == 0:
+        if self._hops % self.settings.lock_every_hops == 0:
+            # Walking is judged on the hops where a lock may be tried.
+            after_walk_n = self._periodicity.walking(self._ring.window(self.gait_n))
+            if after_walk_n is not None:
+                if self._walked(after_walk_n, out) or bout is None:
+                    return
+            else:
+                self._walk_checks, self._strike_n = 0, None
+            if bout is None:
                 self._try_lock(t_now, out)
+                return
+        if bout is None:
             return
         if self._hops % self.settings.refresh_hops == 0:
             self._periodicity.refresh(self._bout_window(), bout)
@@ -223,15 +247,64 @@ class CycleCounter:
         if tracker.expired(t_now):
             out.extend(tracker.end_bout())
 
-    def _bout_window(self) -> FloatArray:
-        """The analysis window, without rows that belonged to an earlier bout."""
-        return self._ring.since(max(self._tracker.floor_n, self._ring.count - self.window_n))
+    def _walked(self, after_walk_n: int, out: list[Rep | NonRep]) -> bool:
+        """The window ends in walking, its last heel strike ``after_walk_n`` rows ago.
+        Returns whether the walk has lasted gait_checks checks (and then bars it from a
+        bout); a single look of walking only holds off a lock: sharp reps can look
+        step-like over one window, walking does so check after check."""
+        self._walk_checks += 1
+        strike_n = self._ring.count - 1 - after_walk_n
+        # Heel strikes are never further apart than gait_strike_gap_s while walking goes
+        # on, so between two checks the last one moves on by at most that plus the time
+        # between checks: a "strike" later still is the next movement's transient, seen
+        # while the window still holds the end of the walk, and walking has ended.
+        check_n = self.settings.lock_every_hops * self.hop_n
+        if self._strike_n is not None and strike_n - self._strike_n > self.strike_gap_n + check_n:
+            return False
+        self._strike_n = strike_n
+        if self._walk_checks < self.settings.gait_checks:
+            return False
+        # Walking is no bout and must not be replayed into one: nothing up to its last
+        # heel strike (and half a slow stride more: the fading steps of stopping) can
+        # start a bout, and a bout it interrupts ends.
+        tracker = self._tracker
+        if tracker.bout is not None:
+            out.extend(tracker.end_bout())
+        tracker.floor_n = max(tracker.floor_n, min(strike_n + 1 + self.strike_gap_n // 2,
+                                                   self._ring.count))
+        return True
+
+    def _bout_window(self, n: int | None = None) -> FloatArray:
+        """The last ``n`` rows (default: the analysis window; while counting, at least 2.5
+        periods of the bout), without rows that belonged to an earlier bout."""
+        if n is None:
+            n = self.window_n
+            bout = self._tracker.bout
+            if bout is not None:
+                n = max(n, round(self.settings.lock_cycles * bout.period_s * self.work_hz))
+        return self._ring.since(max(self._tracker.floor_n, self._ring.count - n))
 
     def _try_lock(self, t_now: float, out: list[Rep | NonRep], *, final: bool = False
                   ) -> None:
         """Start a bout if the window shows a repetition period (see
-        Periodicity.lock_candidate); the tracker then replays the window."""
+        Periodicity.lock_candidate), else if the longer window shows a slow one (see
+        Periodicity.slow_candidate); the tracker then replays the window."""
         win = self._bout_window()
         bout = self._periodicity.lock_candidate(win, final=final)
+        if bout is not None:
+            # The replay must be able to hold three whole cycles of turning points
+            # (min_lock_turns), which a 16 s window cannot for periods over ~5 s.
+            # Such a lock is judged as a slow one, over the longer window.
+            need = round(3.5 * bout.period_s * self.work_hz)
+            if need > len(win):
+                win = self._bout_window(min(need, self.slow_window_n))
+                bout = self._periodicity.slow_candidate(
+                    win, final=final, min_s=bout.period_s / self.settings.track_ratio)
+        elif self.slow_window_n > self.window_n and (
+                final or self._hops % (3 * self.settings.lock_every_hops) == 0):
+            # Slow locks are tried on every third attempt: their periods are 6-16 s, and
+            # warm-up reps are replayed, so this only delays the first decisions.
+            win = self._bout_window(self.slow_window_n)
+            bout = self._periodicity.slow_candidate(win, final=final)
         if bout is not None:
             self._tracker.start(bout, t_now, self._ring.count - len(win), out, final=final)

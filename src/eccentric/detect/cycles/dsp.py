@@ -152,3 +152,51 @@ def robust_range(x: FloatArray) -> float:
         return 0.0
     lo, hi = np.percentile(x, [2.0, 98.0])
     return float(hi - lo)
+
+
+def jerkiness(x: FloatArray) -> float:
+    """Energy of the second difference of ``x`` over its variance (dimensionless, per
+    sample): near (2 pi f / rate)^4 for a smooth oscillation at f, far larger with sharp
+    transients such as heel strikes."""
+    d = x - x.mean()
+    d2 = np.diff(d, 2)
+    return float(d2 @ d2) / max(float(d @ d), 1e-300)
+
+
+def impact_train(acc_norm: FloatArray) -> FloatArray:
+    """The train of sharp transients of an acceleration magnitude: its squared second
+    difference, smoothed over three samples (same length as the input)."""
+    x = acc_norm - acc_norm.mean()
+    d2 = np.zeros_like(x)
+    d2[1:-1] = np.square(x[2:] - 2.0 * x[1:-1] + x[:-2])
+    out: FloatArray = np.convolve(d2, np.ones(3) / 3.0, mode="same")
+    return out
+
+
+def step_regularity(acc_norm: FloatArray, rate_hz: float, min_s: float, max_s: float,
+                    *, impacts: bool = False) -> tuple[float, float]:
+    """Step lag (s) and autocorrelation there of the acceleration magnitude ``acc_norm``
+    (m/s^2), or with ``impacts`` of its train of sharp transients (the squared second
+    difference): the highest local maximum with lag in [min_s, max_s], or (nan, 0).
+
+    The magnitude does not depend on how the sensor is worn; while walking its heel
+    strikes come once per step wherever the sensor sits, even where the limb's own
+    swing (once per stride) dominates the magnitude itself.
+    """
+    x = impact_train(acc_norm) if impacts else acc_norm
+    x = x - x.mean()
+    n = len(x)
+    lo = max(1, math.floor(min_s * rate_hz))
+    hi = min(math.ceil(max_s * rate_hz) + 1, n // 2)
+    if hi <= lo + 1:
+        return math.nan, 0.0
+    e = np.concatenate(([0.0], np.cumsum(x * x)))
+    lags = np.arange(lo - 1, hi + 1)
+    raw = np.correlate(x, x, mode="full")[n - 1 + lags]  # sum x[t] x[t + k]
+    r = raw / np.sqrt(np.maximum(e[n - lags] * (e[n] - e[lags]), 1e-300))
+    mid = r[1:-1]
+    peaks = np.flatnonzero((mid > r[:-2]) & (mid >= r[2:]))
+    if peaks.size == 0:
+        return math.nan, 0.0
+    best = int(peaks[np.argmax(mid[peaks])])
+    return float(lags[best + 1] / rate_hz), float(mid[best])

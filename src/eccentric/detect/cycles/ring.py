@@ -17,6 +17,13 @@ class Ring:
         self.count = 0  # total rows ever written
 
     def push(self, rows: FloatArray) -> None:
+        m, w = rows.shape
+        pos = self.count % self.cap
+        if pos + m <= self.cap:  # the usual case: a small block that does not wrap
+            self.buf[pos:pos + m, :w] = rows
+            self.buf[pos + self.cap:pos + self.cap + m, :w] = rows
+            self.count += m
+            return
         for start in range(0, rows.shape[0], self.cap):
             block = rows[start:start + self.cap]
             m = block.shape[0]

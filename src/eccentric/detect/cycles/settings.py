@@ -6,7 +6,10 @@ and a few values were compared on it: ``swing_fraction`` (0.3-0.6; leave-one-sub
 in ``benchmarks/real_datasets.py --loso``), ``highpass_hz`` (0.05 vs 0.1),
 ``raw_fraction`` (0.5-1), ``refresh_hops`` (2-4, changes the barbell result by one or two
 sets either way). ``min_lock_turns`` was set on synthetic fidgeting (tests) and changes no
-real-data count.
+real-data count. The gait thresholds were set between the simulated walking of
+``eccentric.sim.generic`` and the real sets (none of which is walking), and
+``slow_lock_score`` / ``slow_period_max_s`` against the idle test; the figures are in
+``docs/accuracy.md`` ("Failure classes of auto").
 
 Variants for experiments are made with ``dataclasses.replace(CycleSettings(), ...)``.
 """
@@ -40,6 +43,43 @@ class CycleSettings:
     # short pauses).
     period_min_s: float = 0.6
     period_max_s: float = 8.0
+    # Slow sets (periods period_max_s-slow_period_max_s: a 5-8 s lowering, a return and
+    # a pause) are looked for over a longer window (slow_window_s) only when nothing
+    # faster repeats, and need more evidence: every live feature and the dominant
+    # component must repeat at slow_lock_score. Moving between random poses with 1-5 s
+    # holds (tests) scores 0.5-0.55 at such periods over three long "cycles", and up to
+    # 0.73 at 15.5 s in one draw, which is why the range stops at 15 s; simulated slow
+    # sets lock at 0.67-0.98.
+    slow_period_max_s: float = 15.0
+    slow_lock_score: float = 0.6
+
+    # -- gait -----------------------------------------------------------------------------
+    # Walking is not a set, whatever its period looks like. It is recognised by its heel
+    # strikes: over the last gait_window_s (at least gait_min_s) of continuous data the
+    # acceleration magnitude (independent of how the sensor is worn) bounces by at least
+    # gait_min_std_mps2 (the body's vertical oscillation, 1-3 m/s^2 in walking), carries
+    # sharp transients (jerkiness >= gait_jerkiness; a smooth swing scores < 0.2), and the
+    # train of those transients repeats at a step period of 1/gait_cadence_max_hz to
+    # 1/gait_cadence_min_hz s (cadences 1.25-2.5 steps/s: walking at 1.4-2.2 with margin)
+    # with autocorrelation >= gait_regularity. Simulated walking on wrist, thigh and trunk
+    # scores 0.48-0.98 (8 s windows), the real SPAR and barbell sets at most 0.39.
+    gait_cadence_min_hz: float = 1.25
+    gait_cadence_max_hz: float = 2.5
+    gait_regularity: float = 0.45
+    gait_jerkiness: float = 0.25
+    gait_min_std_mps2: float = 0.4
+    # And the rotation one step apart must not repeat: its autocorrelation at the step
+    # lag is at most this (walking: the stride's swing, strongly negative one step on).
+    gait_step_rotation: float = 0.0
+    gait_window_s: float = 8.0
+    gait_min_s: float = 4.0
+    # Walking is checked on every lock_every_hops hop (2 s); walking that ends a bout or
+    # bars the data before it from one must look so in this many consecutive checks
+    # (count; with the 8 s window, about 10 s of walking). One look only holds off a lock.
+    gait_checks: int = 2
+    # Longest time (s) between two heel strikes of one walk: a stride at the slowest
+    # cadence (2 / gait_cadence_min_hz), so one missed strike is tolerated.
+    gait_strike_gap_s: float = 1.6
 
     # -- streaming cadence --------------------------------------------------------------
     # The causal feature filters run over at most this many tracking steps at once
@@ -125,6 +165,12 @@ class CycleSettings:
         """Analysis window (s): two of the longest periods, the least an autocorrelation
         needs."""
         return 2.0 * self.period_max_s
+
+    @property
+    def slow_window_s(self) -> float:
+        """Window (s) of the slow-set search: three of the longest slow periods, so the
+        lock can see three whole cycles of turning points (min_lock_turns)."""
+        return 3.0 * self.slow_period_max_s
 
     @property
     def peak_tolerance(self) -> float:
