@@ -23,6 +23,7 @@ from eccentric.core.events import Bout, Event, Hold, Rep, end_event, rest_event
 from eccentric.core.timing import TimelineGuard
 from eccentric.detect.base import NonRep
 from eccentric.detect.bout.settings import BoutSettings
+from eccentric.detect.excursion.settings import ExcursionSettings
 from eccentric.detect.hold.settings import HoldSettings
 from eccentric.exercises.catalogue import get_profile
 from eccentric.session.pipeline import Pipeline, PipelineConfig
@@ -44,11 +45,16 @@ PENDING_S = 90.0  # movements awaiting a decision are forgotten after this (s)
 # Leaving the exercise: the posture stays this far from the set's start pose ...
 LEAVE_DEG = 40.0
 # ... for this long, with no movement under way (s).
-LEAVE_S = 1.5
+LEAVE_S = 0.75
 WALK_CLOSE_S = 0.0  # walking (over a 3 s window) after the last movement closes the set (s)
 # No movement for this long (or the profile's set-ending rest, if longer: foam-rolling
 # spots are up to a minute apart) closes a set whatever the posture (s).
 FALLBACK_S = 30.0
+# A set of reps that has paused IDLE_FACTOR × its longest pause between reps so far (at
+# least IDLE_MIN_S) is over: the athlete has stopped repeating, though still in the pose.
+IDLE_FACTOR = 3.0
+IDLE_MIN_S = 8.0
+IDLE_REPS = 3  # reps needed before the set's own pace is trusted
 STEP_S = 1.0  # longest piece of stream judged at once (s)
 REST_TICK_S = 1.0  # rest events while a rest runs: at most 1 Hz of stream time
 # Reps (excursion exercises) needed before a set is recognised; one hold or bout will do.
@@ -112,6 +118,7 @@ class AnyPipeline:
         self.closed_end_s = -np.inf  # last movement of the last closed set (s)
         self.set_start_dir: np.ndarray | None = None
         self._away_since_s: float | None = None
+        self._checked_to_s = -np.inf  # posture blocks up to here judged for closing (s)
         self.rest_start_s: float | None = None
         self._next_rest_tick_s = 0.0
         self._last_t: float | None = None
@@ -305,6 +312,7 @@ class AnyPipeline:
         self._live_from = moves_of
         self.set_start_dir = self.posture.direction_at(first_start - 0.3)
         self._away_since_s = None
+        self._checked_to_s = -np.inf
         for d in moves:
             events.extend(self._to_set(d, record=False))
         self.exercise_of_set.append((self.sets_closed + 1, shown, confidence))
@@ -339,31 +347,56 @@ class AnyPipeline:
         return evs
 
     def _maybe_close(self, t_end: float) -> list[Event]:
+        """Close the open set at the first posture block (BLOCK_S) where the data up to
+        it show the athlete has left the exercise; ``decided_s`` is that block's time,
+        so when a set closes does not depend on how the stream was chunked."""
         if self.active is None or self.tracker is None:
             return []
         cand = self.candidates[self.active]
-        since = t_end - self.last_move_end_s
-        why: float | None = None
+        busy = cand.detector.busy
         p = self.posture
-        if (p.walking and p.walk_since_s is not None and p.walk_since_s > self.last_move_end_s
-                and t_end - p.walk_since_s >= WALK_CLOSE_S):
-            why = t_end
-        here = p.direction_at(t_end)
-        if here is not None and self.set_start_dir is not None and not cand.detector.busy:
-            if angle_deg(here, self.set_start_dir) > LEAVE_DEG:
+        why: float | None = None
+        if (p.walk_start_detected_s is not None
+                and p.walk_since_s is not None and p.walk_since_s > self.last_move_end_s):
+            why = max(p.walk_start_detected_s, self.last_move_end_s)
+        idle = self._idle_close_s()
+        for blk in p.blocks_after(self._checked_to_s):
+            if why is not None and blk.t_s >= why:
+                break
+            self._checked_to_s = blk.t_s
+            if busy or blk.t_s <= self.last_move_end_s or self.set_start_dir is None:
+                self._away_since_s = None
+                continue
+            if angle_deg(blk.acc_dir, self.set_start_dir) > LEAVE_DEG:
                 if self._away_since_s is None:
-                    self._away_since_s = t_end
-                elif t_end - self._away_since_s >= LEAVE_S and self._away_since_s > \
-                        self.last_move_end_s:
-                    why = t_end
+                    self._away_since_s = blk.t_s
+                elif blk.t_s - self._away_since_s >= LEAVE_S:
+                    why = blk.t_s
+                    break
             else:
                 self._away_since_s = None
+            if idle is not None and blk.t_s >= self.last_move_end_s + idle:
+                why = blk.t_s
+                break
         fallback = max(FALLBACK_S, get_profile(self.active).set_end_rest_s)
-        if since > fallback and not cand.detector.busy:
-            why = self.last_move_end_s + fallback
+        if t_end - self.last_move_end_s > fallback and not busy:
+            why = min(why, self.last_move_end_s + fallback) if why is not None else \
+                self.last_move_end_s + fallback
         if why is None:
             return []
         return self._close(why)
+
+    def _idle_close_s(self) -> float | None:
+        """How long without a rep closes this set (s): a set of reps repeats at its own
+        pace, so a pause IDLE_FACTOR times its longest so far (at least IDLE_MIN_S)
+        means the athlete has stopped; None for holds, bouts and too few reps."""
+        reps = [(a, b) for a, b, _ in self._set_moves]
+        if self.active is None or not isinstance(
+                get_profile(self.active).detector, ExcursionSettings) or len(reps) < IDLE_REPS:
+            return None
+        reps.sort()
+        gaps = [b0 - a1 for (_, a1), (b0, _) in zip(reps, reps[1:], strict=False)]
+        return max(IDLE_MIN_S, IDLE_FACTOR * max(gaps))
 
     def _close(self, decided_s: float) -> list[Event]:
         assert self.tracker is not None and self.active is not None

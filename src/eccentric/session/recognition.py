@@ -111,6 +111,8 @@ class PostureLog:
         self.first_dir: np.ndarray | None = None
         self.walking = False
         self.walk_since_s: float | None = None
+        # When the walk under way was first recognised (s); None while not walking.
+        self.walk_start_detected_s: float | None = None
         self.last_walk_s: float | None = None
         self.walks: deque[tuple[float, float]] = deque(maxlen=64)
         self._brisk_since_s: float | None = None
@@ -170,13 +172,25 @@ class PostureLog:
         if walking:
             if not self.walking:
                 self.walk_since_s = t_s - WALK_WINDOW_S
+                self.walk_start_detected_s = t_s
             self.last_walk_s = t_s
             # The mean over strides is the segment's upright direction.
             self.upright = (mean if self.upright is None
                             else _unit(0.8 * self.upright + 0.2 * mean))
         elif self.walking and self.walk_since_s is not None:
             self.walks.append((self.walk_since_s, t_s))
+        if not walking:
+            self.walk_start_detected_s = None
         self.walking = walking
+
+    def blocks_after(self, t_s: float) -> list[Block]:
+        """The logged blocks later than ``t_s``, oldest first."""
+        out: list[Block] = []
+        for b in reversed(self.blocks):
+            if b.t_s <= t_s:
+                break
+            out.append(b)
+        return out[::-1]
 
     def walked_between(self, a_s: float, b_s: float) -> bool:
         """Whether a walk overlaps the stream interval [a_s, b_s]."""
