@@ -59,12 +59,16 @@ STEP_S = 1.0  # longest piece of stream judged at once (s)
 REST_TICK_S = 1.0  # rest events while a rest runs: at most 1 Hz of stream time
 # Reps (excursion exercises) needed before a set is recognised; one hold or bout will do.
 MIN_REPS = 2
+# A leading rep with less than this share of the next rep's swing is the approach to the
+# exercise (kneeling down, lying back), not its first rep.
+LEAD_ROM_SHARE = 0.6
 # Weight of the evidence "this detector found that many movements" (log units each).
 COUNT_WEIGHT = 0.7
 MAX_SET_MOVES = 200  # movements of one set kept for telling variants apart (bounded)
 # A set's start pose (and swing) must be at least this likely under the recognised
-# exercise's prior (log units; −4.5 ≈ 3 SD of tilt away), else it is no set at all.
-MIN_POSE_LOGLIK = -4.5
+# exercise's prior (log units; −3 ≈ 2.4 SD of tilt away), else it is no set at all
+# (tuning draw: sets ≥ −1.3; a sit taken for a side plank −3.7, for foam rolling −3.1).
+MIN_POSE_LOGLIK = -3.0
 
 
 @dataclass
@@ -87,6 +91,14 @@ class _Candidate(Pipeline):
                 self.decided.append(_Decided(out, out.decided_s if out.decided_s is not None
                                              else t_s))
         return []
+
+
+def _trim_lead(moves: list[_Decided]) -> list[_Decided]:
+    """``moves`` without a leading rep that swings far less than the rep after it."""
+    while (len(moves) >= 2 and isinstance(moves[0].out, Rep) and isinstance(moves[1].out, Rep)
+           and moves[0].out.rom_deg < LEAD_ROM_SHARE * moves[1].out.rom_deg):
+        moves = moves[1:]
+    return moves
 
 
 def _has_break(out: Movement) -> bool:
@@ -230,8 +242,8 @@ class AnyPipeline:
                     kept.clear()  # too long after the others to share a set with them
                 kept.append(d)
             cand.decided.clear()
-            self.pending[name] = [d for d in self.pending[name]
-                                  if d.out.end_s > t_end - PENDING_S]
+            self.pending[name] = _trim_lead([d for d in self.pending[name]
+                                             if d.out.end_s > t_end - PENDING_S])
         if self.active is not None:
             mine = self.pending[self.active]
             self.pending = {n: [] for n in PRIORS}
@@ -353,7 +365,12 @@ class AnyPipeline:
         if self.active is None or self.tracker is None:
             return []
         cand = self.candidates[self.active]
-        busy = cand.detector.busy
+        # A rep swings far from the start pose and a hold is got into, so their posture
+        # counts only between movements; a bout stays near its start pose (a roller's
+        # reposition lifts 15–35°), and its detector stays busy on any activity after it
+        # (sitting up, walking off).
+        rolling = isinstance(get_profile(self.active).detector, BoutSettings)
+        busy = cand.detector.busy and not rolling
         p = self.posture
         why: float | None = None
         if (p.walk_start_detected_s is not None
