@@ -28,7 +28,11 @@ from eccentric.detect.hold.settings import HoldSettings
 from eccentric.exercises.catalogue import get_profile
 from eccentric.session.pipeline import Pipeline, PipelineConfig
 from eccentric.session.recognition import (
+    BLOCK_S,
     MIN_CONFIDENCE,
+    WALK_ACC_SD_MPS2,
+    WALK_GYRO_RMS_DPS,
+    WALK_UPRIGHT_DEG,
     PRIORS,
     PostureLog,
     angle_deg,
@@ -54,6 +58,11 @@ FALLBACK_S = 30.0
 # least IDLE_MIN_S) is over: the athlete has stopped repeating, though still in the pose.
 IDLE_FACTOR = 3.0
 IDLE_MIN_S = 8.0
+# Leaving on the other side: the posture's way from the start pose has a cosine below
+# this with the way the set's reps swing (they all swing one way).
+OTHER_SIDE_COS = -0.3
+# The first strides of walking off: brisk upright motion for this long closes a set (s).
+STEP_ONSET_S = 1.25
 IDLE_REPS = 3  # reps needed before the set's own pace is trusted
 STEP_S = 1.0  # longest piece of stream judged at once (s)
 REST_TICK_S = 1.0  # rest events while a rest runs: at most 1 Hz of stream time
@@ -131,6 +140,7 @@ class AnyPipeline:
         self.set_start_dir: np.ndarray | None = None
         self._away_since_s: float | None = None
         self._checked_to_s = -np.inf  # posture blocks up to here judged for closing (s)
+        self._rep_sides: list[np.ndarray] = []  # which way the open set's reps swung
         self.rest_start_s: float | None = None
         self._next_rest_tick_s = 0.0
         self._last_t: float | None = None
@@ -325,6 +335,7 @@ class AnyPipeline:
         self.set_start_dir = self.posture.direction_at(first_start - 0.3)
         self._away_since_s = None
         self._checked_to_s = -np.inf
+        self._rep_sides = []
         for d in moves:
             events.extend(self._to_set(d, record=False))
         self.exercise_of_set.append((self.sets_closed + 1, shown, confidence))
@@ -346,6 +357,11 @@ class AnyPipeline:
     def _to_set(self, d: _Decided, record: bool = True) -> list[Event]:
         assert self.tracker is not None
         out = d.out
+        if isinstance(out, Rep) and self.set_start_dir is not None:
+            side = self._side_of(out.start_s, out.end_s)
+            if side is not None:
+                self._rep_sides.append(side)
+                self._rep_sides = self._rep_sides[-MAX_SET_MOVES:]
         if record and len(self._set_moves) < MAX_SET_MOVES:
             self._set_moves.append((out.start_s, out.end_s, _has_break(out)))
         out.exercise = self.tracker.exercise_name
@@ -381,9 +397,15 @@ class AnyPipeline:
             if why is not None and blk.t_s >= why:
                 break
             self._checked_to_s = blk.t_s
-            if busy or blk.t_s <= self.last_move_end_s or self.set_start_dir is None:
+            if blk.t_s <= self.last_move_end_s or self.set_start_dir is None:
                 self._away_since_s = None
                 continue
+            if busy and not self._not_a_rep_way(blk.acc_dir):
+                self._away_since_s = None
+                continue
+            if not busy and self._stepping(blk.t_s):
+                why = blk.t_s
+                break
             if angle_deg(blk.acc_dir, self.set_start_dir) > LEAVE_DEG:
                 if self._away_since_s is None:
                     self._away_since_s = blk.t_s
@@ -396,12 +418,55 @@ class AnyPipeline:
                 why = blk.t_s
                 break
         fallback = max(FALLBACK_S, get_profile(self.active).set_end_rest_s)
-        if t_end - self.last_move_end_s > fallback and not busy:
+        if t_end - self.last_move_end_s > fallback and not cand.detector.busy:
             why = min(why, self.last_move_end_s + fallback) if why is not None else \
                 self.last_move_end_s + fallback
         if why is None:
             return []
         return self._close(why)
+
+    def _deviation(self, d: np.ndarray) -> np.ndarray | None:
+        """Unit direction in which ``d`` has tilted away from the set's start pose (None
+        when it has hardly moved)."""
+        assert self.set_start_dir is not None
+        perp = d - (d @ self.set_start_dir) * self.set_start_dir
+        n = float(np.linalg.norm(perp))
+        return perp / n if n > 0.1 else None
+
+    def _side_of(self, a_s: float, b_s: float) -> np.ndarray | None:
+        """Which way a rep over [a_s, b_s] swung from the start pose (its farthest block)."""
+        assert self.set_start_dir is not None
+        start = self.set_start_dir
+        far = [blk for blk in self.posture.blocks if a_s <= blk.t_s <= b_s]
+        if not far:
+            return None
+        peak = max(far, key=lambda blk: angle_deg(blk.acc_dir, start))
+        return self._deviation(peak.acc_dir)
+
+    def _not_a_rep_way(self, d: np.ndarray) -> bool:
+        """Whether the posture ``d`` is away from the start pose on the other side from
+        the set's reps (sitting back after Nordic leans, standing up from a curl): no rep
+        of this set goes there, however busy its detector thinks it is."""
+        dev = self._deviation(d)
+        if dev is None or not self._rep_sides:
+            return False
+        mean = np.mean(self._rep_sides, axis=0)
+        return float(dev @ mean) < OTHER_SIDE_COS * float(np.linalg.norm(mean))
+
+    def _stepping(self, t_s: float) -> bool:
+        """Brisk, heel-struck, upright motion over the STEP_ONSET_S before ``t_s``: the
+        first strides of walking off, recognised before the full walk window."""
+        p = self.posture
+        win = [b for b in p.blocks_after(t_s - STEP_ONSET_S) if b.t_s <= t_s]
+        up = p.upright if p.upright is not None else p.first_dir
+        if len(win) < round(STEP_ONSET_S / BLOCK_S) or up is None:
+            return False
+        if min(b.gyro_rms_dps for b in win) < WALK_GYRO_RMS_DPS:
+            return False
+        if float(np.median([b.acc_sd_mps2 for b in win])) < WALK_ACC_SD_MPS2:
+            return False
+        mean = np.mean([b.acc_dir for b in win], axis=0)
+        return angle_deg(mean, up) < WALK_UPRIGHT_DEG
 
     def _idle_close_s(self) -> float | None:
         """How long without a rep closes this set (s): a set of reps repeats at its own
