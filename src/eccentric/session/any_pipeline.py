@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -30,10 +31,10 @@ from eccentric.session.pipeline import Pipeline, PipelineConfig
 from eccentric.session.recognition import (
     BLOCK_S,
     MIN_CONFIDENCE,
+    PRIORS,
     WALK_ACC_SD_MPS2,
     WALK_GYRO_RMS_DPS,
     WALK_UPRIGHT_DEG,
-    PRIORS,
     PostureLog,
     angle_deg,
     ball_variant,
@@ -477,7 +478,7 @@ class AnyPipeline:
                 get_profile(self.active).detector, ExcursionSettings) or len(reps) < IDLE_REPS:
             return None
         reps.sort()
-        gaps = [b0 - a1 for (_, a1), (b0, _) in zip(reps, reps[1:], strict=False)]
+        gaps = [b0 - a1 for (_, a1), (b0, _) in pairwise(reps)]
         return max(IDLE_MIN_S, IDLE_FACTOR * max(gaps))
 
     def _close(self, decided_s: float) -> list[Event]:
