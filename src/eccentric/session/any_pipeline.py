@@ -24,6 +24,7 @@ from eccentric.core.events import Bout, Event, Hold, Rep, end_event, rest_event
 from eccentric.core.timing import TimelineGuard
 from eccentric.detect.base import NonRep
 from eccentric.detect.bout.settings import BoutSettings
+from eccentric.detect.excursion.detector import ExcursionDetector
 from eccentric.detect.excursion.settings import ExcursionSettings
 from eccentric.detect.hold.settings import HoldSettings
 from eccentric.exercises.catalogue import get_profile
@@ -253,8 +254,14 @@ class AnyPipeline:
                     kept.clear()  # too long after the others to share a set with them
                 kept.append(d)
             cand.decided.clear()
-            self.pending[name] = _trim_lead([d for d in self.pending[name]
-                                             if d.out.end_s > t_end - PENDING_S])
+            kept = _trim_lead([d for d in self.pending[name] if d.out.end_s > t_end - PENDING_S])
+            if (name != self.active and kept and len(kept) < self._need(name)
+                    and t_end - max(k.out.end_s for k in kept) > gap_s):
+                kept = []  # too long ago to share a set with what comes next
+            self.pending[name] = kept
+            if name != self.active and not kept and isinstance(cand.detector, ExcursionDetector):
+                # What taught it its rep axis was no set of its exercise.
+                cand.detector.forget_rep_axis()
         if self.active is not None:
             mine = self.pending[self.active]
             self.pending = {n: [] for n in PRIORS}
@@ -266,10 +273,34 @@ class AnyPipeline:
             events.extend(self._open(chosen, conf))
         return events
 
-    def _ready(self, name: str) -> bool:
+    def _need(self, name: str) -> int:
         kind = get_profile(name).detector
-        need = 1 if isinstance(kind, (HoldSettings, BoutSettings)) else MIN_REPS
-        return len(self.pending[name]) >= need
+        return 1 if isinstance(kind, (HoldSettings, BoutSettings)) else MIN_REPS
+
+    def _ready(self, name: str) -> bool:
+        return len(self.pending[name]) >= self._need(name)
+
+    def _inside_a_rep(self, name: str) -> bool:
+        """Whether ``name``'s first pending movement (a hold or bout) lies inside a rep
+        that another, plausibly posed, candidate is tracking or has found: a slow
+        lowering or a bottom hold looks like a hold until the rep is seen whole."""
+        if self._need(name) != 1 or not self.pending[name]:
+            return False
+        first = self.pending[name][0].out
+        for other, cand in self.candidates.items():
+            if other == name or self._need(other) == 1:
+                continue
+            moves = self.pending[other]
+            tilt = self.posture.tilt_from_upright_deg(
+                (moves[0].out.start_s if moves else first.start_s) - 0.3)
+            if pose_log_likelihood(other, tilt, None) < MIN_POSE_LOGLIK:
+                continue
+            if cand.detector.busy and first.start_s > self.closed_end_s:
+                return True
+            if any(m.out.start_s - 0.5 <= first.start_s and first.end_s <= m.out.end_s + 0.5
+                   for m in moves):
+                return True
+        return False
 
     def _recognise(self) -> tuple[str | None, float]:
         """The exercise of the set under way and the confidence, once the likeliest
@@ -297,7 +328,7 @@ class AnyPipeline:
             return None, 0.0
         self.last_scores = {**scores, "_tilt": self.posture.tilt_from_upright_deg(
             self.pending[best][0].out.start_s - 0.3) if self.pending[best] else -1.0}
-        if not self._ready(best):
+        if not self._ready(best) or self._inside_a_rep(best):
             return None, 0.0  # the likeliest exercise has not shown enough yet
         return best, conf
 
