@@ -57,6 +57,17 @@ def test_each_set_is_named_and_counted(session: tuple[Any, list[dict[str, Any]]]
     assert [s["set"] for s in sets] == list(range(1, len(sets) + 1))
 
 
+def test_a_set_closes_soon_after_the_athlete_leaves_it(
+        session: tuple[Any, list[dict[str, Any]]]) -> None:
+    # Before the closing rules looked at the first strides and at each posture block,
+    # these sets closed 5-11 s after the athlete had got out of the pose.
+    mixed, events = session
+    truth = [lab for lab in mixed.recording.labels if lab["label"] == "set"]
+    sets = [e for e in events if e["type"] == "set"]
+    for s, t in zip(sets[:-1], truth[:-1], strict=True):  # the last closes with the stream
+        assert t["end_s"] < s["decided_s"] <= t["piece_end_s"] + 3.5, (s, t)
+
+
 def test_no_movement_is_counted_in_a_rest(session: tuple[Any, list[dict[str, Any]]]) -> None:
     mixed, events = session
     rests = [lab for lab in mixed.recording.labels if lab["label"] == "rest"]
