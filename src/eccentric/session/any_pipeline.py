@@ -4,9 +4,10 @@ Every candidate exercise's detector runs on the stream at once (one ``Pipeline``
 cheap, as the pipeline is vectorised), so none misses the first reps of a set. Their
 decided movements are held back until a set is recognised; then the chosen
 candidate's movements since the set began go to a set tracker, numbered across the
-session, and the others are dropped. A set closes when the athlete walks, leaves the
-start pose for good, or (fallback) after a long time without a movement; then a
-``rest`` runs until the next set starts. Memory is bounded: pending movements are
+session, and the others are dropped. A set closes when the athlete walks off, leaves
+the start pose (between reps, or any time on the side no rep goes), stops repeating (a
+pause far longer than the set's own), or (fallback) after a long time without a
+movement; then a ``rest`` runs until the next set starts. Memory is bounded: pending movements are
 kept for at most ``PENDING_S`` and the posture log for ``recognition.LOG_S``.
 """
 
