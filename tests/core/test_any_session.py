@@ -189,3 +189,16 @@ def test_plan_with_any_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
     rc = cli.main(["replay", str(rec), "--exercise", "any", "--plan", str(plan), "--json"])
     assert rc == 1
     assert "--plan and --exercise any" in capsys.readouterr().err
+
+
+def test_the_wide_draw_keeps_the_default_draw_and_varies_the_sensor() -> None:
+    from eccentric.sim.mixed import WIDE_SENSOR_RATES
+
+    wide = simulate_mixed(SEED, wide=True)
+    params = wide.recording.header.simulated["params"]["mixed"]
+    assert params["wide"] is True
+    assert (params["sensor"], wide.recording.header.rate_hz) in WIDE_SENSOR_RATES
+    # Its own random stream: the exercises (and everything the default draw draws) stay.
+    assert wide.exercises == simulate_mixed(SEED).exercises
+    dt = np.diff(wide.recording.chunk.t_s)
+    assert np.median(dt) == pytest.approx(1.0 / wide.recording.header.rate_hz, rel=0.05)
