@@ -57,6 +57,17 @@ def test_each_set_is_named_and_counted(session: tuple[Any, list[dict[str, Any]]]
     assert [s["set"] for s in sets] == list(range(1, len(sets) + 1))
 
 
+def test_a_set_closes_soon_after_the_athlete_leaves_it(
+        session: tuple[Any, list[dict[str, Any]]]) -> None:
+    # Before the closing rules looked at the first strides and at each posture block,
+    # these sets closed 5-11 s after the athlete had got out of the pose.
+    mixed, events = session
+    truth = [lab for lab in mixed.recording.labels if lab["label"] == "set"]
+    sets = [e for e in events if e["type"] == "set"]
+    for s, t in zip(sets[:-1], truth[:-1], strict=True):  # the last closes with the stream
+        assert t["end_s"] < s["decided_s"] <= t["piece_end_s"] + 3.5, (s, t)
+
+
 def test_no_movement_is_counted_in_a_rest(session: tuple[Any, list[dict[str, Any]]]) -> None:
     mixed, events = session
     rests = [lab for lab in mixed.recording.labels if lab["label"] == "rest"]
@@ -178,3 +189,16 @@ def test_plan_with_any_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
     rc = cli.main(["replay", str(rec), "--exercise", "any", "--plan", str(plan), "--json"])
     assert rc == 1
     assert "--plan and --exercise any" in capsys.readouterr().err
+
+
+def test_the_wide_draw_keeps_the_default_draw_and_varies_the_sensor() -> None:
+    from eccentric.sim.mixed import WIDE_SENSOR_RATES
+
+    wide = simulate_mixed(SEED, wide=True)
+    params = wide.recording.header.simulated["params"]["mixed"]
+    assert params["wide"] is True
+    assert (params["sensor"], wide.recording.header.rate_hz) in WIDE_SENSOR_RATES
+    # Its own random stream: the exercises (and everything the default draw draws) stay.
+    assert wide.exercises == simulate_mixed(SEED).exercises
+    dt = np.diff(wide.recording.chunk.t_s)
+    assert np.median(dt) == pytest.approx(1.0 / wide.recording.header.rate_hz, rel=0.05)

@@ -4,9 +4,10 @@ Every candidate exercise's detector runs on the stream at once (one ``Pipeline``
 cheap, as the pipeline is vectorised), so none misses the first reps of a set. Their
 decided movements are held back until a set is recognised; then the chosen
 candidate's movements since the set began go to a set tracker, numbered across the
-session, and the others are dropped. A set closes when the athlete walks, leaves the
-start pose for good, or (fallback) after a long time without a movement; then a
-``rest`` runs until the next set starts. Memory is bounded: pending movements are
+session, and the others are dropped. A set closes when the athlete walks off, leaves
+the start pose (between reps, or any time on the side no rep goes), stops repeating (a
+pause far longer than the set's own), or (fallback) after a long time without a
+movement; then a ``rest`` runs until the next set starts. Memory is bounded: pending movements are
 kept for at most ``PENDING_S`` and the posture log for ``recognition.LOG_S``.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -23,12 +25,18 @@ from eccentric.core.events import Bout, Event, Hold, Rep, end_event, rest_event
 from eccentric.core.timing import TimelineGuard
 from eccentric.detect.base import NonRep
 from eccentric.detect.bout.settings import BoutSettings
+from eccentric.detect.excursion.detector import ExcursionDetector
+from eccentric.detect.excursion.settings import ExcursionSettings
 from eccentric.detect.hold.settings import HoldSettings
 from eccentric.exercises.catalogue import get_profile
 from eccentric.session.pipeline import Pipeline, PipelineConfig
 from eccentric.session.recognition import (
+    BLOCK_S,
     MIN_CONFIDENCE,
     PRIORS,
+    WALK_ACC_SD_MPS2,
+    WALK_GYRO_RMS_DPS,
+    WALK_UPRIGHT_DEG,
     PostureLog,
     angle_deg,
     ball_variant,
@@ -44,21 +52,35 @@ PENDING_S = 90.0  # movements awaiting a decision are forgotten after this (s)
 # Leaving the exercise: the posture stays this far from the set's start pose ...
 LEAVE_DEG = 40.0
 # ... for this long, with no movement under way (s).
-LEAVE_S = 1.5
+LEAVE_S = 0.75
 WALK_CLOSE_S = 0.0  # walking (over a 3 s window) after the last movement closes the set (s)
 # No movement for this long (or the profile's set-ending rest, if longer: foam-rolling
 # spots are up to a minute apart) closes a set whatever the posture (s).
 FALLBACK_S = 30.0
+# A set of reps that has paused IDLE_FACTOR × its longest pause between reps so far (at
+# least IDLE_MIN_S) is over: the athlete has stopped repeating, though still in the pose.
+IDLE_FACTOR = 3.0
+IDLE_MIN_S = 8.0
+# Leaving on the other side: the posture's way from the start pose has a cosine below
+# this with the way the set's reps swing (they all swing one way).
+OTHER_SIDE_COS = -0.3
+# The first strides of walking off: brisk upright motion for this long closes a set (s).
+STEP_ONSET_S = 1.25
+IDLE_REPS = 3  # reps needed before the set's own pace is trusted
 STEP_S = 1.0  # longest piece of stream judged at once (s)
 REST_TICK_S = 1.0  # rest events while a rest runs: at most 1 Hz of stream time
 # Reps (excursion exercises) needed before a set is recognised; one hold or bout will do.
 MIN_REPS = 2
+# A leading rep with less than this share of the next rep's swing is the approach to the
+# exercise (kneeling down, lying back), not its first rep.
+LEAD_ROM_SHARE = 0.6
 # Weight of the evidence "this detector found that many movements" (log units each).
 COUNT_WEIGHT = 0.7
 MAX_SET_MOVES = 200  # movements of one set kept for telling variants apart (bounded)
 # A set's start pose (and swing) must be at least this likely under the recognised
-# exercise's prior (log units; −4.5 ≈ 3 SD of tilt away), else it is no set at all.
-MIN_POSE_LOGLIK = -4.5
+# exercise's prior (log units; −3 ≈ 2.4 SD of tilt away), else it is no set at all
+# (tuning draw: sets ≥ −1.3; a sit taken for a side plank −3.7, for foam rolling −3.1).
+MIN_POSE_LOGLIK = -3.0
 
 
 @dataclass
@@ -81,6 +103,14 @@ class _Candidate(Pipeline):
                 self.decided.append(_Decided(out, out.decided_s if out.decided_s is not None
                                              else t_s))
         return []
+
+
+def _trim_lead(moves: list[_Decided]) -> list[_Decided]:
+    """``moves`` without a leading rep that swings far less than the rep after it."""
+    while (len(moves) >= 2 and isinstance(moves[0].out, Rep) and isinstance(moves[1].out, Rep)
+           and moves[0].out.rom_deg < LEAD_ROM_SHARE * moves[1].out.rom_deg):
+        moves = moves[1:]
+    return moves
 
 
 def _has_break(out: Movement) -> bool:
@@ -112,6 +142,8 @@ class AnyPipeline:
         self.closed_end_s = -np.inf  # last movement of the last closed set (s)
         self.set_start_dir: np.ndarray | None = None
         self._away_since_s: float | None = None
+        self._checked_to_s = -np.inf  # posture blocks up to here judged for closing (s)
+        self._rep_sides: list[np.ndarray] = []  # which way the open set's reps swung
         self.rest_start_s: float | None = None
         self._next_rest_tick_s = 0.0
         self._last_t: float | None = None
@@ -223,8 +255,14 @@ class AnyPipeline:
                     kept.clear()  # too long after the others to share a set with them
                 kept.append(d)
             cand.decided.clear()
-            self.pending[name] = [d for d in self.pending[name]
-                                  if d.out.end_s > t_end - PENDING_S]
+            kept = _trim_lead([d for d in self.pending[name] if d.out.end_s > t_end - PENDING_S])
+            if (name != self.active and kept and len(kept) < self._need(name)
+                    and t_end - max(k.out.end_s for k in kept) > gap_s):
+                kept = []  # too long ago to share a set with what comes next
+            self.pending[name] = kept
+            if name != self.active and not kept and isinstance(cand.detector, ExcursionDetector):
+                # What taught it its rep axis was no set of its exercise.
+                cand.detector.forget_rep_axis()
         if self.active is not None:
             mine = self.pending[self.active]
             self.pending = {n: [] for n in PRIORS}
@@ -236,10 +274,34 @@ class AnyPipeline:
             events.extend(self._open(chosen, conf))
         return events
 
-    def _ready(self, name: str) -> bool:
+    def _need(self, name: str) -> int:
         kind = get_profile(name).detector
-        need = 1 if isinstance(kind, (HoldSettings, BoutSettings)) else MIN_REPS
-        return len(self.pending[name]) >= need
+        return 1 if isinstance(kind, (HoldSettings, BoutSettings)) else MIN_REPS
+
+    def _ready(self, name: str) -> bool:
+        return len(self.pending[name]) >= self._need(name)
+
+    def _inside_a_rep(self, name: str) -> bool:
+        """Whether ``name``'s first pending movement (a hold or bout) lies inside a rep
+        that another, plausibly posed, candidate is tracking or has found: a slow
+        lowering or a bottom hold looks like a hold until the rep is seen whole."""
+        if self._need(name) != 1 or not self.pending[name]:
+            return False
+        first = self.pending[name][0].out
+        for other, cand in self.candidates.items():
+            if other == name or self._need(other) == 1:
+                continue
+            moves = self.pending[other]
+            tilt = self.posture.tilt_from_upright_deg(
+                (moves[0].out.start_s if moves else first.start_s) - 0.3)
+            if pose_log_likelihood(other, tilt, None) < MIN_POSE_LOGLIK:
+                continue
+            if cand.detector.busy and first.start_s > self.closed_end_s:
+                return True
+            if any(m.out.start_s - 0.5 <= first.start_s and first.end_s <= m.out.end_s + 0.5
+                   for m in moves):
+                return True
+        return False
 
     def _recognise(self) -> tuple[str | None, float]:
         """The exercise of the set under way and the confidence, once the likeliest
@@ -267,7 +329,7 @@ class AnyPipeline:
             return None, 0.0
         self.last_scores = {**scores, "_tilt": self.posture.tilt_from_upright_deg(
             self.pending[best][0].out.start_s - 0.3) if self.pending[best] else -1.0}
-        if not self._ready(best):
+        if not self._ready(best) or self._inside_a_rep(best):
             return None, 0.0  # the likeliest exercise has not shown enough yet
         return best, conf
 
@@ -305,6 +367,8 @@ class AnyPipeline:
         self._live_from = moves_of
         self.set_start_dir = self.posture.direction_at(first_start - 0.3)
         self._away_since_s = None
+        self._checked_to_s = -np.inf
+        self._rep_sides = []
         for d in moves:
             events.extend(self._to_set(d, record=False))
         self.exercise_of_set.append((self.sets_closed + 1, shown, confidence))
@@ -326,6 +390,11 @@ class AnyPipeline:
     def _to_set(self, d: _Decided, record: bool = True) -> list[Event]:
         assert self.tracker is not None
         out = d.out
+        if isinstance(out, Rep) and self.set_start_dir is not None:
+            side = self._side_of(out.start_s, out.end_s)
+            if side is not None:
+                self._rep_sides.append(side)
+                self._rep_sides = self._rep_sides[-MAX_SET_MOVES:]
         if record and len(self._set_moves) < MAX_SET_MOVES:
             self._set_moves.append((out.start_s, out.end_s, _has_break(out)))
         out.exercise = self.tracker.exercise_name
@@ -339,31 +408,110 @@ class AnyPipeline:
         return evs
 
     def _maybe_close(self, t_end: float) -> list[Event]:
+        """Close the open set at the first posture block (BLOCK_S) where the data up to
+        it show the athlete has left the exercise; ``decided_s`` is that block's time,
+        so when a set closes does not depend on how the stream was chunked."""
         if self.active is None or self.tracker is None:
             return []
         cand = self.candidates[self.active]
-        since = t_end - self.last_move_end_s
-        why: float | None = None
+        # A rep swings far from the start pose and a hold is got into, so their posture
+        # counts only between movements; a bout stays near its start pose (a roller's
+        # reposition lifts 15–35°), and its detector stays busy on any activity after it
+        # (sitting up, walking off).
+        rolling = isinstance(get_profile(self.active).detector, BoutSettings)
+        busy = cand.detector.busy and not rolling
         p = self.posture
-        if (p.walking and p.walk_since_s is not None and p.walk_since_s > self.last_move_end_s
-                and t_end - p.walk_since_s >= WALK_CLOSE_S):
-            why = t_end
-        here = p.direction_at(t_end)
-        if here is not None and self.set_start_dir is not None and not cand.detector.busy:
-            if angle_deg(here, self.set_start_dir) > LEAVE_DEG:
+        why: float | None = None
+        if (p.walk_start_detected_s is not None
+                and p.walk_since_s is not None and p.walk_since_s > self.last_move_end_s):
+            why = max(p.walk_start_detected_s, self.last_move_end_s)
+        idle = self._idle_close_s()
+        for blk in p.blocks_after(self._checked_to_s):
+            if why is not None and blk.t_s >= why:
+                break
+            self._checked_to_s = blk.t_s
+            if blk.t_s <= self.last_move_end_s or self.set_start_dir is None:
+                self._away_since_s = None
+                continue
+            if busy and not self._not_a_rep_way(blk.acc_dir):
+                self._away_since_s = None
+                continue
+            if not busy and self._stepping(blk.t_s):
+                why = blk.t_s
+                break
+            if angle_deg(blk.acc_dir, self.set_start_dir) > LEAVE_DEG:
                 if self._away_since_s is None:
-                    self._away_since_s = t_end
-                elif t_end - self._away_since_s >= LEAVE_S and self._away_since_s > \
-                        self.last_move_end_s:
-                    why = t_end
+                    self._away_since_s = blk.t_s
+                elif blk.t_s - self._away_since_s >= LEAVE_S:
+                    why = blk.t_s
+                    break
             else:
                 self._away_since_s = None
+            if idle is not None and blk.t_s >= self.last_move_end_s + idle:
+                why = blk.t_s
+                break
         fallback = max(FALLBACK_S, get_profile(self.active).set_end_rest_s)
-        if since > fallback and not cand.detector.busy:
-            why = self.last_move_end_s + fallback
+        if t_end - self.last_move_end_s > fallback and not cand.detector.busy:
+            why = min(why, self.last_move_end_s + fallback) if why is not None else \
+                self.last_move_end_s + fallback
         if why is None:
             return []
         return self._close(why)
+
+    def _deviation(self, d: np.ndarray) -> np.ndarray | None:
+        """Unit direction in which ``d`` has tilted away from the set's start pose (None
+        when it has hardly moved)."""
+        assert self.set_start_dir is not None
+        perp = d - (d @ self.set_start_dir) * self.set_start_dir
+        n = float(np.linalg.norm(perp))
+        return perp / n if n > 0.1 else None
+
+    def _side_of(self, a_s: float, b_s: float) -> np.ndarray | None:
+        """Which way a rep over [a_s, b_s] swung from the start pose (its farthest block)."""
+        assert self.set_start_dir is not None
+        start = self.set_start_dir
+        far = [blk for blk in self.posture.blocks if a_s <= blk.t_s <= b_s]
+        if not far:
+            return None
+        peak = max(far, key=lambda blk: angle_deg(blk.acc_dir, start))
+        return self._deviation(peak.acc_dir)
+
+    def _not_a_rep_way(self, d: np.ndarray) -> bool:
+        """Whether the posture ``d`` is away from the start pose on the other side from
+        the set's reps (sitting back after Nordic leans, standing up from a curl): no rep
+        of this set goes there, however busy its detector thinks it is."""
+        dev = self._deviation(d)
+        if dev is None or not self._rep_sides:
+            return False
+        mean = np.mean(self._rep_sides, axis=0)
+        return float(dev @ mean) < OTHER_SIDE_COS * float(np.linalg.norm(mean))
+
+    def _stepping(self, t_s: float) -> bool:
+        """Brisk, heel-struck, upright motion over the STEP_ONSET_S before ``t_s``: the
+        first strides of walking off, recognised before the full walk window."""
+        p = self.posture
+        win = [b for b in p.blocks_after(t_s - STEP_ONSET_S) if b.t_s <= t_s]
+        up = p.upright if p.upright is not None else p.first_dir
+        if len(win) < round(STEP_ONSET_S / BLOCK_S) or up is None:
+            return False
+        if min(b.gyro_rms_dps for b in win) < WALK_GYRO_RMS_DPS:
+            return False
+        if float(np.median([b.acc_sd_mps2 for b in win])) < WALK_ACC_SD_MPS2:
+            return False
+        mean = np.mean([b.acc_dir for b in win], axis=0)
+        return angle_deg(mean, up) < WALK_UPRIGHT_DEG
+
+    def _idle_close_s(self) -> float | None:
+        """How long without a rep closes this set (s): a set of reps repeats at its own
+        pace, so a pause IDLE_FACTOR times its longest so far (at least IDLE_MIN_S)
+        means the athlete has stopped; None for holds, bouts and too few reps."""
+        reps = [(a, b) for a, b, _ in self._set_moves]
+        if self.active is None or not isinstance(
+                get_profile(self.active).detector, ExcursionSettings) or len(reps) < IDLE_REPS:
+            return None
+        reps.sort()
+        gaps = [b0 - a1 for (_, a1), (b0, _) in pairwise(reps)]
+        return max(IDLE_MIN_S, IDLE_FACTOR * max(gaps))
 
     def _close(self, decided_s: float) -> list[Event]:
         assert self.tracker is not None and self.active is not None

@@ -51,6 +51,14 @@ STAND_PITCH_RAD = {"thigh": 0.0, "trunk": 0.0, "shank": math.pi}
 # Segment pitch when sitting on a bench and lying on the back (ASSUMED typical poses).
 SIT_PITCH_RAD = {"thigh": rad(85.0), "trunk": rad(10.0), "shank": math.pi - rad(10.0)}
 LIE_PITCH_RAD = {"thigh": rad(-90.0), "trunk": rad(-90.0), "shank": rad(90.0)}
+# The wide draw (``simulate_mixed(wide=True)``): sensor families and rates (Hz), the
+# share of sessions whose strap has slid round the limb and sits crooked, and the share
+# of rests without any walk (the athlete sits or lies down where the set ended).
+WIDE_SENSOR_RATES = (("witmotion", 50.0), ("metamotion", 100.0), ("movesense", 208.0),
+                     ("polar_verity_sense", 52.0), ("metamotion_s", 200.0),
+                     ("movesense", 104.0))
+WIDE_LARGE_MISALIGNMENT = 0.4
+WIDE_NO_WALK_REST = 0.3
 TRANSITION_DPS = (40.0, 90.0)  # mean turning speed of a posture change between pieces
 NOISE_ACC_MPS2 = 0.03  # transition samples: white noise of a consumer IMU at rest
 NOISE_GYRO_RADS = math.radians(0.15)
@@ -103,10 +111,14 @@ class RestMovement:
         raise AssertionError("a rest has no reps")
 
 
-def draw_rest(rng: np.random.Generator) -> tuple[tuple[str, float], ...]:
-    """What the athlete does between two exercises: always walks to the next station;
-    maybe sits, lies down, fidgets, stands (ASSUMED mix), in random order."""
-    acts: list[tuple[str, float]] = [("walk", _u(rng, 6.0, 16.0))]
+def draw_rest(rng: np.random.Generator, walk: bool = True) -> tuple[tuple[str, float], ...]:
+    """What the athlete does between two exercises: walks to the next station (unless
+    ``walk`` is False); maybe sits, lies down, fidgets, stands (ASSUMED mix), in random
+    order."""
+    acts: list[tuple[str, float]] = [("walk", _u(rng, 6.0, 16.0))] if walk else []
+    if not walk:
+        acts.append(("sit", _u(rng, 8.0, 30.0)) if rng.random() < 0.5
+                    else ("lie", _u(rng, 8.0, 25.0)))
     if rng.random() < 0.5:
         acts.append(("sit", _u(rng, 8.0, 30.0)))
     if rng.random() < 0.35:
@@ -117,7 +129,7 @@ def draw_rest(rng: np.random.Generator) -> tuple[tuple[str, float], ...]:
         acts.append(("stand", _u(rng, 3.0, 15.0)))
     order = rng.permutation(len(acts))
     out = [acts[i] for i in order]
-    if rng.random() < 0.5 and out[-1][0] != "walk":
+    if walk and rng.random() < 0.5 and out[-1][0] != "walk":
         out.append(("walk", _u(rng, 4.0, 10.0)))  # and walks over to the next exercise
     return tuple(out)
 
@@ -170,9 +182,18 @@ def _edge_dir(chunk: ImuChunk, first: bool, span_s: float = 0.3) -> FloatArray:
 
 def simulate_mixed(seed: int, sensor: str = "movesense", placement: str | None = None,
                    n_exercises: int | None = None,
-                   exercises: list[str] | None = None) -> MixedSession:
-    """One mixed session; the same arguments give identical output."""
+                   exercises: list[str] | None = None, wide: bool = False) -> MixedSession:
+    """One mixed session; the same arguments give identical output. ``wide`` also draws
+    the sensor family and rate, a strap slid round the limb, and rests without a walk
+    (from a random stream of its own: the default draw is unchanged)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7331]))
+    wide_rng = np.random.default_rng(np.random.SeedSequence([seed, 7331, 1]))
+    rate_opt: float | None = None
+    misalignment = "normal"
+    if wide:
+        sensor, rate_opt = WIDE_SENSOR_RATES[int(wide_rng.integers(len(WIDE_SENSOR_RATES)))]
+        if wide_rng.random() < WIDE_LARGE_MISALIGNMENT:
+            misalignment = "large"
     if placement is None:
         placement = str(rng.choice(list(PLACEMENT_EXERCISES)))
     pool = PLACEMENT_EXERCISES[placement]
@@ -185,7 +206,7 @@ def simulate_mixed(seed: int, sensor: str = "movesense", placement: str | None =
         exercises = [str(e) for e in picks]
     side = "left" if rng.random() < 0.5 else "right"
     hardware_seed = int(rng.integers(0, 2**31))
-    rate_hz = get_device(sensor).default_rate_hz
+    rate_hz = rate_opt or get_device(sensor).default_rate_hz
     pieces: list[ImuChunk] = []
     labels: list[dict[str, Any]] = []
     header = None
@@ -193,13 +214,15 @@ def simulate_mixed(seed: int, sensor: str = "movesense", placement: str | None =
     for i, ex in enumerate(exercises):
         rest_acts: list[dict[str, Any]] = []
         if i > 0:
-            acts = draw_rest(rng)
+            acts = draw_rest(rng, walk=not (wide and wide_rng.random() < WIDE_NO_WALK_REST))
             rest_seed = int(rng.integers(0, 2**31))
             rest = _placed(pieces, rng, rate_hz, partial(
-                _rest_piece, rest_seed, sensor, placement, side, hardware_seed, acts))
+                _rest_piece, rest_seed, sensor, placement, side, hardware_seed, acts,
+                rate_opt, misalignment))
             pieces.append(rest.chunk)
             rest_acts = [{"activity": a, "duration_s": round(d, 2)} for a, d in acts]
-        opts = _piece_options(ex, rng, side)
+        opts = replace(_piece_options(ex, rng, side), rate_hz=rate_opt,
+                       misalignment=misalignment)
         piece_seed = int(rng.integers(0, 2**31))
         piece = _placed(pieces, rng, rate_hz, partial(
             _exercise_piece, ex, piece_seed, sensor, placement, opts, hardware_seed))
@@ -236,6 +259,8 @@ def simulate_mixed(seed: int, sensor: str = "movesense", placement: str | None =
     sim = dict(header.simulated or {})
     sim["params"] = {"mixed": {"seed": seed, "placement": placement, "side": side,
                                "exercises": exercises, "hardware_seed": hardware_seed}}
+    if wide:
+        sim["params"]["mixed"].update(wide=True, sensor=sensor, misalignment=misalignment)
     header = replace(header, exercise="any", side=side, simulated=sim,
                      notes="SIMULATED mixed session (eccentric.simulator): "
                            f"{', '.join(exercises)} with rests; labels are exact ground truth.")
@@ -243,9 +268,11 @@ def simulate_mixed(seed: int, sensor: str = "movesense", placement: str | None =
 
 
 def _rest_piece(seed: int, sensor: str, placement: str, side: str, hardware_seed: int,
-                acts: tuple[tuple[str, float], ...], t0_s: float) -> SimulatedRecording:
+                acts: tuple[tuple[str, float], ...], rate_hz: float | None,
+                misalignment: str, t0_s: float) -> SimulatedRecording:
     return simulate("rest", seed, sensor, placement,
-                    SessionOptions(sets=1, reps=1, side=side, t0_s=t0_s),
+                    SessionOptions(sets=1, reps=1, side=side, t0_s=t0_s, rate_hz=rate_hz,
+                                   misalignment=misalignment),
                     hardware_seed=hardware_seed, movement=RestMovement(placement, acts))
 
 

@@ -94,6 +94,11 @@ class ExcursionDetector:
     def busy(self) -> bool:
         return self._state in ("out", "returning")
 
+    def forget_rep_axis(self) -> None:
+        """Forget the last counted rep's axis (``--exercise any``: a detector that counted
+        a movement of another exercise must not reject this one's reps as reversed)."""
+        self._rep_axis = None
+
     @property
     def phase(self) -> str:
         if self._state == "out":
