@@ -16,8 +16,9 @@ from tests.cluster.harness import RECORDINGS
 
 DURABLE = ("rep", "set", "hold", "bout")
 # What a restart of the attitude filter and detector at a rest may move (measured on
-# the multi-set recordings: up to 0.11 s and 2.5 deg, see docs/scale.md).
-TIME_TOL_S = 0.15
+# the multi-set recordings: up to 0.21 s, a ball curl's roll-out start, whose onset fit
+# follows the re-learnt gyro offset, and 0.7 deg; see docs/scale.md).
+TIME_TOL_S = 0.25
 ANGLE_TOL_DEG = 3.0
 
 
