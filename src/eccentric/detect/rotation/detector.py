@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import Literal
 
 import numpy as np
+from scipy.signal import lfilter
 
 from eccentric.core.chunk import FloatArray
 from eccentric.core.events import Phase, Rep
@@ -39,6 +40,29 @@ def yaw_rate_dps(gyro_rads: FloatArray, gravity: FloatArray) -> FloatArray:
     g = gravity / np.maximum(np.linalg.norm(gravity, axis=1, keepdims=True), 1e-9)
     out: FloatArray = np.degrees(np.einsum("ij,ij->i", gyro_rads, g))
     return out
+
+
+def accel_gravity(acc_mps2: FloatArray, rate_hz: float, tau_s: float, state: FloatArray | None,
+                  gate_g: tuple[float, float]) -> tuple[FloatArray, FloatArray | None]:
+    """Gravity direction in the sensor frame as the accelerometer's low-pass (first
+    order, time constant ``tau_s``), and the filter state to carry on. Samples whose
+    magnitude is outside ``gate_g`` (g; a zero first packet, a knock) are replaced by the
+    estimate so far; before any plausible sample the state is None and rows are NaN."""
+    norm_g = np.linalg.norm(acc_mps2, axis=1) / 9.80665
+    ok = (norm_g > gate_g[0]) & (norm_g < gate_g[1])
+    out = np.full(acc_mps2.shape, np.nan)
+    if state is None:
+        first = np.flatnonzero(ok)
+        if first.size == 0:
+            return out, None
+        state = acc_mps2[int(first[0])].copy()
+    # Rejected rows take the last accepted one (or the state), so they hold the filter.
+    idx = np.maximum.accumulate(np.where(ok, np.arange(len(ok)), -1))
+    x = np.where((idx >= 0)[:, None], acc_mps2[np.maximum(idx, 0)], state)
+    a = 1.0 - np.exp(-1.0 / (tau_s * rate_hz))
+    y, _ = lfilter([a], [1.0, a - 1.0], x, axis=0, zi=((1.0 - a) * state)[None, :])
+    out = np.asarray(y, dtype=np.float64)
+    return out, out[-1].copy()
 
 
 def _smooth(x: FloatArray, n: int) -> FloatArray:
@@ -79,6 +103,7 @@ class RotationDetector:
         self._trigger_t = 0.0
         self._prev_end_t = -np.inf
         self._still_since: float | None = None
+        self._g_state: FloatArray | None = None
 
     @property
     def busy(self) -> bool:
@@ -101,7 +126,12 @@ class RotationDetector:
     def update(self, frame: MotionFrame) -> list[Rep | NonRep]:
         if len(frame) == 0:
             return []
-        rate = yaw_rate_dps(frame.gyro_rads, frame.gravity)
+        p = self.settings
+        gravity, self._g_state = accel_gravity(frame.acc_mps2, self.rate_hz, p.gravity_tau_s,
+                                               self._g_state, p.gravity_gate_g)
+        # Before the first plausible accelerometer sample: the attitude filter's.
+        gravity = np.where(np.isnan(gravity), frame.gravity, gravity)
+        rate = yaw_rate_dps(frame.gyro_rads, gravity)
         t = frame.t_s
         prev = self._last_t if self._last_t is not None else float(t[0])
         dt = np.diff(np.concatenate(([prev], t)))

@@ -10,6 +10,14 @@ from dataclasses import dataclass
 class RotationSettings:
     """What the rotation detector needs to decide and segment a rep."""
 
+    # The vertical is the accelerometer's low-pass over this (s), not the attitude
+    # filter's gravity: the trunk tilts by a few degrees only, and its turns accelerate
+    # the sensor by < 1 m/s² (a few degrees, and only in the yaw rate's scale, by their
+    # cosine), while the filter can start far off (a zero first sample) and take 5–10 s
+    # to converge while the athlete sways (tuning draw: the first reps paired wrongly).
+    gravity_tau_s: float = 0.5
+    # Accelerometer samples outside this magnitude (g) are no measure of the vertical.
+    gravity_gate_g: tuple[float, float] = (0.5, 1.5)
     # The yaw rate is re-zeroed while it stays under this (°/s): above a still or
     # swaying stance and a gyro offset left after bias learning (≤ 1–3 °/s), below any
     # deliberate turn (a 20° rotation in 1.5 s peaks near 25 °/s).
