@@ -37,5 +37,8 @@ class RotationSettings:
     # Boundaries: the yaw rate crosses max(boundary_min_dps, fraction × phase peak).
     boundary_min_dps: float = 3.0
     boundary_peak_fraction: float = 0.05
+    # A turn out, then a long data gap, then this long quiet (s): the return was in the
+    # gap (a hold at the far end is 0–1.5 s; the pause before the next rep as long).
+    gap_settle_s: float = 1.5
     # Still this long in mid-rep: the athlete settled elsewhere; the attempt is dropped.
     max_still_in_rep_s: float = 4.0
