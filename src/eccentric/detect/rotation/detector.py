@@ -288,8 +288,11 @@ class RotationDetector:
         thr_out = max(p.boundary_min_dps, p.boundary_peak_fraction * float(r[vout]))
         start = _walk(r, vout, 0, thr_out)
         far0 = _walk(r, vout, peak, thr_out)
-        t0, ta, tb, t1 = float(t[lo + start]), float(t[lo + far0]), float(t[g - 1]), \
-            float(t[g])
+        t0, ta, tb = float(t[lo + start]), float(t[lo + far0]), float(t[g - 1])
+        # Where in the gap the return ended is unknown: about as long as the way out
+        # after the gap began (returns are cued as slow as the turn out or slower),
+        # never after the data resumed.
+        t1 = min(float(t[g]), tb + p.gap_return_per_out * (ta - t0))
         rom = float(rel[peak] - rel[start])
         self._prev_end_t = t1
         self._zero = float(self._yaw[g])

@@ -40,5 +40,8 @@ class RotationSettings:
     # A turn out, then a long data gap, then this long quiet (s): the return was in the
     # gap (a hold at the far end is 0–1.5 s; the pause before the next rep as long).
     gap_settle_s: float = 1.5
+    # Such a rep ends this many times its way out after the gap began (the hold and the
+    # return, 1:1 to 1:2 of the turn out by cue), or with the gap if that is sooner.
+    gap_return_per_out: float = 1.5
     # Still this long in mid-rep: the athlete settled elsewhere; the attempt is dropped.
     max_still_in_rep_s: float = 4.0
