@@ -234,7 +234,10 @@ class ExcursionDetector:
         return out
 
     def _index_of_peak(self, upto: int) -> int:
-        lo = self._search_base_index()
+        # A recalibration stamped on the stream's clock can lie past a delayed frame
+        # (the swing-free tilt comes out lag_s late): the search starts at the latest
+        # with the sample it ends on.
+        lo = min(self._search_base_index(), upto)
         return lo + int(self._angle[lo:upto + 1].argmax())
 
     def _search_base_index(self) -> int:
