@@ -103,6 +103,11 @@ class ExcursionDetector:
         return "idle"
 
     def on_recalibrated(self, t_s: float) -> None:
+        if self._swing is not None:
+            # The swing-free tilt is measured from its own rest level, not from the
+            # start pose; and its frames run lag_s behind the stream clock that t_s is
+            # on, so a pose learnt during a held top would cut off that rep's way up.
+            return
         self._base_t = max(self._base_t, t_s)
 
     def settle(self, t_s: float, still_s: float) -> list[Rep | NonRep]:
