@@ -199,10 +199,10 @@ class RotationDetector:
                 continue
             rel = self._sign * (yaw[i:] - self._zero)
             if self._state == "out" and self._gap_i is not None:
-                k = self._gap_ended_at(i)
-                if k is not None:
+                resume = self._gap_ended_at(i)
+                if resume is not None:
                     out.extend(self._decide_across_gap())
-                    i = k
+                    i = resume
                     continue
             if self._state == "out":
                 run_peak = np.maximum.accumulate(np.maximum(rel, self._peak))
