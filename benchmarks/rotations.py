@@ -3,6 +3,7 @@ sessions.
 
     python benchmarks/rotations.py                 # the held-out draw (report these)
     python benchmarks/rotations.py --set tune      # the draw used while tuning
+    python benchmarks/rotations.py --set tune_wide # tuning seeds, held-out ranges
     python benchmarks/rotations.py --n 40 --json
 
 Each session draws: one side per set or alternating turns, tempo, sensor (rate, noise),
@@ -34,6 +35,10 @@ SENSORS = ("polar_verity_sense", "metamotion", "movesense", "witmotion")
 DRAWS: dict[str, dict[str, Any]] = {
     "tune": {"seed0": 120_000, "reps": (4, 10), "sway_dps": (3.0, 8.0),
              "dropouts": ("none", "light", "heavy"), "sets": (1, 2), "variants": "normal"},
+    # The held-out ranges on other seeds: tuned on, so not a held-out figure.
+    "tune_wide": {"seed0": 121_000, "reps": (3, 16), "sway_dps": (2.0, 12.0),
+                  "dropouts": ("none", "light", "heavy", "heavy"), "sets": (1, 3),
+                  "variants": "wide"},
     "holdout": {"seed0": 920_000, "reps": (3, 16), "sway_dps": (2.0, 12.0),
                 "dropouts": ("none", "light", "heavy", "heavy"), "sets": (1, 3),
                 "variants": "wide"},

@@ -121,3 +121,23 @@ def test_moving_mean_matches_the_plain_window_mean(n: int, width: int) -> None:
     want = np.array([x[max(i - half, 0):i + half + 1].mean(axis=0) for i in range(n)])
     assert np.allclose(moving_mean(x, width), want)
     assert np.allclose(moving_mean(x[:, 0], width), want[:, 0])
+
+
+def test_a_pose_learnt_on_the_stream_clock_does_not_cut_a_delayed_rep() -> None:
+    # The pipeline learns a start pose (a held top looks still) at stream time; the
+    # swing-free frames run ~2–4 s behind it, so the rep in them must keep its way up.
+    t = np.arange(0.0, 30.0, 1.0 / RATE_HZ)
+    starts = [6.0, 12.0, 18.5]
+    frames = _pendulum_frames(_tilts(t, starts, 18.0), t, 8.0, 2.0, 1.1)
+    settings = HANGING_PELVIC_TILT.detector
+    assert isinstance(settings, ExcursionSettings)
+    det = ExcursionDetector(settings, HANGING_PELVIC_TILT.rep_spec, RATE_HZ)
+    out = []
+    for f in frames:
+        out += det.update(f)
+        if f.t_s[0] == pytest.approx(14.0):  # at 14 s: the second rep's top
+            det.on_recalibrated(float(f.t_s[-1]))
+    reps = [o for o in out + det.finish() if isinstance(o, Rep)]
+    assert len(reps) == len(starts)
+    assert all(abs(r.start_s - (s0 + 0.1)) < 0.45 for r, s0 in zip(reps, starts, strict=True))
+

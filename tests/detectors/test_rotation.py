@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from eccentric.app import cli
+from eccentric.core.events import Rep
 from eccentric.detect.base import MotionFrame, PhaseNames, RepSpec
 from eccentric.detect.rotation.detector import RotationDetector, yaw_rate_dps
 from eccentric.detect.rotation.settings import RotationSettings
@@ -78,3 +79,45 @@ def test_simulated_band_rotations_end_to_end(tmp_path: Path,
     assert len(pairs) == len(truth) == len(reps) == 12
     assert all(reps[a]["side"] == truth[b]["side"] for a, b in pairs)
     assert all(abs(reps[a]["yaw_rom_deg"] - truth[b]["yaw_rom_deg"]) < 5.0 for a, b in pairs)
+
+
+def _run(t: np.ndarray, rate: np.ndarray, up: np.ndarray, filter_up: np.ndarray | None = None,
+         zero_first: bool = False) -> list[object]:
+    det = RotationDetector(RotationSettings(), SPEC, 100.0)
+    out: list[object] = []
+    for k in range(0, len(t), 50):
+        f = _frame(t[k:k + 50], rate[k:k + 50], up)
+        if filter_up is not None:  # an attitude filter that has the vertical wrong
+            f.gravity[:] = filter_up / np.linalg.norm(filter_up)
+        if zero_first and k == 0:
+            f.acc_mps2[0] = 0.0  # a zero first packet
+        out += det.update(f)
+    return out + det.finish()
+
+
+def test_the_vertical_comes_from_the_accelerometer_not_the_attitude_filter() -> None:
+    # The filter's gravity 90° off (as after a zero first sample): the yaw rate would be
+    # another axis's. The accelerometer's low-pass gives the vertical from the start.
+    up = np.array([0.3, -0.9, 0.2])
+    t, rate = _turns(100.0, [40.0, -30.0])
+    out = _run(t, rate, up, filter_up=np.array([0.9, 0.3, 0.0]), zero_first=True)
+    reps = [o for o in out if isinstance(o, Rep)]
+    assert [r.side for r in reps] == ["left", "right"]
+    assert [round(r.measures["yaw_rom_deg"] / 5) * 5 for r in reps] == [40, 30]
+
+
+def test_a_return_lost_in_a_long_gap_still_counts_the_turn() -> None:
+    t, rate = _turns(100.0, [40.0, 10.0, 35.0])
+    # Turn 1: out 2.0–3.0 s, back 3.0–4.5 s; the data stops at 3.1 s for 2.5 s.
+    keep = (t < 3.1) | (t > 5.6)
+    # Turn 2 (10°, under min_rom_deg; 6.5–9.0 s) is cut by a gap as well: no rep.
+    keep &= (t < 7.3) | (t > 8.6)
+    out = _run(t[keep], rate[keep], np.array([0.0, 0.0, 1.0]))
+    reps = [o for o in out if isinstance(o, Rep)]
+    assert len(reps) == 2
+    first, last = reps
+    assert any(f.startswith("gap:") for f in first.flags)
+    assert first.start_s == pytest.approx(2.0, abs=0.15)
+    assert 3.1 <= first.end_s <= 5.6  # inside the gap: where is unknown
+    assert abs(first.measures["yaw_rom_deg"] - 40.0) < 3.0
+    assert not last.flags and abs(last.measures["yaw_rom_deg"] - 35.0) < 3.0

@@ -108,6 +108,11 @@ class ExcursionDetector:
         return "idle"
 
     def on_recalibrated(self, t_s: float) -> None:
+        if self._swing is not None:
+            # The swing-free tilt is measured from its own rest level, not from the
+            # start pose; and its frames run lag_s behind the stream clock that t_s is
+            # on, so a pose learnt during a held top would cut off that rep's way up.
+            return
         self._base_t = max(self._base_t, t_s)
 
     def settle(self, t_s: float, still_s: float) -> list[Rep | NonRep]:
@@ -252,7 +257,10 @@ class ExcursionDetector:
         return out
 
     def _index_of_peak(self, upto: int) -> int:
-        lo = self._search_base_index()
+        # A recalibration stamped on the stream's clock can lie past a delayed frame
+        # (the swing-free tilt comes out lag_s late): the search starts at the latest
+        # with the sample it ends on.
+        lo = min(self._search_base_index(), upto)
         return lo + int(self._angle[lo:upto + 1].argmax())
 
     def _search_base_index(self) -> int:

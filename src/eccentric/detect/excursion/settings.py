@@ -87,6 +87,9 @@ class SwingRule:
     rest_band_deg: float = 4.0
     # ...followed at most this fast (°/s): a tenth of the boundary threshold's pace.
     level_dps: float = 0.3
+    # A step longer than this many sample periods is a data gap (BLE losses): the
+    # gyro's integral across it is replaced by the accelerometer's change.
+    gap_periods: float = 2.5
     # The first samples' mean specific force is the reference direction (s).
     ref_s: float = 1.0
     # Which way is "out": the side (from the reference) that reaches ``sign_ratio``

@@ -54,7 +54,14 @@ def swing_free_tilt(t_s: FloatArray, acc: FloatArray, gyro_dps: FloatArray,
     # The specific force turns the other way round the axis from the sensor.
     alpha = -np.degrees(np.arctan2(np.cross(ref, f) @ axis, f @ ref))
     w = gyro_dps @ axis
-    theta = np.concatenate(([0.0], np.cumsum(0.5 * (w[1:] + w[:-1]) * np.diff(t_s))))
+    step_s = np.diff(t_s)
+    dtheta = 0.5 * (w[1:] + w[:-1]) * step_s
+    # Across a data gap the gyro's integral misses the swing (and the tilt): take the
+    # accelerometer's change instead, so that D = θ − α does not step there (a step in
+    # D passes the high-pass and reaches the tilt for seconds: extra reps).
+    gap = step_s > rule.gap_periods * dt_s
+    dtheta[gap] = np.diff(alpha)[gap]
+    theta = np.concatenate(([0.0], np.cumsum(dtheta)))
     d = theta - alpha
     hp = max(1, round(rule.highpass_s / dt_s)) | 1
     d_hp = d - moving_mean(d, hp)

@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import Literal
 
 import numpy as np
+from scipy.signal import lfilter
 
 from eccentric.core.chunk import FloatArray
 from eccentric.core.events import Phase, Rep
@@ -39,6 +40,29 @@ def yaw_rate_dps(gyro_rads: FloatArray, gravity: FloatArray) -> FloatArray:
     g = gravity / np.maximum(np.linalg.norm(gravity, axis=1, keepdims=True), 1e-9)
     out: FloatArray = np.degrees(np.einsum("ij,ij->i", gyro_rads, g))
     return out
+
+
+def accel_gravity(acc_mps2: FloatArray, rate_hz: float, tau_s: float, state: FloatArray | None,
+                  gate_g: tuple[float, float]) -> tuple[FloatArray, FloatArray | None]:
+    """Gravity direction in the sensor frame as the accelerometer's low-pass (first
+    order, time constant ``tau_s``), and the filter state to carry on. Samples whose
+    magnitude is outside ``gate_g`` (g; a zero first packet, a knock) are replaced by the
+    estimate so far; before any plausible sample the state is None and rows are NaN."""
+    norm_g = np.linalg.norm(acc_mps2, axis=1) / 9.80665
+    ok = (norm_g > gate_g[0]) & (norm_g < gate_g[1])
+    out = np.full(acc_mps2.shape, np.nan)
+    if state is None:
+        first = np.flatnonzero(ok)
+        if first.size == 0:
+            return out, None
+        state = acc_mps2[int(first[0])].copy()
+    # Rejected rows take the last accepted one (or the state), so they hold the filter.
+    idx = np.maximum.accumulate(np.where(ok, np.arange(len(ok)), -1))
+    x = np.where((idx >= 0)[:, None], acc_mps2[np.maximum(idx, 0)], state)
+    a = 1.0 - np.exp(-1.0 / (tau_s * rate_hz))
+    y, _ = lfilter([a], [1.0, a - 1.0], x, axis=0, zi=((1.0 - a) * state)[None, :])
+    out = np.asarray(y, dtype=np.float64)
+    return out, out[-1].copy()
 
 
 def _smooth(x: FloatArray, n: int) -> FloatArray:
@@ -79,6 +103,9 @@ class RotationDetector:
         self._trigger_t = 0.0
         self._prev_end_t = -np.inf
         self._still_since: float | None = None
+        self._g_state: FloatArray | None = None
+        # Index of the first sample after a long gap that the current attempt spans.
+        self._gap_i: int | None = None
 
     @property
     def busy(self) -> bool:
@@ -101,7 +128,12 @@ class RotationDetector:
     def update(self, frame: MotionFrame) -> list[Rep | NonRep]:
         if len(frame) == 0:
             return []
-        rate = yaw_rate_dps(frame.gyro_rads, frame.gravity)
+        p = self.settings
+        gravity, self._g_state = accel_gravity(frame.acc_mps2, self.rate_hz, p.gravity_tau_s,
+                                               self._g_state, p.gravity_gate_g)
+        # Before the first plausible accelerometer sample: the attitude filter's.
+        gravity = np.where(np.isnan(gravity), frame.gravity, gravity)
+        rate = yaw_rate_dps(frame.gyro_rads, gravity)
         t = frame.t_s
         prev = self._last_t if self._last_t is not None else float(t[0])
         dt = np.diff(np.concatenate(([prev], t)))
@@ -113,11 +145,16 @@ class RotationDetector:
         self._heading, self._last_t = float(heading[-1]), float(t[-1])
         self._prev_rate = float(rate[-1])
         out: list[Rep | NonRep] = []
-        # A gap too long to bridge hides part of the turn: an attempt across it is lost.
+        # A gap too long to bridge hides part of the turn. An attempt that had turned a
+        # rep's worth before it is judged from what follows (see _scan); a smaller one
+        # is lost.
         cuts = sorted({0, *np.flatnonzero(long_gap).tolist(), len(t)})
         for a, b in pairwise(cuts):
             if long_gap[a] and self.busy and len(self._t):
-                out.append(self._give_up(len(self._t) - 1, "gap"))
+                if self._peak >= self.settings.min_rom_deg and self._gap_i is None:
+                    self._gap_i = len(self._t)
+                else:
+                    out.append(self._give_up(len(self._t) - 1, "gap"))
             first = len(self._t)
             self._t = np.concatenate((self._t, t[a:b]))
             self._yaw = np.concatenate((self._yaw, heading[a:b]))
@@ -161,6 +198,12 @@ class RotationDetector:
                 i = k
                 continue
             rel = self._sign * (yaw[i:] - self._zero)
+            if self._state == "out" and self._gap_i is not None:
+                resume = self._gap_ended_at(i)
+                if resume is not None:
+                    out.extend(self._decide_across_gap())
+                    i = resume
+                    continue
             if self._state == "out":
                 run_peak = np.maximum.accumulate(np.maximum(rel, self._peak))
                 back = (rel < np.maximum(0.5 * p.onset_deg, p.return_fraction * run_peak)
@@ -202,9 +245,74 @@ class RotationDetector:
             i = end_i + 1
         return out
 
+    def _gap_ended_at(self, i: int) -> int | None:
+        """The attempt was out when a long gap began: the return is in the gap if,
+        after it, the trunk turns further out (the next rep, from the facing pose) or
+        stays quiet for ``gap_settle_s``. Returns where that shows, or None (the
+        return may still follow: the state machine goes on as without the gap)."""
+        p = self.settings
+        g = self._gap_i
+        assert g is not None
+        lo = max(i, g)
+        if lo >= len(self._t):
+            return None
+        rel = self._sign * (self._yaw[lo:] - self._yaw[g])
+        further = np.flatnonzero(rel > p.onset_deg)
+        back = np.flatnonzero(rel < -p.onset_deg)
+        moving = np.flatnonzero(np.abs(self._rate[g:]) >= p.quiet_dps)
+        settled_t = self._t[g] + p.gap_settle_s
+        if moving.size and self._t[g + int(moving[0])] < settled_t:
+            settled_t = np.inf  # it moved soon after the gap: which way decides
+        first_back = int(back[0]) if back.size else len(rel)
+        if further.size and int(further[0]) < first_back:
+            return g
+        if back.size == 0 and np.isfinite(settled_t) and self._t[-1] >= settled_t:
+            return g
+        return None
+
+    def _decide_across_gap(self) -> list[Rep | NonRep]:
+        """A rep whose return fell in a gap: out as measured, the hold up to the gap,
+        the return across it (ending with the first sample after it)."""
+        p = self.settings
+        g = self._gap_i
+        assert g is not None
+        t = self._t
+        self._state, self._gap_i = "idle", None
+        lo = int(t.searchsorted(max(self._prev_end_t, self._trigger_t - LOOKBACK_S)))
+        s = self._sign
+        rel = s * (self._yaw[lo:g] - self._zero)
+        width = max(1, round(SMOOTH_S * self.rate_hz)) | 1
+        r = _smooth(s * self._rate[lo:g], width)
+        peak = int(rel.argmax())
+        vout = int(r[:peak + 1].argmax())
+        thr_out = max(p.boundary_min_dps, p.boundary_peak_fraction * float(r[vout]))
+        start = _walk(r, vout, 0, thr_out)
+        far0 = _walk(r, vout, peak, thr_out)
+        t0, ta, tb = float(t[lo + start]), float(t[lo + far0]), float(t[g - 1])
+        # Where in the gap the return ended is unknown: about as long as the way out
+        # after the gap began (returns are cued as slow as the turn out or slower),
+        # never after the data resumed.
+        t1 = min(float(t[g]), tb + p.gap_return_per_out * (ta - t0))
+        rom = float(rel[peak] - rel[start])
+        self._prev_end_t = t1
+        self._zero = float(self._yaw[g])
+        decided = float(t[-1])
+        names = self.spec.phases
+        out_s, back_s = ta - t0, t1 - tb
+        ecc, con = (out_s, back_s) if self.spec.eccentric == "out" else (back_s, out_s)
+        return [Rep(exercise=self.exercise, start_s=t0, end_s=t1, eccentric_s=ecc,
+                    concentric_s=con,
+                    phases=[Phase(names.out, t0, ta), Phase(names.far, ta, tb),
+                            Phase(names.back, tb, t1)],
+                    rom_deg=rom, far_hold_s=tb - ta,
+                    measures={k: v for k, v in (("hold_s", tb - ta), ("yaw_rom_deg", rom))
+                              if k in self.spec.fields},
+                    side="left" if s > 0 else "right", flags=[f"gap:{tb:.2f}-{t1:.2f}"],
+                    decided_s=decided)]
+
     def _give_up(self, at: int, reason: str) -> NonRep:
         nr = NonRep(reason, self._trigger_t, float(self._t[at]), self._peak)
-        self._state = "idle"
+        self._state, self._gap_i = "idle", None
         self._prev_end_t = float(self._t[at])
         self._zero = float(self._yaw[at])
         return nr
@@ -214,7 +322,7 @@ class RotationDetector:
     def _decide(self, end_i: int) -> list[Rep | NonRep]:
         p = self.settings
         t = self._t
-        self._state = "idle"
+        self._state, self._gap_i = "idle", None
         lo = int(t.searchsorted(max(self._prev_end_t, self._trigger_t - LOOKBACK_S)))
         self._prev_end_t = float(t[end_i])
         s = self._sign
@@ -258,6 +366,8 @@ class RotationDetector:
         if k > 0:
             self._t, self._yaw = self._t[k:], self._yaw[k:]
             self._rate, self._still = self._rate[k:], self._still[k:]
+            if self._gap_i is not None:
+                self._gap_i = max(self._gap_i - k, 0)
 
 
 __all__ = ["RotationDetector", "yaw_rate_dps"]

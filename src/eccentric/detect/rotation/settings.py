@@ -10,6 +10,14 @@ from dataclasses import dataclass
 class RotationSettings:
     """What the rotation detector needs to decide and segment a rep."""
 
+    # The vertical is the accelerometer's low-pass over this (s), not the attitude
+    # filter's gravity: the trunk tilts by a few degrees only, and its turns accelerate
+    # the sensor by < 1 m/s² (a few degrees, and only in the yaw rate's scale, by their
+    # cosine), while the filter can start far off (a zero first sample) and take 5–10 s
+    # to converge while the athlete sways (tuning draw: the first reps paired wrongly).
+    gravity_tau_s: float = 0.5
+    # Accelerometer samples outside this magnitude (g) are no measure of the vertical.
+    gravity_gate_g: tuple[float, float] = (0.5, 1.5)
     # The yaw rate is re-zeroed while it stays under this (°/s): above a still or
     # swaying stance and a gyro offset left after bias learning (≤ 1–3 °/s), below any
     # deliberate turn (a 20° rotation in 1.5 s peaks near 25 °/s).
@@ -29,5 +37,11 @@ class RotationSettings:
     # Boundaries: the yaw rate crosses max(boundary_min_dps, fraction × phase peak).
     boundary_min_dps: float = 3.0
     boundary_peak_fraction: float = 0.05
+    # A turn out, then a long data gap, then this long quiet (s): the return was in the
+    # gap (a hold at the far end is 0–1.5 s; the pause before the next rep as long).
+    gap_settle_s: float = 1.5
+    # Such a rep ends this many times its way out after the gap began (the hold and the
+    # return, 1:1 to 1:2 of the turn out by cue), or with the gap if that is sooner.
+    gap_return_per_out: float = 1.5
     # Still this long in mid-rep: the athlete settled elsewhere; the attempt is dropped.
     max_still_in_rep_s: float = 4.0
