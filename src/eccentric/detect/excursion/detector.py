@@ -322,7 +322,8 @@ class ExcursionDetector:
         min_rom = p.min_rom_deg
         leading: bool | None = None
         if lead is not None:
-            peak_i = self._index_of_peak(end_i)
+            # Not _index_of_peak: _base_t already points at this rep's end.
+            peak_i = base_i + int(self._angle[base_i:end_i + 1].argmax())
             leading = self._sensor_leg_leads(base_i, peak_i, excursion)
             if leading:
                 min_rom = max(min_rom, lead.lead_min_rom_deg)
@@ -361,7 +362,8 @@ class ExcursionDetector:
         rep = self._make_rep(b)
         if leading is not None:
             rep.side = SENSOR_LEG if leading else OTHER_LEG
-            self._learn_direction(b.start_i, b.peak_i, leading)
+            if excursion >= lead.learn_min_deg:
+                self._learn_direction(b.start_i, b.peak_i, leading)
         if self._axis is not None and not out_gap:
             self._rep_axis = self._axis
         self._axis = None

@@ -46,6 +46,12 @@ class LeadingLegRule:
     lead_min_deg: float = 40.0
     # The tilt direction decides only when it points clearly one way (|cos| at least).
     direction_min_cos: float = 0.5
+    # The direction is learnt only from reps this deep (the sensor's leg leading beyond
+    # doubt): a shallow rep's side came from the direction learnt so far or from its
+    # depth, and one wrong vote, e.g. a first rep measured from a pose taken while
+    # walking up, turned every later trailing rep into a "partial" leading one
+    # (simulated tuning draw, docs/accuracy.md "Lunges on one thigh").
+    learn_min_deg: float = 50.0
     # A rep of the sensor's leg shallower than this is a partial lunge (the trailing
     # thigh's reps count from the profile's min_rom_deg).
     lead_min_rom_deg: float = 30.0
