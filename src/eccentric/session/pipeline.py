@@ -206,7 +206,7 @@ class Pipeline:
             still[np.searchsorted(chunk.t_s, g.end_s)] = False
         if self.reference is None:
             # Until a still period is seen, the first attitude stands in for the start pose.
-            self.reference = gravity[0].copy()
+            self.reference = stand_in_reference(chunk.acc_mps2, gravity)
         # At rest the accelerometer measures gravity directly; the attitude filter only
         # converges to it (and is snapped to it within 0.5°, see fusion.RESYNC_DEG).
         acc_norm = row_norms(chunk.acc_mps2)
@@ -502,6 +502,26 @@ def measured_frame(t_s: np.ndarray, acc_mps2: np.ndarray, gyro_rads: np.ndarray,
     angle = tilt_from_reference_deg(gravity, reference)
     rate = tilt_rate_dps(gravity, gyro_rads, reference, angle)
     return MotionFrame(t_s, acc_mps2, gyro_rads, gravity, still, angle, rate, gaps)
+
+
+# An accelerometer reading under this share of 1 g is no pose at all: the sensor's
+# digital filter starting from zero at power-on (the first samples ramp up from ~0), or a
+# free fall.
+PLAUSIBLE_ACC_SHARE = 0.5
+
+
+def stand_in_reference(acc_mps2: np.ndarray, gravity: np.ndarray) -> np.ndarray:
+    """The start pose to measure from before any is learnt (unit vector, sensor frame):
+    the first attitude, unless the first reading is implausible (see PLAUSIBLE_ACC_SHARE);
+    then the direction of the first plausible reading. A pose from the start-up ramp's
+    first sample, which noise and offsets dominate, was 150° off on a simulated lunge
+    set swaying too much to ever be still, and no rep of that set was counted."""
+    norms = row_norms(acc_mps2)[:, 0]
+    ok = (norms >= PLAUSIBLE_ACC_SHARE * STANDARD_GRAVITY_MPS2).nonzero()[0]
+    if ok.size == 0 or ok[0] == 0:
+        return gravity[0].copy()
+    out: np.ndarray = acc_mps2[ok[0]] / norms[ok[0]]
+    return out
 
 
 def _stream_time(event: Event) -> float:
