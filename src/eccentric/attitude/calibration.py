@@ -195,10 +195,21 @@ class SwayCalibrator:
             setattr(self, name, getattr(self, name)[keep:])
         return out
 
+    def _longest_still_s(self, lo: int, k: int) -> float:
+        """The longest run of still samples in [lo, k] (s): StillCalibrator needs one
+        run of its min_still_s. Sway that breaks the stillness every few tenths of a
+        second gives it none, however much of the window is still."""
+        still = self._still[lo:k + 1]
+        t = self._t[lo:k + 1]
+        best = 0.0
+        for a, b in equal_runs(still):
+            if still[a]:
+                best = max(best, float(t[b - 1] - t[a]))
+        return best
+
     def _judge(self, lo: int, k: int) -> Calibration | None:
         t = self._t[lo:k + 1]
-        dt = np.diff(t, append=t[-1])
-        if float(dt[self._still[lo:k + 1]].sum()) >= SWAY_MAX_STILL_S:
+        if self._longest_still_s(lo, k) >= SWAY_MAX_STILL_S:
             return None
         if float(self._dev[lo:k + 1].mean()) > SWAY_MAX_ACC_DEV_MPS2:
             return None

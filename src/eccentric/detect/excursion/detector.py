@@ -11,6 +11,7 @@ most ``lookback + max_rep_s`` seconds.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
@@ -57,6 +58,13 @@ MIN_MOVE_S = 0.2
 # test flags a sample still until its window has seen the movement start.
 START_MARGIN_S = 0.5
 
+# A start this far (deg) from the start of the rep an axis was learnt from is another
+# posture (standing → lying for a bridge: ~135° on the simulated thigh); kneeling for a
+# Nordic and sitting back on the heels start from the same pose. Beyond any rep's way
+# out of these movements from its start (a bridge's top is 25–45° from lying), so a
+# start pose wrongly learnt at a rep's far end still meets the reverse-direction test.
+POSTURE_CHANGE_DEG = 50.0
+
 # How far before the onset trigger the start search may reach (s). The slowest leans
 # (~3 °/s) take ~3.5 s to pass a 10° onset, so 6 s keeps their true start in view.
 LOOKBACK_S = 6.0
@@ -81,6 +89,7 @@ class ExcursionDetector:
         # and of the last counted rep: the strap holds the sensor, so reps share it.
         self._axis: FloatArray | None = None
         self._rep_axis: FloatArray | None = None
+        self._rep_axis_pose: FloatArray | None = None  # gravity at that rep's start
         self._still_since: float | None = None
         self._state: State = "idle"
         self._peak_deg = 0.0
@@ -132,8 +141,7 @@ class ExcursionDetector:
         self._rate = np.concatenate((self._rate, frame.rate_dps))
         self._still = np.concatenate((self._still, frame.still))
         self._gyro_dps = np.concatenate((self._gyro_dps, np.degrees(frame.gyro_rads)))
-        if self.settings.leading_leg is not None:
-            self._gravity = np.concatenate((self._gravity, frame.gravity))
+        self._gravity = np.concatenate((self._gravity, frame.gravity))
         out = self._scan(first_new)
         self._trim()
         return out
@@ -347,7 +355,8 @@ class ExcursionDetector:
             g.end_s > float(t[base_i]) and g.start_s < float(t[b.far_start_i])
             for g in self._gaps)
         if lead is None and self._axis is not None and self._rep_axis is not None and \
-                not out_gap and float(self._axis @ self._rep_axis) < -0.5:
+                not out_gap and float(self._axis @ self._rep_axis) < -0.5 and \
+                self._same_posture(b.start_i):
             # Same hinge, opposite way: sitting back on the heels tilts the thigh as far
             # as a Nordic lean does, but backwards.
             self._axis = None
@@ -366,8 +375,18 @@ class ExcursionDetector:
                 self._learn_direction(b.start_i, b.peak_i, leading)
         if self._axis is not None and not out_gap:
             self._rep_axis = self._axis
+            self._rep_axis_pose = self._gravity[b.start_i].copy()
         self._axis = None
         return [rep]
+
+    def _same_posture(self, start_i: int) -> bool:
+        """Did this rep start from about the posture the last rep's axis was learnt in?
+        The hinge's sense in the sensor frame holds within one posture only: strides
+        counted while walking up (standing) told nothing about the lying bridge after."""
+        if self._rep_axis_pose is None:
+            return True
+        cos = float(self._gravity[start_i] @ self._rep_axis_pose)
+        return cos >= math.cos(math.radians(POSTURE_CHANGE_DEG))
 
     def _after_last_still(self, base_i: int, trigger_i: int) -> int:
         """Lunges: the start search begins shortly (START_MARGIN_S) before the last still
@@ -493,7 +512,6 @@ class ExcursionDetector:
             self._rate = self._rate[k:]
             self._still = self._still[k:]
             self._gyro_dps = self._gyro_dps[k:]
-            if len(self._gravity):
-                self._gravity = self._gravity[k:]
+            self._gravity = self._gravity[k:]
         if self._gaps and len(self._t):
             self._gaps = [g for g in self._gaps if g.end_s >= self._t[0]]
