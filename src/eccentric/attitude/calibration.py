@@ -138,7 +138,10 @@ class SwayCalibrator:
     averages out). Bounded state: one window of samples.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, by_longest_run: bool = False) -> None:
+        # How a window's strict stillness is measured against SWAY_MAX_STILL_S: its
+        # total (default), or its longest run (ExerciseProfile.sway_still_by_run).
+        self.by_longest_run = by_longest_run
         self._t: FloatArray = np.zeros(0)
         self._acc: FloatArray = np.zeros((0, 3))  # accelerometer direction
         self._smooth: FloatArray = np.zeros((0, 3))  # attitude gravity
@@ -209,7 +212,12 @@ class SwayCalibrator:
 
     def _judge(self, lo: int, k: int) -> Calibration | None:
         t = self._t[lo:k + 1]
-        if self._longest_still_s(lo, k) >= SWAY_MAX_STILL_S:
+        if self.by_longest_run:
+            still_s = self._longest_still_s(lo, k)
+        else:
+            dt = np.diff(t, append=t[-1])
+            still_s = float(dt[self._still[lo:k + 1]].sum())
+        if still_s >= SWAY_MAX_STILL_S:
             return None
         if float(self._dev[lo:k + 1].mean()) > SWAY_MAX_ACC_DEV_MPS2:
             return None

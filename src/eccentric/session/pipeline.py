@@ -124,7 +124,7 @@ class Pipeline:
         self.timeline = TimelineGuard(config.rate_hz)
         self.attitude = AttitudeFilter(config.rate_hz, self.profile.attitude)
         self.calibrator = StillCalibrator(self.profile.calibration_still_s)
-        self.sway_calibrator = SwayCalibrator()
+        self.sway_calibrator = SwayCalibrator(self.profile.sway_still_by_run)
         self.sets = SetTracker(self.profile, session_id=config.session_id,
                                target_tempo=config.target_tempo or self.profile.target_tempo,
                                side=config.side, target_hold=config.target_hold,
@@ -437,7 +437,7 @@ class Pipeline:
         self.profile = profile
         self.detector = make_detector(profile.detector, profile.rep_spec, self.config.rate_hz)
         self.calibrator = StillCalibrator(profile.calibration_still_s)
-        self.sway_calibrator = SwayCalibrator()
+        self.sway_calibrator = SwayCalibrator(profile.sway_still_by_run)
         self._after_gap = AfterGapBuffer()
         self.sets.profile = profile
         if self._coach_tempo is None and self.config.target_tempo is None:

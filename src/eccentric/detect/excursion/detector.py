@@ -58,13 +58,6 @@ MIN_MOVE_S = 0.2
 # test flags a sample still until its window has seen the movement start.
 START_MARGIN_S = 0.5
 
-# A start this far (deg) from the start of the rep an axis was learnt from is another
-# posture (standing → lying for a bridge: ~135° on the simulated thigh); kneeling for a
-# Nordic and sitting back on the heels start from the same pose. Beyond any rep's way
-# out of these movements from its start (a bridge's top is 25–45° from lying), so a
-# start pose wrongly learnt at a rep's far end still meets the reverse-direction test.
-POSTURE_CHANGE_DEG = 50.0
-
 # How far before the onset trigger the start search may reach (s). The slowest leans
 # (~3 °/s) take ~3.5 s to pass a 10° onset, so 6 s keeps their true start in view.
 LOOKBACK_S = 6.0
@@ -141,7 +134,8 @@ class ExcursionDetector:
         self._rate = np.concatenate((self._rate, frame.rate_dps))
         self._still = np.concatenate((self._still, frame.still))
         self._gyro_dps = np.concatenate((self._gyro_dps, np.degrees(frame.gyro_rads)))
-        self._gravity = np.concatenate((self._gravity, frame.gravity))
+        if self.settings.leading_leg is not None or self.settings.posture_change_deg is not None:
+            self._gravity = np.concatenate((self._gravity, frame.gravity))
         out = self._scan(first_new)
         self._trim()
         return out
@@ -182,7 +176,8 @@ class ExcursionDetector:
                 self._peak_deg = float(angle[i])
                 continue
             if self._state == "locked":
-                hits = (angle[i:] < 0.5 * p.onset_deg).nonzero()[0]
+                rearm = 0.5 * p.onset_deg if p.rearm_deg is None else p.rearm_deg
+                hits = (angle[i:] < rearm).nonzero()[0]
                 if hits.size == 0:
                     return out
                 i += int(hits[0])
@@ -375,7 +370,8 @@ class ExcursionDetector:
                 self._learn_direction(b.start_i, b.peak_i, leading)
         if self._axis is not None and not out_gap:
             self._rep_axis = self._axis
-            self._rep_axis_pose = self._gravity[b.start_i].copy()
+            if len(self._gravity):
+                self._rep_axis_pose = self._gravity[b.start_i].copy()
         self._axis = None
         return [rep]
 
@@ -383,10 +379,11 @@ class ExcursionDetector:
         """Did this rep start from about the posture the last rep's axis was learnt in?
         The hinge's sense in the sensor frame holds within one posture only: strides
         counted while walking up (standing) told nothing about the lying bridge after."""
-        if self._rep_axis_pose is None:
+        limit = self.settings.posture_change_deg
+        if self._rep_axis_pose is None or limit is None:
             return True
         cos = float(self._gravity[start_i] @ self._rep_axis_pose)
-        return cos >= math.cos(math.radians(POSTURE_CHANGE_DEG))
+        return cos >= math.cos(math.radians(limit))
 
     def _after_last_still(self, base_i: int, trigger_i: int) -> int:
         """Lunges: the start search begins shortly (START_MARGIN_S) before the last still
@@ -512,6 +509,7 @@ class ExcursionDetector:
             self._rate = self._rate[k:]
             self._still = self._still[k:]
             self._gyro_dps = self._gyro_dps[k:]
-            self._gravity = self._gravity[k:]
+            if len(self._gravity):
+                self._gravity = self._gravity[k:]
         if self._gaps and len(self._t):
             self._gaps = [g for g in self._gaps if g.end_s >= self._t[0]]

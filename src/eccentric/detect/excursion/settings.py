@@ -125,6 +125,13 @@ class ExcursionSettings:
     # Coaches cue holds of 1–2 s at the top ("hold 1–2 s"), and Nordic athletes push
     # straight back up after the catch, so 2.5 s separates holds from a new pose.
     max_still_in_rep_s: float = 2.5
+    # After a rep that ended away from the start pose (or an attempt given up), the next
+    # rep may start once the angle is back under this (deg; None: half of onset_deg).
+    rearm_deg: float | None = None
+    # A rep the other way round than the last one is refused (reverse_direction); with a
+    # value (deg), only when it starts within this of the posture that rep started in
+    # (None: always). See the profiles for why.
+    posture_change_deg: float | None = None
     # An excursion beyond this is no rep of this exercise (deg; None: no limit).
     max_angle_deg: float | None = None
     # An attempt still out after this long is given up (s).
