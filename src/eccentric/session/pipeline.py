@@ -519,7 +519,8 @@ def stand_in_reference(acc_mps2: np.ndarray, gravity: np.ndarray) -> np.ndarray:
     norms = row_norms(acc_mps2)[:, 0]
     ok = (norms >= PLAUSIBLE_ACC_SHARE * STANDARD_GRAVITY_MPS2).nonzero()[0]
     if ok.size == 0 or ok[0] == 0:
-        return gravity[0].copy()
+        first: np.ndarray = gravity[0].copy()
+        return first
     out: np.ndarray = acc_mps2[ok[0]] / norms[ok[0]]
     return out
 

@@ -366,7 +366,7 @@ class ExcursionDetector:
         rep = self._make_rep(b)
         if leading is not None:
             rep.side = SENSOR_LEG if leading else OTHER_LEG
-            if excursion >= lead.learn_min_deg:
+            if lead is not None and excursion >= lead.learn_min_deg:
                 self._learn_direction(b.start_i, b.peak_i, leading)
         if self._axis is not None and not out_gap:
             self._rep_axis = self._axis
