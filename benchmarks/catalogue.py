@@ -40,7 +40,11 @@ DRAWS: dict[str, dict[str, Any]] = {
     "tune": {"seed0": 100_000, "reps": (4, 10), "sway_dps": (3.0, 8.0),
              "dropouts": ("none", "light", "heavy"), "sets": (1, 2)},
     "holdout": {"seed0": 900_000, "reps": (3, 15), "sway_dps": (2.0, 12.0),
-                "dropouts": ("none", "light", "heavy", "heavy"), "sets": (1, 3)},
+                  "dropouts": ("none", "light", "heavy", "heavy"), "sets": (1, 3)},
+    # The held-out ranges on seeds of their own: a second tuning draw, for finding the
+    # failure classes of the wider ranges without looking at the held-out sessions.
+    "tune_wide": {"seed0": 300_000, "reps": (3, 15), "sway_dps": (2.0, 12.0),
+                  "dropouts": ("none", "light", "heavy", "heavy"), "sets": (1, 3)},
 }
 
 

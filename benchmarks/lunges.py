@@ -39,6 +39,11 @@ DRAWS: dict[str, dict[str, Any]] = {
     "holdout": {"seed0": 910_000, "reps": (3, 16), "sway_dps": (2.0, 12.0),
                 "dropouts": ("none", "light", "heavy", "heavy"), "sets": (1, 3),
                 "variants": "wide"},
+    # The held-out ranges on seeds of their own: a second tuning draw, for finding the
+    # failure classes of the wider ranges without looking at the held-out sessions.
+    "tune_wide": {"seed0": 310_000, "reps": (3, 16), "sway_dps": (2.0, 12.0),
+                  "dropouts": ("none", "light", "heavy", "heavy"), "sets": (1, 3),
+                  "variants": "wide"},
 }
 
 

@@ -65,7 +65,33 @@ def test_swaying_profiles_keep_the_attitude_on_gravity_despite_a_gyro_offset() -
         return float(np.mean(np.abs(est - np.abs(truth))[-100:]))
 
     assert end_error_deg(get_profile("single_leg_bridge").attitude) < 5.0
+    # The lunge's gated trust: the sway (≤ 8.8 °/s) passes the 30 °/s gate.
+    assert end_error_deg(get_profile("lunge").attitude) < 5.0
     assert end_error_deg(FusionSettings()) > 15.0
+
+
+def test_the_gate_keeps_body_acceleration_out_of_the_attitude() -> None:
+    """A quick 60° swing whose accelerometer also carries 6 m/s² of body acceleration
+    while it turns: trusted up to 60° throughout, the accelerometer drags the attitude
+    off; gated to quasi-static samples (the lunge profile), the gyro carries it."""
+    rate = 100
+    ang = np.concatenate([np.zeros(200), 60 * min_jerk(60), np.full(20, 60.0),
+                          60 * (1 - min_jerk(60)), np.zeros(200)])
+    t = np.arange(len(ang)) / rate
+    clean = imu_from_angle(t, ang, noise=0.5)
+    moving = np.abs(np.gradient(ang, t)) > 30.0
+    acc = clean.acc_mps2 + np.where(moving[:, None], [[6.0, 0.0, 0.0]], 0.0)
+    chunk = ImuChunk.from_arrays(t, acc, clean.gyro_rads)
+
+    def max_error_deg(settings: FusionSettings) -> float:
+        g, _, _ = AttitudeFilter(rate, settings).process(chunk)
+        est = tilt_from_reference_deg(g, np.array([0.0, 0.0, 1.0]))
+        return float(np.max(np.abs(est - ang)))
+
+    gated = max_error_deg(get_profile("lunge").attitude)
+    trusted = max_error_deg(FusionSettings(acceleration_rejection_deg=60.0))
+    assert gated < 2.0
+    assert trusted > 2.0 * gated
 
 
 def test_the_pipeline_runs_the_profiles_attitude_settings() -> None:

@@ -138,7 +138,10 @@ class SwayCalibrator:
     averages out). Bounded state: one window of samples.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, by_longest_run: bool = False) -> None:
+        # How a window's strict stillness is measured against SWAY_MAX_STILL_S: its
+        # total (default), or its longest run (ExerciseProfile.sway_still_by_run).
+        self.by_longest_run = by_longest_run
         self._t: FloatArray = np.zeros(0)
         self._acc: FloatArray = np.zeros((0, 3))  # accelerometer direction
         self._smooth: FloatArray = np.zeros((0, 3))  # attitude gravity
@@ -195,10 +198,26 @@ class SwayCalibrator:
             setattr(self, name, getattr(self, name)[keep:])
         return out
 
+    def _longest_still_s(self, lo: int, k: int) -> float:
+        """The longest run of still samples in [lo, k] (s): StillCalibrator needs one
+        run of its min_still_s. Sway that breaks the stillness every few tenths of a
+        second gives it none, however much of the window is still."""
+        still = self._still[lo:k + 1]
+        t = self._t[lo:k + 1]
+        best = 0.0
+        for a, b in equal_runs(still):
+            if still[a]:
+                best = max(best, float(t[b - 1] - t[a]))
+        return best
+
     def _judge(self, lo: int, k: int) -> Calibration | None:
         t = self._t[lo:k + 1]
-        dt = np.diff(t, append=t[-1])
-        if float(dt[self._still[lo:k + 1]].sum()) >= SWAY_MAX_STILL_S:
+        if self.by_longest_run:
+            still_s = self._longest_still_s(lo, k)
+        else:
+            dt = np.diff(t, append=t[-1])
+            still_s = float(dt[self._still[lo:k + 1]].sum())
+        if still_s >= SWAY_MAX_STILL_S:
             return None
         if float(self._dev[lo:k + 1].mean()) > SWAY_MAX_ACC_DEV_MPS2:
             return None

@@ -107,6 +107,8 @@ class AttitudeFilter:
         self._acc_tail = np.zeros((0, 3))
         self._still_run_start: float | None = None
         self._next_resync = 0.0
+        self._gate = (None if s.accel_gate_dps is None
+                      else (s.accel_gate_dps, s.accel_gate_mps2 / STANDARD_GRAVITY_MPS2))
 
     def _start_from(self, acc_g: FloatArray) -> None:
         """Begin at the attitude the first accelerometer sample implies.
@@ -183,6 +185,16 @@ class AttitudeFilter:
         if math.degrees(math.acos(max(-1.0, min(1.0, cos)))) > RESYNC_DEG:
             self._start_from(acc_mean_g)
 
+    def _gated(self, acc_g: FloatArray, gyro_dps: FloatArray) -> FloatArray:
+        """The accelerometer rows Fusion may correct from (``FusionSettings.accel_gate_dps``);
+        the others zeroed, which Fusion reads as "no accelerometer" (gyro only)."""
+        assert self._gate is not None
+        max_dps, max_dev_g = self._gate
+        rate = row_norms(gyro_dps)[:, 0]
+        dev = np.abs(row_norms(acc_g)[:, 0] - 1.0)
+        out: FloatArray = np.where(((rate < max_dps) & (dev < max_dev_g))[:, None], acc_g, 0.0)
+        return out
+
     def _set_period(self, period_s: float) -> None:
         if period_s != self._filter_period:
             self._ahrs.set_sample_period(period_s)
@@ -231,7 +243,10 @@ class AttitudeFilter:
             w0, a0, dt0 = self._pending
             self._pending = None
             self._set_period(dt0 + dt)
-            self._ahrs.update_no_magnetometer(0.5 * (w0 + gyro_dps[i]), 0.5 * (a0 + acc_g[i]))
+            a_pair = 0.5 * (a0 + acc_g[i])
+            if self._gate is not None and not (a0.any() and acc_g[i].any()):
+                a_pair *= 0.0
+            self._ahrs.update_no_magnetometer(0.5 * (w0 + gyro_dps[i]), a_pair)
             gravity[i] = self._ahrs.get_gravity()
             self._last_gravity = gravity[i].copy()
             i += 1
@@ -239,6 +254,9 @@ class AttitudeFilter:
         if m:
             w2 = 0.5 * (gyro_dps[i:i + 2 * m:2] + gyro_dps[i + 1:i + 2 * m:2])
             a2 = 0.5 * (acc_g[i:i + 2 * m:2] + acc_g[i + 1:i + 2 * m:2])
+            if self._gate is not None:
+                # A pair is quasi-static only if both its samples are (gated rows are 0).
+                a2[~(acc_g[i:i + 2 * m:2].any(axis=1) & acc_g[i + 1:i + 2 * m:2].any(axis=1))] = 0.0
             self._set_period(2.0 * dt)
             gravity[i + 1:i + 2 * m:2] = self._run(w2, a2)
             blocks.append(_PairBlock(i, m, self._last_gravity, dt))
@@ -337,8 +355,9 @@ class AttitudeFilter:
         gravity = np.empty((n, 3))
         blocks: list[_PairBlock] = []
         lo = 0
+        fed_acc = acc_g if self._gate is None else self._gated(acc_g, gyro_dps)
         for k in sorted({*changes, *resync, n}):
-            self._stretch(gyro_dps, acc_g, float(wanted[lo]) if lo < n else nominal,
+            self._stretch(gyro_dps, fed_acc, float(wanted[lo]) if lo < n else nominal,
                           lo, k, gravity, blocks, ends_chunk=k == n)
             if k in resync:
                 self._maybe_resync(gravity[k - 1], resync[k])

@@ -30,3 +30,11 @@ class FusionSettings:
     # than that (±5 °/s is a common MEMS specification); 6 °/s still excludes movement.
     bias_stationary_threshold_dps: float = 6.0
     bias_stationary_period_s: float = 1.0
+    # Quasi-static gate (None: off, every sample's accelerometer reaches Fusion): the
+    # accelerometer corrects the attitude only on samples turning slower than
+    # ``accel_gate_dps`` with |acc| within ``accel_gate_mps2`` of 1 g; elsewhere the
+    # attitude follows the gyro alone. A loose rejection then pulls a drifted attitude
+    # back during the short still moments between reps without letting the body
+    # accelerations of a quick movement tilt it.
+    accel_gate_dps: float | None = None
+    accel_gate_mps2: float = 1.0

@@ -41,6 +41,11 @@ class ExerciseProfile:
     set_end_rest_s: float = 15.0
     target_tempo: str | None = None
     sided: bool = False
+    # A swaying start pose (attitude/calibration.py SwayCalibrator) is refused when its
+    # window holds SWAY_MAX_STILL_S of strict stillness in total (False) or in one run
+    # (True): sway that breaks the stillness every few tenths of a second leaves the
+    # still calibrator no chance either, however much of the window is still.
+    sway_still_by_run: bool = False
     # The attitude filter's settings (gravity direction for the segment angle).
     attitude: FusionSettings = field(default_factory=FusionSettings)
 

@@ -124,7 +124,7 @@ class Pipeline:
         self.timeline = TimelineGuard(config.rate_hz)
         self.attitude = AttitudeFilter(config.rate_hz, self.profile.attitude)
         self.calibrator = StillCalibrator(self.profile.calibration_still_s)
-        self.sway_calibrator = SwayCalibrator()
+        self.sway_calibrator = SwayCalibrator(self.profile.sway_still_by_run)
         self.sets = SetTracker(self.profile, session_id=config.session_id,
                                target_tempo=config.target_tempo or self.profile.target_tempo,
                                side=config.side, target_hold=config.target_hold,
@@ -206,7 +206,7 @@ class Pipeline:
             still[np.searchsorted(chunk.t_s, g.end_s)] = False
         if self.reference is None:
             # Until a still period is seen, the first attitude stands in for the start pose.
-            self.reference = gravity[0].copy()
+            self.reference = stand_in_reference(chunk.acc_mps2, gravity)
         # At rest the accelerometer measures gravity directly; the attitude filter only
         # converges to it (and is snapped to it within 0.5°, see fusion.RESYNC_DEG).
         acc_norm = row_norms(chunk.acc_mps2)
@@ -437,7 +437,7 @@ class Pipeline:
         self.profile = profile
         self.detector = make_detector(profile.detector, profile.rep_spec, self.config.rate_hz)
         self.calibrator = StillCalibrator(profile.calibration_still_s)
-        self.sway_calibrator = SwayCalibrator()
+        self.sway_calibrator = SwayCalibrator(profile.sway_still_by_run)
         self._after_gap = AfterGapBuffer()
         self.sets.profile = profile
         if self._coach_tempo is None and self.config.target_tempo is None:
@@ -502,6 +502,27 @@ def measured_frame(t_s: np.ndarray, acc_mps2: np.ndarray, gyro_rads: np.ndarray,
     angle = tilt_from_reference_deg(gravity, reference)
     rate = tilt_rate_dps(gravity, gyro_rads, reference, angle)
     return MotionFrame(t_s, acc_mps2, gyro_rads, gravity, still, angle, rate, gaps)
+
+
+# An accelerometer reading under this share of 1 g is no pose at all: the sensor's
+# digital filter starting from zero at power-on (the first samples ramp up from ~0), or a
+# free fall.
+PLAUSIBLE_ACC_SHARE = 0.5
+
+
+def stand_in_reference(acc_mps2: np.ndarray, gravity: np.ndarray) -> np.ndarray:
+    """The start pose to measure from before any is learnt (unit vector, sensor frame):
+    the first attitude, unless the first reading is implausible (see PLAUSIBLE_ACC_SHARE);
+    then the direction of the first plausible reading. A pose from the start-up ramp's
+    first sample, which noise and offsets dominate, was 150° off on a simulated lunge
+    set swaying too much to ever be still, and no rep of that set was counted."""
+    norms = row_norms(acc_mps2)[:, 0]
+    ok = (norms >= PLAUSIBLE_ACC_SHARE * STANDARD_GRAVITY_MPS2).nonzero()[0]
+    if ok.size == 0 or ok[0] == 0:
+        first: np.ndarray = gravity[0].copy()
+        return first
+    out: np.ndarray = acc_mps2[ok[0]] / norms[ok[0]]
+    return out
 
 
 def _stream_time(event: Event) -> float:

@@ -11,6 +11,7 @@ most ``lookback + max_rep_s`` seconds.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
@@ -81,6 +82,7 @@ class ExcursionDetector:
         # and of the last counted rep: the strap holds the sensor, so reps share it.
         self._axis: FloatArray | None = None
         self._rep_axis: FloatArray | None = None
+        self._rep_axis_pose: FloatArray | None = None  # gravity at that rep's start
         self._still_since: float | None = None
         self._state: State = "idle"
         self._peak_deg = 0.0
@@ -142,7 +144,7 @@ class ExcursionDetector:
         self._rate = np.concatenate((self._rate, frame.rate_dps))
         self._still = np.concatenate((self._still, frame.still))
         self._gyro_dps = np.concatenate((self._gyro_dps, np.degrees(frame.gyro_rads)))
-        if self.settings.leading_leg is not None:
+        if self.settings.leading_leg is not None or self.settings.posture_change_deg is not None:
             self._gravity = np.concatenate((self._gravity, frame.gravity))
         out = self._scan(first_new)
         self._trim()
@@ -184,7 +186,8 @@ class ExcursionDetector:
                 self._peak_deg = float(angle[i])
                 continue
             if self._state == "locked":
-                hits = (angle[i:] < 0.5 * p.onset_deg).nonzero()[0]
+                rearm = 0.5 * p.onset_deg if p.rearm_deg is None else p.rearm_deg
+                hits = (angle[i:] < rearm).nonzero()[0]
                 if hits.size == 0:
                     return out
                 i += int(hits[0])
@@ -348,7 +351,8 @@ class ExcursionDetector:
         min_rom = p.min_rom_deg
         leading: bool | None = None
         if lead is not None:
-            peak_i = self._index_of_peak(end_i)
+            # Not _index_of_peak: _base_t already points at this rep's end.
+            peak_i = base_i + int(self._angle[base_i:end_i + 1].argmax())
             leading = self._sensor_leg_leads(base_i, peak_i, excursion)
             if leading:
                 min_rom = max(min_rom, lead.lead_min_rom_deg)
@@ -372,7 +376,8 @@ class ExcursionDetector:
             g.end_s > float(t[base_i]) and g.start_s < float(t[b.far_start_i])
             for g in self._gaps)
         if lead is None and self._axis is not None and self._rep_axis is not None and \
-                not out_gap and float(self._axis @ self._rep_axis) < -0.5:
+                not out_gap and float(self._axis @ self._rep_axis) < -0.5 and \
+                self._same_posture(b.start_i):
             # Same hinge, opposite way: sitting back on the heels tilts the thigh as far
             # as a Nordic lean does, but backwards.
             self._axis = None
@@ -387,11 +392,24 @@ class ExcursionDetector:
         rep = self._make_rep(b)
         if leading is not None:
             rep.side = SENSOR_LEG if leading else OTHER_LEG
-            self._learn_direction(b.start_i, b.peak_i, leading)
+            if lead is not None and excursion >= lead.learn_min_deg:
+                self._learn_direction(b.start_i, b.peak_i, leading)
         if self._axis is not None and not out_gap:
             self._rep_axis = self._axis
+            if len(self._gravity):
+                self._rep_axis_pose = self._gravity[b.start_i].copy()
         self._axis = None
         return [rep]
+
+    def _same_posture(self, start_i: int) -> bool:
+        """Did this rep start from about the posture the last rep's axis was learnt in?
+        The hinge's sense in the sensor frame holds within one posture only: strides
+        counted while walking up (standing) told nothing about the lying bridge after."""
+        limit = self.settings.posture_change_deg
+        if self._rep_axis_pose is None or limit is None:
+            return True
+        cos = float(self._gravity[start_i] @ self._rep_axis_pose)
+        return cos >= math.cos(math.radians(limit))
 
     def _after_last_still(self, base_i: int, trigger_i: int) -> int:
         """Lunges: the start search begins shortly (START_MARGIN_S) before the last still

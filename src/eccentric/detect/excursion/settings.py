@@ -46,6 +46,12 @@ class LeadingLegRule:
     lead_min_deg: float = 40.0
     # The tilt direction decides only when it points clearly one way (|cos| at least).
     direction_min_cos: float = 0.5
+    # The direction is learnt only from reps this deep (the sensor's leg leading beyond
+    # doubt): a shallow rep's side came from the direction learnt so far or from its
+    # depth, and one wrong vote, e.g. a first rep measured from a pose taken while
+    # walking up, turned every later trailing rep into a "partial" leading one
+    # (simulated tuning draw, docs/accuracy.md "Lunges on one thigh").
+    learn_min_deg: float = 50.0
     # A rep of the sensor's leg shallower than this is a partial lunge (the trailing
     # thigh's reps count from the profile's min_rom_deg).
     lead_min_rom_deg: float = 30.0
@@ -122,6 +128,13 @@ class ExcursionSettings:
     # Coaches cue holds of 1–2 s at the top ("hold 1–2 s"), and Nordic athletes push
     # straight back up after the catch, so 2.5 s separates holds from a new pose.
     max_still_in_rep_s: float = 2.5
+    # After a rep that ended away from the start pose (or an attempt given up), the next
+    # rep may start once the angle is back under this (deg; None: half of onset_deg).
+    rearm_deg: float | None = None
+    # A rep the other way round than the last one is refused (reverse_direction); with a
+    # value (deg), only when it starts within this of the posture that rep started in
+    # (None: always). See the profiles for why.
+    posture_change_deg: float | None = None
     # An excursion beyond this is no rep of this exercise (deg; None: no limit).
     max_angle_deg: float | None = None
     # An attempt still out after this long is given up (s).
