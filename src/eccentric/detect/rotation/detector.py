@@ -296,19 +296,8 @@ class RotationDetector:
         rom = float(rel[peak] - rel[start])
         self._prev_end_t = t1
         self._zero = float(self._yaw[g])
-        decided = float(t[-1])
-        names = self.spec.phases
-        out_s, back_s = ta - t0, t1 - tb
-        ecc, con = (out_s, back_s) if self.spec.eccentric == "out" else (back_s, out_s)
-        return [Rep(exercise=self.exercise, start_s=t0, end_s=t1, eccentric_s=ecc,
-                    concentric_s=con,
-                    phases=[Phase(names.out, t0, ta), Phase(names.far, ta, tb),
-                            Phase(names.back, tb, t1)],
-                    rom_deg=rom, far_hold_s=tb - ta,
-                    measures={k: v for k, v in (("hold_s", tb - ta), ("yaw_rom_deg", rom))
-                              if k in self.spec.fields},
-                    side="left" if s > 0 else "right", flags=[f"gap:{tb:.2f}-{t1:.2f}"],
-                    decided_s=decided)]
+        return [self._rep(t0, ta, tb, t1, rom, s, float(t[-1]),
+                          flags=[f"gap:{tb:.2f}-{t1:.2f}"])]
 
     def _give_up(self, at: int, reason: str) -> NonRep:
         nr = NonRep(reason, self._trigger_t, float(self._t[at]), self._peak)
@@ -345,18 +334,24 @@ class RotationDetector:
             return [NonRep("partial", t0, t1, rom, decided_s=decided)]
         if t1 - t0 < p.min_rep_s:
             return [NonRep("too_fast", t0, t1, rom, decided_s=decided)]
+        return [self._rep(t0, ta, tb, t1, rom, s, decided)]
+
+    def _rep(self, t0: float, ta: float, tb: float, t1: float, rom: float, sign: float,
+             decided: float, flags: list[str] | None = None) -> Rep:
+        """A turn out (t0..ta, s), a pause at the far side (..tb) and back (..t1); ``rom``
+        in degrees; ``sign`` > 0 is a turn to the left."""
         names = self.spec.phases
         out_s, back_s = ta - t0, t1 - tb
         ecc, con = (out_s, back_s) if self.spec.eccentric == "out" else (back_s, out_s)
-        rep = Rep(exercise=self.exercise, start_s=t0, end_s=t1, eccentric_s=ecc,
-                  concentric_s=con,
-                  phases=[Phase(names.out, t0, ta), Phase(names.far, ta, tb),
-                          Phase(names.back, tb, t1)],
-                  rom_deg=rom, far_hold_s=tb - ta,
-                  measures={k: v for k, v in (("hold_s", tb - ta), ("yaw_rom_deg", rom))
-                            if k in self.spec.fields},
-                  side="left" if s > 0 else "right", decided_s=decided)
-        return [rep]
+        return Rep(exercise=self.exercise, start_s=t0, end_s=t1, eccentric_s=ecc,
+                   concentric_s=con,
+                   phases=[Phase(names.out, t0, ta), Phase(names.far, ta, tb),
+                           Phase(names.back, tb, t1)],
+                   rom_deg=rom, far_hold_s=tb - ta,
+                   measures={k: v for k, v in (("hold_s", tb - ta), ("yaw_rom_deg", rom))
+                             if k in self.spec.fields},
+                   side="left" if sign > 0 else "right", flags=flags or [],
+                   decided_s=decided)
 
     def _trim(self) -> None:
         keep_t = (self._trigger_t - LOOKBACK_S if self.busy
