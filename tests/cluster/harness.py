@@ -140,29 +140,34 @@ class Collector:
         return [r.payload for r in self.got if r.subject == RESUMED_SUBJECT]
 
 
-async def leases(urls: list[str]) -> dict[int, str]:
-    """partition -> worker id, as the lease bucket says now."""
+async def kv_entries(urls: list[str], bucket: str) -> dict[str, bytes]:
+    """key -> value of every entry of a key-value bucket now (empty: no bucket yet)."""
     import nats
-
-    from eccentric.cluster.subjects import LEASE_BUCKET
 
     nc = await nats.connect(servers=urls)
     try:
         try:
-            kv = await nc.jetstream().key_value(LEASE_BUCKET)
+            kv = await nc.jetstream().key_value(bucket)
             keys = await kv.keys()
-        except Exception:  # no bucket yet, or no lease in it
+        except Exception:  # no bucket yet, or no entry in it
             return {}
         out = {}
         for k in keys:
             try:
                 entry = await kv.get(k)
-            except Exception:  # released or expired since the listing
+            except Exception:  # gone since the listing
                 continue
-            out[int(k[1:])] = (entry.value or b"").decode()
+            out[k] = entry.value or b""
         return out
     finally:
         await nc.close()
+
+
+async def leases(urls: list[str]) -> dict[int, str]:
+    """partition -> worker id, as the lease bucket says now."""
+    from eccentric.cluster.subjects import LEASE_BUCKET
+
+    return {int(k[1:]): v.decode() for k, v in (await kv_entries(urls, LEASE_BUCKET)).items()}
 
 
 async def stream_leader(urls: list[str], stream: str) -> str:
@@ -179,29 +184,10 @@ async def stream_leader(urls: list[str], stream: str) -> str:
 
 async def resume_points(urls: list[str]) -> dict[str, dict[str, Any]]:
     """stream id -> its stored resume point (``state`` is None before a closed set)."""
-    import nats
-
     from eccentric.cluster.subjects import RESUME_BUCKET
 
-    nc = await nats.connect(servers=urls)
-    try:
-        try:
-            kv = await nc.jetstream().key_value(RESUME_BUCKET)
-            keys = await kv.keys()
-        except Exception:  # no bucket yet, or no point in it
-            return {}
-        out = {}
-        for k in keys:
-            try:
-                entry = await kv.get(k)
-            except Exception:  # deleted since the listing
-                continue
-            if entry.value:
-                point = json.loads(entry.value)
-                out[str(point["stream"])] = point
-        return out
-    finally:
-        await nc.close()
+    points = [json.loads(v) for v in (await kv_entries(urls, RESUME_BUCKET)).values() if v]
+    return {str(p["stream"]): p for p in points}
 
 
 def wait_for(predicate: Any, timeout_s: float, what: str, every_s: float = 0.1) -> None:
